@@ -1,0 +1,79 @@
+"""The calendar as stored: load overrides, build a WorkCalendar, parse a schedule file."""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from feedback.calendar.models import CalendarDay
+from feedback.calendar.workdays import WorkCalendar
+from feedback.errors import InputError
+from feedback.extensions import db
+
+
+def current_calendar(session=None) -> WorkCalendar:
+    session = session or db.session
+    rows = session.execute(sa.select(CalendarDay.date, CalendarDay.is_workday)).all()
+    return WorkCalendar({d: w for d, w in rows})
+
+
+@dataclass
+class DayRow:
+    date: date
+    is_workday: bool
+    note: str
+
+
+def parse_calendar_csv(data: bytes) -> list[DayRow]:
+    """CSV `date, is_workday, note` (is_workday 1/0). Errors name the line and what to fix."""
+    text = _decode(data)
+    reader = csv.reader(io.StringIO(text))
+    rows: list[DayRow] = []
+    errors: list[str] = []
+    for lineno, rec in enumerate(reader, start=1):
+        if not rec or all(not c.strip() for c in rec):
+            continue
+        if lineno == 1 and rec[0].strip().lower() in ("date", "日期"):
+            continue
+        if len(rec) < 2:
+            errors.append(f"line {lineno}: expected date,is_workday[,note]")
+            continue
+        raw_date, raw_flag = rec[0].strip(), rec[1].strip()
+        try:
+            day = date.fromisoformat(raw_date)
+        except ValueError:
+            errors.append(f"line {lineno}: date {raw_date!r} is not YYYY-MM-DD")
+            continue
+        if raw_flag not in ("0", "1"):
+            errors.append(f"line {lineno}: is_workday {raw_flag!r} must be 1 or 0")
+            continue
+        rows.append(DayRow(day, raw_flag == "1", rec[2].strip() if len(rec) > 2 else ""))
+    if errors:
+        raise InputError({"file": "; ".join(errors[:20])})
+    return rows
+
+
+def _decode(data: bytes) -> str:
+    for enc in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+    raise InputError({"file": "not UTF-8 or GB18030 text"})
+
+
+def store_days(rows: list[DayRow], session=None) -> set[int]:
+    """Upsert the override rows; returns the years touched."""
+    session = session or db.session
+    for row in rows:
+        existing = session.get(CalendarDay, row.date)
+        if existing is None:
+            session.add(CalendarDay(date=row.date, is_workday=row.is_workday, note=row.note))
+        else:
+            existing.is_workday = row.is_workday
+            existing.note = row.note
+    session.flush()
+    return {r.date.year for r in rows}

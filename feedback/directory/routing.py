@@ -1,0 +1,115 @@
+"""Which unit gets a report (DESIGN.md: RoutingRule).
+
+An exact site_code beats any URL prefix; among URL prefixes the longest wins; an exact
+new-media account name comes last. URLs are compared as host + path: scheme, `www.`, the
+host's letter case, default ports, a trailing slash, query string and fragment are ignored.
+Prefixes match on whole path segments (`a.gov.cn/news` matches `a.gov.cn/news/1.html`, not
+`a.gov.cn/newsletter`).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+DEFAULT_PORTS = {"80", "443"}
+
+
+def normalize_url(url: str | None) -> str | None:
+    if not url or not url.strip():
+        return None
+    raw = url.strip()
+    if "://" not in raw:
+        raw = "http://" + raw.lstrip("/")
+    try:
+        parts = urlsplit(raw)
+        host = (parts.hostname or "").lower().rstrip(".")
+        port = parts.port
+    except ValueError:
+        return None
+    if not host:
+        return None
+    if host.startswith("www."):
+        host = host[4:]
+    if port is not None and str(port) not in DEFAULT_PORTS:
+        host = f"{host}:{port}"
+    path = "/".join(seg for seg in parts.path.split("/") if seg)
+    return f"{host}/{path}" if path else host
+
+
+def candidate_prefixes(normalized: str) -> list[str]:
+    """Every prefix of a normalised URL on a segment boundary, longest first."""
+    segments = normalized.split("/")
+    return ["/".join(segments[:i]) for i in range(len(segments), 0, -1)]
+
+
+@dataclass(frozen=True)
+class RuleRow:
+    id: int
+    kind: str
+    pattern: str
+    unit_id: int
+    property_id: int | None
+    priority: int = 0
+
+
+@dataclass(frozen=True)
+class Query:
+    site_code: str | None = None
+    url: str | None = None
+    account: str | None = None
+
+
+def choose(query: Query, rules: Iterable[RuleRow]) -> RuleRow | None:
+    """The winning rule for one report among candidate rules (pure: no database)."""
+    by_key = {(r.kind, r.pattern): r for r in rules}
+    if query.site_code:
+        hit = by_key.get(("site_code", query.site_code.strip().upper()))
+        if hit:
+            return hit
+    normalized = normalize_url(query.url)
+    if normalized:
+        for prefix in candidate_prefixes(normalized):
+            hit = by_key.get(("url_prefix", prefix))
+            if hit:
+                return hit
+    if query.account:
+        return by_key.get(("account", query.account.strip()))
+    return None
+
+
+def normalize_pattern(kind: str, pattern: str) -> str | None:
+    if kind == "site_code":
+        return pattern.strip().upper() or None
+    if kind == "url_prefix":
+        return normalize_url(pattern)
+    return pattern.strip() or None
+
+
+def route_many(session, queries: list[Query]) -> list[RuleRow | None]:
+    """Route a batch with one query for all candidate rules."""
+    from feedback.directory.models import RoutingRule
+
+    codes, prefixes, accounts = set(), set(), set()
+    for q in queries:
+        if q.site_code and q.site_code.strip():
+            codes.add(q.site_code.strip().upper())
+        normalized = normalize_url(q.url)
+        if normalized:
+            prefixes.update(candidate_prefixes(normalized))
+        if q.account and q.account.strip():
+            accounts.add(q.account.strip())
+    clauses = []
+    for kind, values in (("site_code", codes), ("url_prefix", prefixes), ("account", accounts)):
+        if values:
+            clauses.append(sa.and_(RoutingRule.kind == kind, RoutingRule.pattern.in_(sorted(values))))
+    if not clauses:
+        return [None] * len(queries)
+    rows = session.execute(
+        sa.select(RoutingRule.id, RoutingRule.kind, RoutingRule.pattern, RoutingRule.unit_id,
+                  RoutingRule.property_id, RoutingRule.priority).where(sa.or_(*clauses))
+    ).all()
+    rules = [RuleRow(*row) for row in rows]
+    return [choose(q, rules) for q in queries]

@@ -1,0 +1,4 @@
+"""Pages for directory: filled in by its own issue."""
+from flask import Blueprint
+
+bp = Blueprint("directory", __name__)

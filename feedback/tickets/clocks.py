@@ -1,0 +1,63 @@
+"""Setting the two clocks on a ticket (DESIGN.md: Deadlines)."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import current_app, has_app_context
+
+from feedback.calendar.deadlines import due_after
+from feedback.calendar.workdays import WorkCalendar
+
+DEFAULTS = {"UNIT_DEADLINE_DAYS": 3, "PLATFORM_DEADLINE_DAYS": 5, "UNIT_DEADLINE_DAYS_BY_CATEGORY": {}}
+
+
+def _setting(name: str):
+    if has_app_context():
+        return current_app.config.get(name, DEFAULTS[name])
+    return DEFAULTS[name]
+
+
+def unit_days_for(category: str | None) -> int:
+    return _setting("UNIT_DEADLINE_DAYS_BY_CATEGORY").get(category or "", _setting("UNIT_DEADLINE_DAYS"))
+
+
+def platform_days() -> int:
+    return _setting("PLATFORM_DEADLINE_DAYS")
+
+
+def start_platform_clock(ticket, cal: WorkCalendar) -> None:
+    ticket.platform_clock_days = platform_days()
+    _recompute(ticket, cal)
+
+
+def start_unit_clock(ticket, assigned_at: datetime, cal: WorkCalendar) -> None:
+    """A fresh unit clock: assignment, or reassignment after a return."""
+    ticket.assigned_at = assigned_at
+    ticket.unit_clock_days = unit_days_for(ticket.category)
+    _recompute(ticket, cal)
+
+
+def extend_unit_clock(ticket, days: int, cal: WorkCalendar) -> None:
+    ticket.unit_clock_days += days
+    _recompute(ticket, cal)
+
+
+def stop_unit_clock(ticket, cal: WorkCalendar) -> None:
+    ticket.assigned_at = None
+    ticket.unit_due_at = None
+    ticket.unit_clock_days = None
+    _recompute(ticket, cal)
+
+
+def _recompute(ticket, cal: WorkCalendar) -> None:
+    platform = due_after(ticket.received_at, ticket.platform_clock_days, cal)
+    ticket.platform_due_at = platform.at
+    provisional = platform.provisional
+    if ticket.assigned_at is not None and ticket.unit_clock_days:
+        unit = due_after(ticket.assigned_at, ticket.unit_clock_days, cal)
+        ticket.unit_due_at = unit.at
+        provisional = provisional or unit.provisional
+    ticket.deadline_provisional = provisional
+
+
+recompute = _recompute

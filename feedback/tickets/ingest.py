@@ -1,0 +1,189 @@
+"""Ingest a batch of reports (DESIGN.md: Ingestion).
+
+Idempotent on platform_id through the unique constraint (INSERT … ON CONFLICT DO NOTHING),
+so two racing requests never make two rows. Valid items of a batch are stored in one
+transaction with their events; a bad item is reported and never costs the good ones.
+Routing runs here: what no rule matches lands in triage (state `new`).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from types import SimpleNamespace
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from feedback.accounts.scope import Actor
+from feedback.calendar.deadlines import handling_workdays
+from feedback.calendar.service import current_calendar
+from feedback.calendar.workdays import WorkCalendar
+from feedback.directory.models import Unit
+from feedback.directory.routing import Query, route_many
+from feedback.extensions import db
+from feedback.tickets import clocks
+from feedback.tickets.models import Ticket, TicketEvent
+from feedback.tickets.reports import FieldErrors, Report, parse_report
+
+CHUNK = 500
+TICKET_COLUMNS = (
+    "platform_id", "state", "category", "category_label", "description", "url", "site_code", "site_name",
+    "property_id", "reporter_name", "reporter_phone", "reporter_email", "submitted_at", "received_at",
+    "platform_due_at", "platform_clock_days", "unit_id", "assigned_at", "unit_due_at", "unit_clock_days",
+    "deadline_provisional", "extensions", "replied_at", "reply_text", "closed_at", "handling_workdays",
+    "invalid_reason", "created_at", "updated_at",
+)
+
+
+@dataclass
+class Result:
+    index: int
+    platform_id: str | None
+    status: str  # created | duplicate | error
+    ticket_id: int | None = None
+    errors: dict = field(default_factory=dict)
+
+
+def parse_all(raws: list, *, naive_is_local: bool) -> tuple[list[tuple[int, Report]], list[Result]]:
+    good, bad = [], []
+    for index, raw in enumerate(raws):
+        try:
+            good.append((index, parse_report(raw, naive_is_local=naive_is_local)))
+        except FieldErrors as exc:
+            pid = raw.get("platform_id") if isinstance(raw, dict) else None
+            bad.append(Result(index, str(pid) if pid not in (None, "") else None, "error", errors=exc.errors))
+    return good, bad
+
+
+def ingest(reports: list[tuple[int, Report]], actor: Actor, at: datetime, *, source: str,
+           calendar: WorkCalendar | None = None) -> list[Result]:
+    """Store the parsed reports; returns one Result per report (in the given order).
+
+    Runs in the caller's transaction; the caller commits.
+    """
+    calendar = calendar or current_calendar()
+    results: list[Result] = []
+    for start in range(0, len(reports), CHUNK):
+        results.extend(_ingest_chunk(reports[start:start + CHUNK], actor, at, source, calendar))
+    return results
+
+
+def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
+    session = db.session
+    results: dict[int, Result] = {}
+    first_seen: dict[str, int] = {}
+    fresh: list[tuple[int, Report]] = []
+    for index, report in chunk:
+        if report.platform_id in first_seen:
+            results[index] = Result(index, report.platform_id, "duplicate")
+        else:
+            first_seen[report.platform_id] = index
+            fresh.append((index, report))
+
+    units = _units_by_code(session, {r.unit_code for _, r in fresh if r.unit_code})
+    for index, report in list(fresh):
+        if report.unit_code and report.unit_code not in units:
+            results[index] = Result(index, report.platform_id, "error", errors={
+                "unit_code": f"no unit with code {report.unit_code!r}; load units first"})
+    fresh = [(i, r) for i, r in fresh if i not in results]
+
+    to_route = [(i, r) for i, r in fresh if not r.unit_code]
+    matches = route_many(session, [Query(r.site_code, r.url, r.site_name) for _, r in to_route])
+    routed = {i: m for (i, _), m in zip(to_route, matches)}
+
+    rows, plans = [], {}
+    for index, report in fresh:
+        row, plan = _ticket_row(report, routed.get(index), units, at, calendar)
+        rows.append(row)
+        plans[report.platform_id] = (index, report, plan)
+
+    inserted: dict[str, int] = {}
+    if rows:
+        stmt = _insert(session).values(rows).on_conflict_do_nothing(index_elements=["platform_id"])
+        for ticket_id, pid in session.execute(stmt.returning(Ticket.id, Ticket.platform_id)):
+            inserted[pid] = ticket_id
+
+    events = []
+    for pid, ticket_id in inserted.items():
+        index, report, plan = plans[pid]
+        results[index] = Result(index, pid, "created", ticket_id)
+        events.extend(_events(ticket_id, report, plan, actor, at, source))
+    if events:
+        session.execute(sa.insert(TicketEvent.__table__), events)
+
+    missing = [r.platform_id for _, r in chunk if r.platform_id not in inserted]
+    existing = dict(session.execute(
+        sa.select(Ticket.platform_id, Ticket.id).where(Ticket.platform_id.in_(missing))).all()) if missing else {}
+    for index, report in chunk:
+        result = results.get(index)
+        if result is None:  # lost the race to an existing row: a duplicate, never a second ticket
+            result = results[index] = Result(index, report.platform_id, "duplicate")
+        if result.status == "duplicate":
+            result.ticket_id = inserted.get(report.platform_id) or existing.get(report.platform_id)
+    return [results[index] for index, _ in chunk]
+
+
+def _insert(session):
+    dialect = session.get_bind().dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(Ticket.__table__)
+
+
+def _units_by_code(session, codes: set[str]) -> dict[str, Unit]:
+    if not codes:
+        return {}
+    return {u.code: u for u in session.execute(sa.select(Unit).where(Unit.code.in_(codes))).scalars()}
+
+
+def _ticket_row(report: Report, match, units, at, calendar):
+    t = SimpleNamespace(
+        platform_id=report.platform_id, state="new", category=report.category,
+        category_label=report.category_label, description=report.description, url=report.url,
+        site_code=report.site_code, site_name=report.site_name, property_id=None,
+        reporter_name=report.reporter_name, reporter_phone=report.reporter_phone,
+        reporter_email=report.reporter_email, submitted_at=report.submitted_at,
+        received_at=report.received_at, platform_due_at=None, platform_clock_days=None, unit_id=None,
+        assigned_at=None, unit_due_at=None, unit_clock_days=None, deadline_provisional=False,
+        extensions=0, replied_at=None, reply_text=None, closed_at=None, handling_workdays=None,
+        invalid_reason=None, created_at=at, updated_at=at,
+    )
+    clocks.start_platform_clock(t, calendar)
+    plan = {"route": None, "history": []}
+    if report.unit_code:
+        unit = units[report.unit_code]
+        t.unit_id = unit.id
+        t.state = "assigned"
+        clocks.start_unit_clock(t, report.assigned_at or report.received_at, calendar)
+        plan["history"].append(("assign", "new", "assigned", t.assigned_at, {"unit": unit.code}))
+        if report.replied_at:
+            t.state, t.replied_at, t.reply_text = "replied", report.replied_at, report.reply
+            plan["history"].append(("reply", "assigned", "replied", report.replied_at, {"text": report.reply}))
+        if report.state == "closed":
+            t.state, t.closed_at = "closed", report.closed_at
+            t.handling_workdays = handling_workdays(t.assigned_at, t.replied_at, calendar)
+            plan["history"].append(("approve", "replied", "closed", report.closed_at, {}))
+    elif match is not None:
+        t.unit_id, t.property_id, t.state = match.unit_id, match.property_id, "assigned"
+        clocks.start_unit_clock(t, at if at > report.received_at else report.received_at, calendar)
+        plan["route"] = match
+    if report.state == "invalid":
+        plan["history"].append(("invalidate", t.state, "invalid", report.closed_at or report.received_at,
+                                {"reason": "导入时标记为无效"}))
+        t.state, t.invalid_reason = "invalid", "导入时标记为无效"
+    plan["unit_id"] = t.unit_id
+    return {name: getattr(t, name) for name in TICKET_COLUMNS}, plan
+
+
+def _events(ticket_id, report: Report, plan, actor: Actor, at, source) -> list[dict]:
+    base = {"ticket_id": ticket_id, "actor_id": actor.user_id, "actor": actor.label}
+    out = [dict(base, at=at, action="receive", from_state=None, to_state="new", unit_id=None,
+                data={"source": source, "received_at": report.received_at.isoformat()})]
+    match = plan["route"]
+    if match is not None:
+        out.append(dict(base, at=at, action="assign", from_state="new", to_state="assigned",
+                        unit_id=match.unit_id, actor="routing",
+                        data={"rule_id": match.id, "rule": f"{match.kind}:{match.pattern}"}))
+    for action, from_state, to_state, when, data in plan["history"]:
+        out.append(dict(base, at=when, action=action, from_state=from_state, to_state=to_state,
+                        unit_id=plan["unit_id"], data=dict(data, historical=True)))
+    return out

@@ -1,0 +1,248 @@
+"""The one place a ticket changes state, and it writes the history (DESIGN.md: Ticket lifecycle).
+
+`apply(ticket, action, actor, at, data, calendar)` checks scope (404), role (403), state (409)
+and input (422), changes the ticket, recomputes its clocks and appends one TicketEvent. It does
+not commit: the caller's transaction holds the change and its event together.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable
+
+import sqlalchemy as sa
+
+from feedback.accounts.scope import Actor, ticket_in_scope, unit_in_scope
+from feedback.calendar.deadlines import handling_workdays
+from feedback.calendar.workdays import WorkCalendar
+from feedback.directory.models import Unit
+from feedback.errors import Conflict, Forbidden, InputError, NotFound
+from feedback.extensions import db
+from feedback.tickets import clocks
+from feedback.tickets.models import OPEN_STATES, Ticket, TicketEvent
+
+MAX_TEXT = 20_000
+MAX_EXTENSION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: tuple[str, ...]
+    from_states: tuple[str, ...]
+    handler: Callable
+
+
+RULES: dict[str, Rule] = {}
+
+
+def action(name: str, roles: tuple[str, ...], from_states: tuple[str, ...]):
+    def register(fn):
+        RULES[name] = Rule(roles, from_states, fn)
+        return fn
+
+    return register
+
+
+def allowed_actions(ticket: Ticket, actor: Actor) -> list[str]:
+    """The actions this actor may take on this ticket now (for showing buttons)."""
+    out = []
+    for name, rule in RULES.items():
+        if actor.role in rule.roles and ticket.state in rule.from_states:
+            if name == "decide-extension" and ticket.extension_requested_days is None:
+                continue
+            if name == "request-extension" and ticket.extension_requested_days is not None:
+                continue
+            out.append(name)
+    return out
+
+
+def apply(ticket: Ticket, name: str, actor: Actor, at: datetime, data: dict | None,
+          calendar: WorkCalendar) -> TicketEvent:
+    data = data or {}
+    if not isinstance(data, dict):
+        raise InputError({"body": "expected a JSON object"})
+    if not ticket_in_scope(actor, ticket):
+        raise NotFound("no such ticket")
+    rule = RULES.get(name)
+    if rule is None:
+        raise NotFound(f"no such action: {name}")
+    if actor.role not in rule.roles and actor.role != "system":
+        raise Forbidden(f"role {actor.role} may not {name}")
+    if ticket.state not in rule.from_states:
+        raise Conflict(f"cannot {name} a ticket in state {ticket.state}")
+    from_state, unit_before = ticket.state, ticket.unit_id
+    event_data = rule.handler(ticket, actor, at, data, calendar) or {}
+    event = TicketEvent(
+        ticket=ticket, at=at, actor_id=actor.user_id, actor=actor.label, action=name,
+        from_state=from_state, to_state=ticket.state,
+        # the unit concerned: the new assignee, or the unit a ticket was returned from
+        unit_id=ticket.unit_id if ticket.unit_id is not None else unit_before,
+        data=event_data,
+    )
+    db.session.add(event)
+    db.session.flush()
+    return event
+
+
+# --- input helpers: each names the field and what to do --------------------------------------
+
+def _text(data: dict, field: str, *, required: bool = True) -> str | None:
+    value = data.get(field)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InputError({field: "required: give a non-empty text"})
+        return None
+    if not isinstance(value, str):
+        raise InputError({field: "must be a string"})
+    if len(value) > MAX_TEXT:
+        raise InputError({field: f"at most {MAX_TEXT} characters"})
+    return value.strip()
+
+
+def _days(data: dict, field: str, *, required: bool = True) -> int | None:
+    value = data.get(field)
+    if value is None:
+        if required:
+            raise InputError({field: "required: a whole number of working days"})
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_EXTENSION_DAYS:
+        raise InputError({field: f"must be a whole number of working days from 1 to {MAX_EXTENSION_DAYS}"})
+    return value
+
+
+def _unit(actor: Actor, code) -> Unit:
+    if not isinstance(code, str) or not code.strip():
+        raise InputError({"unit": "required: the code of the unit to assign to"})
+    unit = db.session.execute(sa.select(Unit).where(Unit.code == code.strip())).scalar_one_or_none()
+    if unit is None or not unit_in_scope(actor, unit):
+        raise InputError({"unit": f"no unit with code {code!r} in your scope"})
+    return unit
+
+
+# --- the actions (CONTRACT.md: POST /api/v1/tickets/ID/ACTION) --------------------------------
+
+def assign_to(ticket: Ticket, unit: Unit, at: datetime, calendar: WorkCalendar) -> None:
+    """新 → 转办: a fresh unit clock from `at`. Also used by routing on ingest."""
+    ticket.unit_id = unit.id
+    ticket.unit = unit
+    ticket.state = "assigned"
+    ticket.replied_at = None
+    ticket.reply_text = None
+    ticket.extension_requested_days = None
+    ticket.extension_request_reason = None
+    ticket.extensions = 0
+    clocks.start_unit_clock(ticket, at, calendar)
+
+
+@action("assign", ("supervisor",), ("new",))
+def _assign(ticket, actor, at, data, calendar):
+    unit = _unit(actor, data.get("unit"))
+    assign_to(ticket, unit, at, calendar)
+    return {"unit": unit.code, "unit_due_at": ticket.unit_due_at.isoformat()}
+
+
+@action("accept", ("unit_staff",), ("assigned",))
+def _accept(ticket, actor, at, data, calendar):  # 签收
+    ticket.state = "in_progress"
+
+
+@action("reply", ("unit_staff",), ("assigned", "in_progress"))
+def _reply(ticket, actor, at, data, calendar):  # 答复
+    text = _text(data, "text")
+    ticket.state = "replied"
+    ticket.replied_at = at
+    ticket.reply_text = text
+    ticket.extension_requested_days = None
+    ticket.extension_request_reason = None
+    return {"text": text, "on_time": at <= ticket.unit_due_at}
+
+
+@action("approve", ("supervisor",), ("replied",))
+def _approve(ticket, actor, at, data, calendar):  # 办结
+    ticket.state = "closed"
+    ticket.closed_at = at
+    ticket.handling_workdays = handling_workdays(ticket.assigned_at, ticket.replied_at, calendar)
+    return {"replied_at": ticket.replied_at.isoformat(), "on_time": ticket.replied_at <= ticket.unit_due_at}
+
+
+@action("reject", ("supervisor",), ("replied",))
+def _reject(ticket, actor, at, data, calendar):  # 退回重办: the unit clock keeps running
+    reason = _text(data, "reason")
+    ticket.state = "in_progress"
+    return {"reason": reason, "rejected_reply_at": ticket.replied_at.isoformat()}
+
+
+@action("return", ("unit_staff",), ("assigned", "in_progress"))
+def _return(ticket, actor, at, data, calendar):  # 退回: not ours; back to triage
+    reason = _text(data, "reason")
+    unit_id = ticket.unit_id
+    ticket.state = "new"
+    ticket.unit_id = None
+    ticket.unit = None
+    ticket.extension_requested_days = None
+    ticket.extension_request_reason = None
+    clocks.stop_unit_clock(ticket, calendar)
+    return {"reason": reason, "returned_by_unit_id": unit_id}
+
+
+@action("request-extension", ("unit_staff",), ("assigned", "in_progress"))
+def _request_extension(ticket, actor, at, data, calendar):  # 延期申请
+    days = _days(data, "days")
+    reason = _text(data, "reason")
+    if ticket.extension_requested_days is not None:
+        raise Conflict("an extension request is already waiting for a decision")
+    ticket.extension_requested_days = days
+    ticket.extension_request_reason = reason
+    return {"days": days, "reason": reason}
+
+
+@action("decide-extension", ("supervisor",), OPEN_STATES)
+def _decide_extension(ticket, actor, at, data, calendar):
+    if ticket.extension_requested_days is None:
+        raise Conflict("no extension request is waiting for a decision")
+    approve = data.get("approve")
+    if not isinstance(approve, bool):
+        raise InputError({"approve": "required: true or false"})
+    requested = ticket.extension_requested_days
+    out = {"approve": approve, "requested_days": requested}
+    if approve:
+        days = _days(data, "days", required=False) or requested
+        old_due = ticket.unit_due_at
+        clocks.extend_unit_clock(ticket, days, calendar)
+        ticket.extensions += 1
+        out.update(days=days, old_due_at=old_due.isoformat(), unit_due_at=ticket.unit_due_at.isoformat())
+    else:
+        out["reason"] = _text(data, "reason")
+    ticket.extension_requested_days = None
+    ticket.extension_request_reason = None
+    return out
+
+
+@action("invalidate", ("supervisor",), OPEN_STATES)
+def _invalidate(ticket, actor, at, data, calendar):  # 无效 / 重复
+    reason = _text(data, "reason")
+    out = {"reason": reason}
+    dup = data.get("duplicate_of")
+    if dup is not None:
+        primary = _find_primary(dup)
+        if primary is None or primary.id == ticket.id:
+            raise InputError({"duplicate_of": "give the id or 留言编号 of another existing ticket"})
+        ticket.duplicate_of_id = primary.id
+        out["duplicate_of"] = primary.id
+    ticket.state = "invalid"
+    ticket.invalid_reason = reason
+    ticket.extension_requested_days = None
+    return out
+
+
+def _find_primary(ref) -> Ticket | None:
+    if isinstance(ref, bool):
+        return None
+    if isinstance(ref, int):
+        return db.session.get(Ticket, ref)
+    if isinstance(ref, str) and ref.strip():
+        found = db.session.execute(sa.select(Ticket).where(Ticket.platform_id == ref.strip())).scalar_one_or_none()
+        if found is None and ref.strip().isdigit():
+            found = db.session.get(Ticket, int(ref.strip()))
+        return found
+    return None

@@ -1,0 +1,108 @@
+"""Filtered, paginated ticket lists in a caller's scope (API and pages share it)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from feedback.accounts.scope import Actor, ticket_scope, unit_ids_clause
+from feedback.directory.models import Unit
+from feedback.errors import InputError
+from feedback.extensions import db
+from feedback.tickets.models import STATES, Ticket
+from feedback.timeutil import start_of_local_day
+
+MAX_PER_PAGE = 200
+
+
+def overdue_clause(at: datetime):
+    """Open and past the unit deadline — except a reply submitted in time, awaiting review
+    (DESIGN.md: Figures, 超期未办结)."""
+    return sa.and_(
+        Ticket.state.in_(("assigned", "in_progress", "replied")),
+        Ticket.unit_due_at < at,
+        sa.not_(sa.and_(Ticket.state == "replied", Ticket.replied_at <= Ticket.unit_due_at)),
+    )
+
+
+@dataclass
+class TicketFilter:
+    state: str | None = None
+    unit: str | None = None
+    overdue: bool = False
+    received_from: date | None = None
+    received_to: date | None = None
+    page: int = 1
+    per_page: int = 50
+
+    @classmethod
+    def from_args(cls, args) -> "TicketFilter":
+        errors = {}
+        f = cls()
+        state = args.get("state") or None
+        if state and state not in STATES:
+            errors["state"] = f"one of {', '.join(STATES)}"
+        f.state = state
+        f.unit = args.get("unit") or None
+        overdue = (args.get("overdue") or "").lower()
+        if overdue not in ("", "true", "false", "1", "0"):
+            errors["overdue"] = "true or false"
+        f.overdue = overdue in ("true", "1")
+        for name in ("received_from", "received_to"):
+            raw = args.get(name)
+            if raw:
+                try:
+                    setattr(f, name, date.fromisoformat(raw))
+                except ValueError:
+                    errors[name] = "a date YYYY-MM-DD"
+        for name, low, high in (("page", 1, 10**6), ("per_page", 1, MAX_PER_PAGE)):
+            raw = args.get(name)
+            if raw:
+                try:
+                    value = int(raw)
+                    if not low <= value <= high:
+                        raise ValueError
+                    setattr(f, name, value)
+                except ValueError:
+                    errors[name] = f"a whole number from {low} to {high}"
+        if errors:
+            raise InputError(errors)
+        return f
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    per_page: int
+    total: int
+
+
+def filtered_query(actor: Actor, f: TicketFilter, at: datetime):
+    q = sa.select(Ticket).where(ticket_scope(actor))
+    if f.state:
+        q = q.where(Ticket.state == f.state)
+    if f.unit:
+        unit = db.session.execute(sa.select(Unit).where(Unit.code == f.unit, unit_ids_clause(actor))).scalar_one_or_none()
+        if unit is None:
+            raise InputError({"unit": f"no unit with code {f.unit!r} in your scope"})
+        q = q.where(Ticket.unit_id.in_(sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))))
+    if f.overdue:
+        q = q.where(overdue_clause(at))
+    if f.received_from:
+        q = q.where(Ticket.received_at >= start_of_local_day(f.received_from))
+    if f.received_to:
+        q = q.where(Ticket.received_at < start_of_local_day(f.received_to + timedelta(days=1)))
+    return q
+
+
+def list_tickets(actor: Actor, f: TicketFilter, at: datetime, *, order=None) -> Page:
+    q = filtered_query(actor, f, at)
+    total = db.session.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar_one()
+    order = order if order is not None else (Ticket.received_at.desc(), Ticket.id.desc())
+    items = db.session.execute(
+        q.options(selectinload(Ticket.unit)).order_by(*order).limit(f.per_page).offset((f.page - 1) * f.per_page)
+    ).scalars().all()
+    return Page(items, f.page, f.per_page, total)

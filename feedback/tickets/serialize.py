@@ -1,0 +1,76 @@
+"""The TICKET shape of CONTRACT.md, with personal data masked for roles that do not need it."""
+from __future__ import annotations
+
+from feedback.accounts.scope import Actor
+from feedback.timeutil import iso
+
+
+def mask_phone(phone: str | None) -> str | None:
+    if not phone:
+        return phone
+    digits = phone.strip()
+    if len(digits) >= 7:
+        return digits[:3] + "****" + digits[-4:]
+    return "*" * len(digits)
+
+
+def mask_name(name: str | None) -> str | None:
+    if not name:
+        return name
+    return name[0] + "*" * max(1, len(name) - 1)
+
+
+def mask_email(email: str | None) -> str | None:
+    if not email or "@" not in email:
+        return None if not email else "***"
+    local, _, domain = email.partition("@")
+    return (local[:1] or "*") + "***@" + domain
+
+
+def reporter(ticket, actor: Actor) -> dict:
+    if actor.sees_personal_data:
+        return {"name": ticket.reporter_name, "phone": ticket.reporter_phone, "email": ticket.reporter_email}
+    return {"name": mask_name(ticket.reporter_name), "phone": mask_phone(ticket.reporter_phone),
+            "email": mask_email(ticket.reporter_email)}
+
+
+def unit_ref(unit) -> dict | None:
+    return None if unit is None else {"code": unit.code, "name": unit.name}
+
+
+def ticket_json(ticket, actor: Actor, *, events: bool = False) -> dict:
+    out = {
+        "id": ticket.id,
+        "platform_id": ticket.platform_id,
+        "state": ticket.state,
+        "category": ticket.category,
+        "category_label": ticket.category_label,
+        "description": ticket.description,
+        "url": ticket.url,
+        "site_code": ticket.site_code,
+        "site_name": ticket.site_name,
+        "unit": unit_ref(ticket.unit),
+        "received_at": iso(ticket.received_at),
+        "submitted_at": iso(ticket.submitted_at),
+        "assigned_at": iso(ticket.assigned_at),
+        "unit_due_at": iso(ticket.unit_due_at),
+        "platform_due_at": iso(ticket.platform_due_at),
+        "deadline_provisional": ticket.deadline_provisional,
+        "replied_at": iso(ticket.replied_at),
+        "reply": ticket.reply_text,
+        "closed_at": iso(ticket.closed_at),
+        "extensions": ticket.extensions,
+        "extension_request": None if ticket.extension_requested_days is None else {
+            "days": ticket.extension_requested_days, "reason": ticket.extension_request_reason},
+        "invalid_reason": ticket.invalid_reason,
+        "duplicate_of": ticket.duplicate_of_id,
+        "reporter": reporter(ticket, actor),
+    }
+    if events:
+        out["events"] = [event_json(e) for e in ticket.events]
+    return out
+
+
+def event_json(event) -> dict:
+    return {"at": iso(event.at), "actor": event.actor, "action": event.action,
+            "from_state": event.from_state, "to_state": event.to_state, "data": event.data or {}}

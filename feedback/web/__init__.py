@@ -1,0 +1,22 @@
+"""The pages people work in. Each capability keeps its pages in its own `views.py` with a `bp`."""
+from __future__ import annotations
+
+from importlib import import_module
+
+from flask import Flask
+
+VIEW_MODULES = (
+    "feedback.web.base",
+    "feedback.accounts.views",
+    "feedback.tickets.views",
+    "feedback.directory.views",
+    "feedback.calendar.views",
+    "feedback.figures.views",
+    "feedback.exports.views",
+    "feedback.jobs.views",
+)
+
+
+def register(app: Flask) -> None:
+    for name in VIEW_MODULES:
+        app.register_blueprint(import_module(name).bp)

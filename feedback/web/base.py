@@ -1,0 +1,8 @@
+from flask import Blueprint
+
+bp = Blueprint("base", __name__)
+
+
+@bp.get("/healthz")
+def healthz():
+    return {"ok": True}
