@@ -17,8 +17,13 @@ class Unauthorized(Exception):
     pass
 
 
+PUBLIC_ENDPOINTS = {"api.openapi"}
+
+
 @bp.before_request
 def authenticate():
+    if request.endpoint in PUBLIC_ENDPOINTS:
+        return None
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

@@ -1,1 +1,197 @@
-SPEC = {"openapi": "3.1.0", "info": {"title": "找错工单 API", "version": "1"}, "paths": {}}
+"""The OpenAPI 3.1 description of /api/v1 (CONTRACT.md: HTTP API v1), served at /api/v1/openapi.json.
+
+A test checks that every route of the API blueprint is described here.
+"""
+from __future__ import annotations
+
+from feedback.tickets.models import CATEGORIES, STATES
+
+
+def _ref(name: str) -> dict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict, description: str = "") -> dict:
+    return {"description": description or "OK", "content": {"application/json": {"schema": schema}}}
+
+
+TIME = {"type": "string", "format": "date-time", "description": "ISO 8601 with an offset"}
+NTIME = {"type": ["string", "null"], "format": "date-time"}
+UNIT_REF = {"type": ["object", "null"], "properties": {"code": {"type": "string"}, "name": {"type": "string"}}}
+ERRORS = {
+    "401": _json(_ref("Error"), "no or bad token"),
+    "403": _json(_ref("Error"), "the token's role may not do this"),
+    "404": _json(_ref("Error"), "no such ticket in your scope"),
+    "409": _json(_ref("Error"), "the action is not allowed from the ticket's state"),
+    "413": _json(_ref("Error"), "body over FEEDBACK_MAX_BODY_BYTES"),
+    "422": _json(_ref("Error"), "invalid input: errors maps each field to what is wrong"),
+}
+
+
+def _errors(*codes: str) -> dict:
+    return {code: ERRORS[code] for code in codes}
+
+
+REPORT_FIELDS = {
+    "platform_id": {"type": "string", "description": "留言编号; the import is idempotent on it"},
+    "received_at": dict(TIME, description="转办时间: when the platform forwarded it"),
+    "submitted_at": dict(TIME, description="留言时间"),
+    "site_name": {"type": "string"}, "site_code": {"type": "string", "description": "网站标识码"},
+    "url": {"type": "string", "description": "问题网址"},
+    "category": {"type": "string", "description": "a category code or label (内容错误, 错别字, …)"},
+    "description": {"type": "string", "description": "问题描述"},
+    "reporter": {"oneOf": [{"type": "string"}, {"type": "object", "properties": {
+        "name": {"type": "string"}, "phone": {"type": "string"}, "email": {"type": "string"}}}]},
+    "reporter_name": {"type": "string"}, "reporter_phone": {"type": "string"}, "reporter_email": {"type": "string"},
+    "unit_code": {"type": "string", "description": "history: the unit that handled it (skips routing)"},
+    "assigned_at": TIME, "replied_at": TIME, "closed_at": TIME, "reply": {"type": "string"},
+    "state": {"type": "string", "enum": ["办结", "closed", "无效", "invalid", ""]},
+}
+
+FIGURE_FIELDS = {
+    name: {"type": "integer"} for name in ("received", "closed", "on_time", "late", "overdue_open", "pending")
+}
+FIGURE_FIELDS.update({
+    "on_time_rate": {"type": ["number", "null"], "description": "按期办结率 0..1; null when closed + overdue_open = 0"},
+    "avg_handling_hours": {"type": ["number", "null"]},
+    "median_handling_hours": {"type": ["number", "null"]},
+    "p90_handling_hours": {"type": ["number", "null"]},
+    "avg_handling_workdays": {"type": ["number", "null"]},
+})
+
+ACTIONS = {
+    "assign": ({"unit": {"type": "string"}}, ["unit"], "supervisor: new → assigned (fresh unit clock)"),
+    "accept": ({}, [], "unit staff: assigned → in_progress (签收)"),
+    "reply": ({"text": {"type": "string"}}, ["text"], "unit staff: assigned, in_progress → replied"),
+    "approve": ({}, [], "supervisor: replied → closed (办结)"),
+    "reject": ({"reason": {"type": "string"}}, ["reason"], "supervisor: replied → in_progress (退回重办)"),
+    "return": ({"reason": {"type": "string"}}, ["reason"], "unit staff: assigned, in_progress → new (退回)"),
+    "request-extension": ({"days": {"type": "integer", "minimum": 1, "maximum": 30},
+                           "reason": {"type": "string"}}, ["days", "reason"], "unit staff: 延期申请"),
+    "decide-extension": ({"approve": {"type": "boolean"}, "days": {"type": "integer"},
+                          "reason": {"type": "string"}}, ["approve"], "supervisor: approve moves unit_due_at"),
+    "invalidate": ({"reason": {"type": "string"}, "duplicate_of": {"type": ["integer", "string"]}},
+                   ["reason"], "supervisor: any open → invalid (无效/重复)"),
+}
+
+SPEC = {
+    "openapi": "3.1.0",
+    "info": {"title": "找错工单 API", "version": "1",
+             "description": "Reports in, tickets and figures out. Times are ISO 8601 with an offset."},
+    "servers": [{"url": "/api/v1"}],
+    "security": [{"bearer": []}],
+    "paths": {
+        "/reports": {"post": {
+            "summary": "Push one report, or {\"reports\": [...]} (at most 1000)",
+            "requestBody": {"required": True, "content": {"application/json": {"schema": {"oneOf": [
+                _ref("Report"),
+                {"type": "object", "required": ["reports"],
+                 "properties": {"reports": {"type": "array", "maxItems": 1000, "items": _ref("Report")}}}]}}}},
+            "responses": {
+                "201": _json(_ref("Result"), "one report: created"),
+                "200": _json({"oneOf": [_ref("Result"), _ref("BatchResult")]}, "duplicate, or a batch"),
+                **_errors("401", "403", "413", "422")},
+        }},
+        "/tickets": {"get": {
+            "summary": "Tickets in the caller's scope",
+            "parameters": [
+                {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(STATES)}},
+                {"name": "unit", "in": "query", "schema": {"type": "string"}, "description": "unit code (with subtree)"},
+                {"name": "overdue", "in": "query", "schema": {"type": "boolean"}},
+                {"name": "received_from", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "received_to", "in": "query", "schema": {"type": "string", "format": "date"}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+            ],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "items": {"type": "array", "items": _ref("Ticket")}, "page": {"type": "integer"},
+                "per_page": {"type": "integer"}, "total": {"type": "integer"}}}), **_errors("401", "422")},
+        }},
+        "/tickets/{id}": {"get": {
+            "summary": "One ticket with its events",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": _json(_ref("TicketWithEvents")), **_errors("401", "404")},
+        }},
+        "/tickets/{id}/{action}": {"post": {
+            "summary": "Act on a ticket: " + ", ".join(ACTIONS),
+            "description": "\n".join(f"- {name}: {text}" for name, (_, _, text) in ACTIONS.items()),
+            "parameters": [
+                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": list(ACTIONS)}},
+            ],
+            "requestBody": {"content": {"application/json": {"schema": {"oneOf": [
+                {"title": name, "type": "object", "properties": props, "required": required}
+                for name, (props, required, _) in ACTIONS.items()]}}}},
+            "responses": {"200": _json(_ref("TicketWithEvents")), **_errors("401", "403", "404", "409", "422")},
+        }},
+        "/metrics/closure": {"get": {
+            "summary": "Closure figures (DESIGN.md: Figures) per unit or region, and the total",
+            "parameters": [
+                {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                {"name": "as_of", "in": "query", "schema": {"type": "string"},
+                 "description": "a time; without an offset it is Asia/Shanghai; default now"},
+                {"name": "unit", "in": "query", "schema": {"type": "string"}},
+                {"name": "group", "in": "query", "schema": {"type": "string", "enum": ["unit", "region"]}},
+            ],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "from": {"type": "string"}, "to": {"type": "string"}, "as_of": TIME,
+                "rows": {"type": "array", "items": _ref("FigureRow")}, "total": _ref("Figures")}}),
+                **_errors("401", "403", "422")},
+        }},
+        "/assessment/{quarter}": {"get": {
+            "summary": "The quarterly assessment: figures, deductions and flags per unit",
+            "parameters": [
+                {"name": "quarter", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^\\d{4}Q[1-4]$"}},
+                {"name": "as_of", "in": "query", "schema": {"type": "string"}},
+            ],
+            "responses": {"200": _json({"type": "object", "properties": {
+                "quarter": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"}, "as_of": TIME,
+                "rows": {"type": "array", "items": {"allOf": [_ref("FigureRow"), {"type": "object", "properties": {
+                    "deductions": {"type": "number"}, "flags": {"type": "array", "items": {"type": "string"}}}}]}},
+                "total": _ref("Figures"), "notice_paragraph": {"type": "string"}}}),
+                **_errors("401", "403", "422")},
+        }},
+        "/openapi.json": {"get": {"summary": "This document", "security": [],
+                                  "responses": {"200": {"description": "OpenAPI 3.1"}}}},
+    },
+    "components": {
+        "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+        "schemas": {
+            "Error": {"type": "object", "properties": {
+                "error": {"type": "string"}, "errors": {"type": "object", "additionalProperties": {"type": "string"}}}},
+            "Report": {"type": "object", "required": ["platform_id", "received_at", "description"],
+                       "properties": REPORT_FIELDS},
+            "Result": {"type": "object", "properties": {
+                "index": {"type": "integer"}, "platform_id": {"type": ["string", "null"]},
+                "status": {"type": "string", "enum": ["created", "duplicate", "error"]},
+                "ticket_id": {"type": ["integer", "null"]}, "state": {"type": ["string", "null"]},
+                "unit": UNIT_REF, "unit_due_at": NTIME, "platform_due_at": NTIME,
+                "deadline_provisional": {"type": ["boolean", "null"]},
+                "errors": {"type": "object", "additionalProperties": {"type": "string"}}}},
+            "BatchResult": {"type": "object", "properties": {
+                "created": {"type": "integer"}, "duplicate": {"type": "integer"}, "error": {"type": "integer"},
+                "results": {"type": "array", "items": _ref("Result")}}},
+            "Ticket": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "platform_id": {"type": "string"},
+                "state": {"type": "string", "enum": list(STATES)},
+                "category": {"type": "string", "enum": list(CATEGORIES)}, "description": {"type": "string"},
+                "url": {"type": ["string", "null"]}, "site_code": {"type": ["string", "null"]}, "unit": UNIT_REF,
+                "received_at": TIME, "assigned_at": NTIME, "unit_due_at": NTIME, "platform_due_at": TIME,
+                "deadline_provisional": {"type": "boolean"}, "replied_at": NTIME, "closed_at": NTIME,
+                "extensions": {"type": "integer"},
+                "reporter": {"type": "object", "description": "masked unless the caller's role may see it",
+                             "properties": {"name": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]},
+                                            "email": {"type": ["string", "null"]}}}}},
+            "TicketWithEvents": {"allOf": [_ref("Ticket"), {"type": "object", "properties": {"events": {
+                "type": "array", "items": {"type": "object", "properties": {
+                    "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
+                    "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]},
+                    "data": {"type": "object"}}}}}}]},
+            "Figures": {"type": "object", "properties": FIGURE_FIELDS},
+            "FigureRow": {"allOf": [_ref("Figures"), {"type": "object", "properties": {"unit": {
+                "type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"},
+                                                 "parent_code": {"type": ["string", "null"]}}}}}]},
+        },
+    },
+}
