@@ -40,10 +40,10 @@ def main() -> None:
         cli.main(prog_name="feedback", standalone_mode=False)
     except click.exceptions.Abort:
         fail("aborted")
-    except click.exceptions.NoArgsUsage as exc:
-        click.echo(exc.ctx.get_help() if exc.ctx else str(exc), err=True)
-        sys.exit(2)
     except click.ClickException as exc:
+        if type(exc).__name__ == "NoArgsIsHelpError" and getattr(exc, "ctx", None) is not None:
+            click.echo(exc.ctx.get_help(), err=True)
+            sys.exit(2)
         fail(exc.format_message(), exc.exit_code if exc.exit_code else 2)
     except click.exceptions.Exit as exc:
         sys.exit(exc.exit_code)
