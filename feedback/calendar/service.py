@@ -12,6 +12,9 @@ from feedback.calendar.models import CalendarDay
 from feedback.calendar.workdays import WorkCalendar
 from feedback.errors import InputError
 from feedback.extensions import db
+from feedback.tabular import decode_text
+
+NOTE_LENGTH = 200  # CalendarDay.note
 
 
 def current_calendar(session=None) -> WorkCalendar:
@@ -33,6 +36,7 @@ def parse_calendar_csv(data: bytes) -> list[DayRow]:
     reader = csv.reader(io.StringIO(text))
     rows: list[DayRow] = []
     errors: list[str] = []
+    seen: dict[date, int] = {}
     for lineno, rec in enumerate(reader, start=1):
         if not rec or all(not c.strip() for c in rec):
             continue
@@ -50,19 +54,26 @@ def parse_calendar_csv(data: bytes) -> list[DayRow]:
         if raw_flag not in ("0", "1"):
             errors.append(f"line {lineno}: is_workday {raw_flag!r} must be 1 or 0")
             continue
-        rows.append(DayRow(day, raw_flag == "1", rec[2].strip() if len(rec) > 2 else ""))
+        note = rec[2].strip() if len(rec) > 2 else ""
+        if len(note) > NOTE_LENGTH:
+            errors.append(f"line {lineno}: note is longer than {NOTE_LENGTH} characters; shorten it")
+            continue
+        if day in seen:  # two rows for one day: which one the office meant is not ours to guess
+            errors.append(f"line {lineno}: {day} is already on line {seen[day]}; keep one line per day")
+            continue
+        seen[day] = lineno
+        rows.append(DayRow(day, raw_flag == "1", note))
     if errors:
-        raise InputError({"file": "; ".join(errors[:20])})
+        more = f"; and {len(errors) - 20} more" if len(errors) > 20 else ""
+        raise InputError({"file": "; ".join(errors[:20]) + more})
     return rows
 
 
 def _decode(data: bytes) -> str:
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise InputError({"file": "not UTF-8 or GB18030 text"})
+    text = decode_text(data)
+    if text is None:
+        raise InputError({"file": "not UTF-8 or GB18030 text"})
+    return text
 
 
 def store_days(rows: list[DayRow], session=None) -> set[int]:

@@ -75,11 +75,20 @@ class WorkCalendar:
                 if day in self.overrides:
                     note = "override"
                 elif year in PACKAGE_YEARS:
-                    on_holiday, name = chinese_calendar.get_holiday_detail(day)
-                    note = name or ("调休上班" if workday else "")
+                    _, name = chinese_calendar.get_holiday_detail(day)
+                    # a make-up workday carries its holiday's name too: "国庆节 调休上班"
+                    note = f"{_chinese_name(name)} 调休上班".strip() if workday else _chinese_name(name)
                 out.append((day, workday, note))
             day += timedelta(days=1)
         return out
+
+
+def _chinese_name(name: str | None) -> str:
+    """The package names holidays in English ("National Day"); the office reads 国庆节."""
+    try:
+        return chinese_calendar.Holiday(name).chinese
+    except ValueError:
+        return name or ""
 
 
 DEFAULT = WorkCalendar()

@@ -8,20 +8,23 @@ Prefixes match on whole path segments (`a.gov.cn/news` matches `a.gov.cn/news/1.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
 
 DEFAULT_PORTS = {"80", "443"}
+# A scheme only at the start: "a.gov.cn/go?to=http://b.gov.cn" has none of its own.
+SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 
 
 def normalize_url(url: str | None) -> str | None:
     if not url or not url.strip():
         return None
     raw = url.strip()
-    if "://" not in raw:
+    if not SCHEME.match(raw):
         raw = "http://" + raw.lstrip("/")
     try:
         parts = urlsplit(raw)
@@ -35,8 +38,28 @@ def normalize_url(url: str | None) -> str | None:
         host = host[4:]
     if port is not None and str(port) not in DEFAULT_PORTS:
         host = f"{host}:{port}"
-    path = "/".join(seg for seg in parts.path.split("/") if seg)
+    path = "/".join(_segments(parts.path))
     return f"{host}/{path}" if path else host
+
+
+def _segments(path: str) -> list[str]:
+    """Path segments as a browser resolves them: empty and "." segments dropped, ".." climbs,
+    UTF-8 percent-escapes decoded (so /%E6%96%B0%E9%97%BB and /新闻 are one path; an escaped
+    "/" stays escaped so it cannot create a segment boundary)."""
+    out: list[str] = []
+    for seg in path.split("/"):
+        try:
+            seg = unquote(seg, errors="strict").replace("/", "%2F")
+        except UnicodeDecodeError:  # escapes of GBK bytes: kept as written rather than garbled
+            pass
+        if seg in ("", "."):
+            continue
+        if seg == "..":
+            if out:
+                out.pop()
+            continue
+        out.append(seg)
+    return out
 
 
 def candidate_prefixes(normalized: str) -> list[str]:
