@@ -49,8 +49,9 @@ def set_property_rules(prop: Property, url_prefixes: list[str]) -> None:
         pattern = normalize_pattern("url_prefix", raw)
         if pattern is None:
             raise InputError({"url_prefixes": f"{raw!r} is not a URL prefix (host and optional path)"})
-        normalized.append(pattern)
-        wanted.append(("url_prefix", pattern))
+        if pattern not in normalized:  # "a.gov.cn" and "http://www.a.gov.cn/" are one prefix
+            normalized.append(pattern)
+            wanted.append(("url_prefix", pattern))
     if prop.kind == "new_media" and prop.account:
         wanted.append(("account", normalize_pattern("account", prop.account)))
     prop.url_prefixes = ";".join(normalized)

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import click
+import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from feedback.directory.loaders import LoadErrors, load_properties, load_units
+from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.tabular import UnreadableFile
 
@@ -52,6 +54,12 @@ def _load(file: str, loader, noun: str) -> None:
         for problem in exc.problems:
             click.echo(f"  {problem}", err=True)
         raise SystemExit(2)
+    except InputError as exc:
+        db.session.rollback()
+        fail("; ".join(f"{name}: {message}" for name, message in exc.errors.items()) or exc.message)
+    except sa.exc.IntegrityError as exc:  # another load or an admin changed the same rows meanwhile
+        db.session.rollback()
+        fail(f"{file}: the directory changed while loading ({exc.orig}); nothing was loaded, run it again")
     except BaseException:
         db.session.rollback()
         raise

@@ -298,3 +298,9 @@ class TestProperties:
             "  row 10, site_code: the same website is already on row 8; keep one row for it",
         ]
         assert (db.session.query(Property).count(), rule_owners()) == before
+
+    def test_a_file_of_only_bad_rows(self, app, tmp_path):
+        result = load(app, "properties", write_csv(tmp_path / "p.csv", [
+            PROPS_HEADER, ["NOPE", "website", "某网站", "", "a.gov.cn", ""]]))
+        assert result.exit_code == 2 and "row 2, unit_code: no unit with code 'NOPE'" in result.stderr
+        assert db.session.query(Property).count() == 0
