@@ -147,40 +147,39 @@ def units() -> list[UnitSpec]:
     return out
 
 
-def properties() -> list[PropertySpec]:
-    out = [PropertySpec("JN", "website", f"{CITY}人民政府门户网站", PORTAL_CODE, [PORTAL_HOST])]
+def sites():
+    """Each site, channel and account as (what the directory holds, what netizens report on,
+    with how often they write about it). A channel is routed by its URL prefix alone, but its
+    reports may carry the portal's site code."""
+    portal = f"{CITY}人民政府门户网站"
+    yield (PropertySpec("JN", "website", portal, PORTAL_CODE, [PORTAL_HOST]),
+           Target("JN", "website", portal, PORTAL_HOST, PORTAL_CODE, weight=14))
     for dept in CITY_DEPARTMENTS:
         if dept.code in CITY_SITES:
             name, host, code = CITY_SITES[dept.code]
-            out.append(PropertySpec(dept.code, "website", name, code, [host]))
-        else:  # a channel of the portal: routed by its URL prefix alone
-            out.append(PropertySpec(dept.code, "website", f"{CITY}人民政府门户网站·{dept.name}频道",
-                                    None, [f"{PORTAL_HOST}/{dept.slug}"]))
+            yield (PropertySpec(dept.code, "website", name, code, [host]),
+                   Target(dept.code, "website", name, host, code, weight=6))
+        else:
+            prefix = f"{PORTAL_HOST}/{dept.slug}"
+            yield (PropertySpec(dept.code, "website", f"{portal}·{dept.name}频道", None, [prefix]),
+                   Target(dept.code, "channel", portal, prefix, PORTAL_CODE, weight=4))
     for code, name, host, area in REGIONS:
-        out.append(PropertySpec(code, "website", f"{name}人民政府门户网站", f"{area}0001", [host]))
+        portal = f"{name}人民政府门户网站"
+        yield (PropertySpec(code, "website", portal, f"{area}0001", [host]),
+               Target(code, "website", portal, host, f"{area}0001", weight=6))
         for suffix, dept, slug, _ in COUNTY_DEPARTMENTS:
-            out.append(PropertySpec(f"{code}-{suffix}", "website", f"{name}人民政府门户网站·{dept}频道",
-                                    None, [f"{host}/{slug}"]))
-    for unit, account, platform, _ in ACCOUNTS:
-        out.append(PropertySpec(unit, "new_media", f"{account}（{platform}）", account=account))
-    return out
+            prefix = f"{host}/{slug}"
+            yield (PropertySpec(f"{code}-{suffix}", "website", f"{portal}·{dept}频道", None, [prefix]),
+                   Target(f"{code}-{suffix}", "channel", portal, prefix, f"{area}0001", weight=3))
+    for unit, account, platform, weight in ACCOUNTS:
+        yield (PropertySpec(unit, "new_media", f"{account}（{platform}）", account=account),
+               Target(unit, "new_media", account, weight=weight, platform=platform))
+
+
+def properties() -> list[PropertySpec]:
+    return [prop for prop, _ in sites()]
 
 
 def targets() -> list[Target]:
-    """What reports are about, with how often netizens write about each."""
-    out = [Target("JN", "website", f"{CITY}人民政府门户网站", PORTAL_HOST, PORTAL_CODE, weight=14)]
-    for dept in CITY_DEPARTMENTS:
-        if dept.code in CITY_SITES:
-            name, host, code = CITY_SITES[dept.code]
-            out.append(Target(dept.code, "website", name, host, code, weight=6))
-        else:
-            out.append(Target(dept.code, "channel", f"{CITY}人民政府门户网站", f"{PORTAL_HOST}/{dept.slug}",
-                              PORTAL_CODE, weight=4))
-    for code, name, host, area in REGIONS:
-        out.append(Target(code, "website", f"{name}人民政府门户网站", host, f"{area}0001", weight=6))
-        for suffix, _, slug, _ in COUNTY_DEPARTMENTS:
-            out.append(Target(f"{code}-{suffix}", "channel", f"{name}人民政府门户网站", f"{host}/{slug}",
-                              f"{area}0001", weight=3))
-    for unit, account, platform, weight in ACCOUNTS:
-        out.append(Target(unit, "new_media", account, weight=weight, platform=platform))
-    return out + UNREGISTERED
+    """What reports are about: the directory's sites and accounts, and a few it lacks."""
+    return [target for _, target in sites()] + UNREGISTERED

@@ -58,8 +58,9 @@ class Office:
         start = datetime.combine(d, OPENS, LOCAL)
         if after is not None and after + timedelta(minutes=10) > start:
             start = after + timedelta(minutes=10)
-        span = (datetime.combine(d, CLOSES, LOCAL) - start).total_seconds()
-        return start + timedelta(seconds=self.rng.uniform(0, max(span, 60)))
+        start = start.replace(microsecond=0)
+        span = int((datetime.combine(d, CLOSES, LOCAL) - start).total_seconds())
+        return start + timedelta(seconds=self.rng.randint(1, max(span, 60)))
 
     def later(self, t: datetime, workdays: int) -> datetime:
         """A moment in office hours `workdays` working days after t (0: later the same day)."""
@@ -106,7 +107,7 @@ class Story:
         plans.sort(key=lambda p: p.received_at)
         number(plans)
         for plan in plans:
-            plan.steps = [s for s in _until(plan.steps, self.at)]
+            plan.steps = list(_until(plan.steps, self.at))
         return plans
 
     def received_times(self) -> list[datetime]:
@@ -192,7 +193,7 @@ class Story:
             last = office.later(anchor, rng.choice([0, 0, 0, 1]))
             steps.append(Step(last, "accept", "clerk"))
         if anchor > self.at - timedelta(days=45) and rng.random() < 0.06:
-            return steps  # stalled: the clerk signed for it and then forgot it
+            return steps  # stalled: nobody gets round to replying
         budget = self.unit_days(category)
         if rng.random() < 0.05:
             steps.extend(self.extension(last, rng.random() < 0.75))
@@ -217,7 +218,8 @@ class Story:
         asked = self.office.later(after, self.rng.choice([0, 1]))
         decided = self.office.later(asked, self.rng.choice([0, 1]))
         decision = {"approve": True, "days": days} if approve else {"approve": False, "reason": texts.DENY_REASON}
-        return [Step(asked, "request-extension", "clerk", {"days": days, "reason": self.rng.choice(texts.EXTENSION_REASONS)}),
+        request = {"days": days, "reason": self.rng.choice(texts.EXTENSION_REASONS)}
+        return [Step(asked, "request-extension", "clerk", request),
                 Step(decided, "decide-extension", "supervisor", decision)]
 
     def duplicate(self, primary: Plan) -> Plan:
@@ -234,54 +236,51 @@ class Story:
     def showcase(self) -> list[Plan]:
         """Tickets placed relative to now, so the inbox and dashboard always have due-today,
         due-tomorrow, overdue, awaiting-review and triage work, whatever the seed."""
-        office, rng = self.office, self.rng
-        today = local_date(self.at)
+        office, today = self.office, local_date(self.at)
+        yesterday = office.workdays_before(today, 1)
         due_today = office.first_workday_from(today)
         due_tomorrow = self.cal.nth_workday_after(due_today, 1)[0]
-        out = []
+        plans = [self.due_on(due_today, accepted=True), self.due_on(due_today, accepted=False),
+                 self.due_on(due_tomorrow, accepted=True), self.due_on(due_tomorrow, accepted=False)]
+        plans += [self.open_since(8, accepted=False), self.open_since(12), self.open_since(18)]  # overdue
+        extended = self.open_since(22)  # extended, and late even so
+        extended.steps += self.extension(extended.steps[-1].at, True)
+        asking = self.open_since(2)  # an extension request waiting for a decision
+        asking.steps.append(Step(office.during(yesterday), "request-extension", "clerk",
+                                 {"days": 5, "reason": self.rng.choice(texts.EXTENSION_REASONS)}))
+        in_time = [self.open_since(2, accepted=False), self.open_since(3, accepted=False)]
+        late = self.open_since(9)
+        for plan in (*in_time, late):  # replied yesterday, awaiting the office's review
+            plan.steps.append(reply_step(plan, office.during(yesterday)))
+        plans += [extended, asking, *in_time, late]
+        for received in ((self.at - timedelta(hours=3)).replace(microsecond=0), office.during(yesterday)):
+            report, category = self.report(self.rng.choice(self.unregistered), received)  # no rule matches
+            plans.append(Plan(report, [], category))
+        return plans
 
-        def routed(days_before_due: date | None = None, *, before_today: int = 0) -> tuple[Plan, datetime]:
-            target = rng.choice([t for t in self.routed if t.kind != "new_media"])
-            category = _weighted(WEBSITE_CATEGORIES, rng)
-            if days_before_due is not None:
-                day = office.workdays_before(days_before_due, self.unit_days(category))
-            else:
-                day = office.workdays_before(today, before_today)
-            received = office.during(day)
-            report, _ = self.report(target, received, category=category, with_code=False)
-            plan = Plan(report, [], category)
-            out.append(plan)
-            return plan, received
+    def fresh(self, day: date, category: str | None = None) -> Plan:
+        """A report on a website or channel, forwarded on `day` and routed by URL."""
+        target = self.rng.choice([t for t in self.routed if t.kind != "new_media"])
+        category = category or _weighted(WEBSITE_CATEGORIES, self.rng)
+        report, _ = self.report(target, self.office.during(day), category=category, with_code=False)
+        return Plan(report, [], category)
 
-        def reply_step(plan, when):
-            return Step(when, "reply", "clerk", {"text": texts.reply(plan.category, plan.report["site_name"], when.date())})
+    def due_on(self, due: date, *, accepted: bool) -> Plan:
+        category = _weighted(WEBSITE_CATEGORIES, self.rng)
+        plan = self.fresh(self.office.workdays_before(due, self.unit_days(category)), category)
+        if accepted:
+            plan.steps.append(Step(self.office.later(plan.received_at, 1), "accept", "clerk"))
+        return plan
 
-        for due, accepted in ((due_today, True), (due_today, False), (due_tomorrow, True), (due_tomorrow, False)):
-            plan, received = routed(due)
-            if accepted:
-                plan.steps.append(Step(office.later(received, 1), "accept", "clerk"))
-        for days_ago in (8, 12, 18):  # overdue, still open
-            plan, received = routed(before_today=days_ago)
-            if days_ago > 8:
-                plan.steps.append(Step(office.later(received, 1), "accept", "clerk"))
-        plan, received = routed(before_today=22)  # extended, and late even so
-        plan.steps.append(Step(office.later(received, 0), "accept", "clerk"))
-        plan.steps.extend(self.extension(plan.steps[-1].at, True))
-        plan, received = routed(before_today=2)  # an extension waiting for a decision
-        plan.steps += [Step(office.later(received, 0), "accept", "clerk"),
-                       Step(office.during(office.workdays_before(today, 1)), "request-extension", "clerk",
-                            {"days": 5, "reason": rng.choice(texts.EXTENSION_REASONS)})]
-        for days_ago in (2, 3):  # replied in time, awaiting the office's review
-            plan, received = routed(before_today=days_ago)
-            plan.steps.append(reply_step(plan, office.during(office.workdays_before(today, 1))))
-        plan, received = routed(before_today=9)  # replied late, awaiting review
-        plan.steps += [Step(office.later(received, 0), "accept", "clerk"),
-                       reply_step(plan, office.during(office.workdays_before(today, 1)))]
-        for received in (self.at - timedelta(hours=3), office.during(office.workdays_before(today, 1))):
-            target = rng.choice(self.unregistered)  # in triage: no rule matches
-            report, category = self.report(target, received)
-            out.append(Plan(report, [], category))
-        return out
+    def open_since(self, workdays_ago: int, *, accepted: bool = True) -> Plan:
+        plan = self.fresh(self.office.workdays_before(local_date(self.at), workdays_ago))
+        if accepted:
+            plan.steps.append(Step(self.office.later(plan.received_at, 0), "accept", "clerk"))
+        return plan
+
+
+def reply_step(plan: Plan, at: datetime) -> Step:
+    return Step(at, "reply", "clerk", {"text": texts.reply(plan.category, plan.report["site_name"], at.date())})
 
 
 def number(plans: list[Plan]) -> None:

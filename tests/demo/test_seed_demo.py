@@ -52,14 +52,15 @@ def test_a_city_with_counties_departments_and_their_sites(demo):
     assert kinds == {"office": 1, "region": 4, "department": 29}
     codes = db.session.execute(sa.select(Property.site_code).where(Property.site_code.isnot(None))).scalars().all()
     assert codes and all(len(code) == 10 for code in codes)
-    channels = db.session.execute(sa.select(Property.url_prefixes).where(Property.url_prefixes.like("jiangnanshi.gov.cn/%"))).scalars().all()
+    channels = db.session.execute(
+        sa.select(Property.url_prefixes).where(Property.url_prefixes.like("jiangnanshi.gov.cn/%"))).scalars().all()
     assert "jiangnanshi.gov.cn/mzj" in channels  # 民政局: a 子频道 of the city portal
     assert scalar(sa.select(sa.func.count()).where(Property.kind == "new_media")) == 10
 
 
 def test_a_year_of_tickets_in_every_state(demo):
     count = scalar(sa.select(sa.func.count()).select_from(Ticket))
-    assert 300 <= count <= 1500
+    assert 300 <= count <= 1500  # the brief: a few hundred to ~1500
     states = set(db.session.execute(sa.select(Ticket.state).distinct()).scalars())
     assert states == set(STATES)
     first = scalar(sa.select(sa.func.min(Ticket.received_at)))
@@ -79,7 +80,8 @@ def test_work_is_due_today_tomorrow_and_some_is_overdue(demo):
     assert open_due_on(date(2026, 11, 24)) >= 2
     assert open_due_on(date(2026, 11, 25)) >= 2
     overdue = db.session.execute(sa.select(Ticket).where(overdue_clause(AT))).scalars().all()
-    assert len(overdue) >= 4  # the showcase's 8, 12, 18 and 22 working-day-old tickets
+    # story.showcase: open since 8, 12, 18 and 22 working days, and one replied late (9 days)
+    assert len(overdue) >= 5
     assert any(t.extensions for t in overdue)  # extended, and late even so
     assert any(t.extension_requested_days for t in db.session.execute(
         sa.select(Ticket).where(Ticket.state.in_(OPEN_STATES))).scalars())  # a request waiting
