@@ -23,6 +23,15 @@ def _application():
     return _app
 
 
+def preload() -> None:
+    """Build the app in the worker's main process, before it forks a process per job, so a job
+    starts warm instead of importing everything again (about two seconds each). Creating the
+    app opens no database connection, so nothing is shared across the fork."""
+    from feedback.jobs import handback, notify, sweep  # noqa: F401
+
+    _application()
+
+
 @contextmanager
 def _job(at: str | None):
     from feedback.jobs.timing import running_at

@@ -23,8 +23,7 @@ def index():
         abort(404)
     per_page = current_app.config.get("PER_PAGE", 50)
     notices = notify.notices_for(current_user, int(page), per_page)
-    rows = [(n, *notify.describe(n)) for n in notices.items]
-    return render_template("notices/index.html", notices=notices, rows=rows)
+    return render_template("notices/index.html", notices=notices, rows=notices.items)
 
 
 @bp.app_context_processor

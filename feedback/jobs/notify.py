@@ -1,13 +1,14 @@
 """Telling people: reminders, escalations, daily digests, deadline changes (issue 6).
 
-Every notice is a Notification row for one unit's staff or supervisors, found by a set-based
-query and inserted with a unique dedupe key (INSERT … ON CONFLICT DO NOTHING), so a sweep run
-twice, or two sweeps at once, tell nobody twice. The key carries the deadline and the ticket's
-unit: an extension or a reassignment is a new thing to tell.
+Every notice is a Notification row for one unit's staff or supervisors. Reminders and
+escalations are found and recorded by one INSERT … SELECT each (never a query per ticket),
+guarded twice: an anti-join on (ticket, its unit, its deadline) skips what was told already,
+and the unique dedupe key with ON CONFLICT DO NOTHING settles two sweeps racing. The key
+carries the deadline and the ticket's unit: an extension or a reassignment is a new thing.
 
 The row is the in-app notice; its e-mail copy goes out through a small outbox
 (`send_pending_mail`): one message per unit, audience and kind, claimed before it is sent so
-two workers never send the same notice, retried with backoff while the server is down.
+two workers never send the same notice, and retried with backoff while the server is down.
 """
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale, gettext as _
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import aliased
 
 from feedback.accounts.models import User
 from feedback.calendar.workdays import WorkCalendar
@@ -33,19 +35,19 @@ from feedback.jobs.queue import enqueue
 from feedback.jobs.timing import job_at
 from feedback.tickets.listing import overdue_clause
 from feedback.tickets.models import OPEN_STATES, Ticket
-from feedback.timeutil import LOCAL, end_of_local_day, iso, local_date, start_of_local_day
+from feedback.timeutil import LOCAL, UTCDateTime, end_of_local_day, iso, local_date, start_of_local_day
 
 log = logging.getLogger(__name__)
 
 N = Notification
+T = Ticket
 REMIND_STATES = ("assigned", "in_progress")  # a unit still owes a reply (a replied ticket waits on us)
-INSERT_CHUNK = 500
-MAIL_BATCH = 2000
 MAIL_LEASE = timedelta(minutes=5)  # a claimed message not finished by then is someone else's to send
 MAIL_RETRY = timedelta(minutes=1)
 MAIL_RETRY_MAX = timedelta(hours=1)
 MAIL_LIST_LIMIT = 50  # lines listed in one e-mail; the rest are counted and shown in the app
 DEFAULT_DIGEST_HOUR = 8  # local time from which the day's digest goes out
+NO_SMTP = "no SMTP server configured (FEEDBACK_SMTP_HOST)"
 
 
 # --- when ------------------------------------------------------------------------------------
@@ -67,68 +69,79 @@ def digest_due(at: datetime, calendar: WorkCalendar) -> bool:
     return calendar.is_workday(local.date()) and local.hour >= hour
 
 
-# --- finding what to tell ---------------------------------------------------------------------
+# --- reminders and escalations: one INSERT … SELECT each ------------------------------------------
 
 def _told(kind: str):
     """Already told about this ticket, for its current unit and deadline?"""
     return sa.exists().where(
-        N.kind == kind, N.ticket_id == Ticket.id, N.about_unit_id == Ticket.unit_id,
-        N.subject_at == Ticket.unit_due_at)
+        N.kind == kind, N.ticket_id == T.id, N.about_unit_id == T.unit_id, N.subject_at == T.unit_due_at)
 
 
-def _stamp(t: datetime) -> int:
-    return int(t.timestamp())
+def _ticket_key(kind: str, ticket_id, unit_id, due_at):
+    """kind:ticket:unit:deadline, built in SQL (the deadline as the database prints it)."""
+    def text(column):
+        return sa.cast(column, sa.String)
+
+    return sa.literal(kind, sa.String) + ":" + text(ticket_id) + ":" + text(unit_id) + ":" + text(due_at)
+
+
+TICKET_NOTICE_COLUMNS = ("kind", "dedupe_key", "unit_id", "audience", "ticket_id", "about_unit_id", "subject_at",
+                         "created_at", "email_attempts", "email_status", "email_next_at", "email_error")
+
+
+def _stored(at: datetime) -> list:
+    """created_at and the e-mail columns, as literals for an INSERT … SELECT."""
+    when = sa.literal(at, UTCDateTime)
+    if mail.configured():
+        return [when, sa.literal(0), sa.literal("pending"), when, sa.null()]
+    return [when, sa.literal(0), sa.literal("skipped"), sa.null(), sa.literal(NO_SMTP)]
+
+
+def _insert(columns, select) -> int:
+    """INSERT … SELECT … ON CONFLICT DO NOTHING; returns how many rows are new (counted through
+    RETURNING: a driver's rowcount for INSERT is not reliable)."""
+    dialect = db.session.get_bind().dialect.name
+    insert = (postgresql if dialect == "postgresql" else sqlite).insert
+    stmt = (insert(N.__table__).from_select(list(columns), select)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(N.id))
+    return len(db.session.execute(stmt).all())
 
 
 def queue_reminders(at: datetime, calendar: WorkCalendar) -> int:
     """One working day before unit_due_at, the unit's staff are reminded (once per deadline)."""
-    rows = db.session.execute(
-        sa.select(Ticket.id, Ticket.unit_id, Ticket.unit_due_at, Ticket.platform_id, Ticket.site_name)
-        .where(Ticket.state.in_(REMIND_STATES), Ticket.unit_due_at > at,
-               Ticket.unit_due_at <= remind_until(at, calendar), ~_told("remind"))
-    ).all()
-    return insert_notices([
-        dict(kind="remind", dedupe_key=f"remind:{r.id}:{r.unit_id}:{_stamp(r.unit_due_at)}",
-             unit_id=r.unit_id, audience="unit_staff", ticket_id=r.id, about_unit_id=r.unit_id,
-             subject_at=r.unit_due_at,
-             data={"platform_id": r.platform_id, "site_name": r.site_name, "unit_due_at": iso(r.unit_due_at)})
-        for r in rows], at)
+    select = (
+        sa.select(sa.literal("remind"), _ticket_key("remind", T.id, T.unit_id, T.unit_due_at), T.unit_id,
+                  sa.literal("unit_staff"), T.id, T.unit_id, T.unit_due_at, *_stored(at))
+        .where(T.state.in_(REMIND_STATES), T.unit_due_at > at, T.unit_due_at <= remind_until(at, calendar),
+               ~_told("remind")))
+    return _insert(TICKET_NOTICE_COLUMNS, select)
 
 
 def queue_escalations(at: datetime) -> int:
     """A ticket gone overdue is told once to the supervisors whose scope holds it: those of its
-    unit and of every unit above it (the top unit when nobody supervises it yet)."""
-    rows = db.session.execute(
-        sa.select(Ticket.id, Ticket.unit_id, Ticket.unit_due_at, Ticket.platform_id,
-                  Unit.path, Unit.code, Unit.name)
-        .join(Unit, Unit.id == Ticket.unit_id)
-        .where(overdue_clause(at), ~_told("overdue"))
-    ).all()
-    if not rows:
-        return 0
-    supervising = supervisor_units()
-    notices = []
-    for r in rows:
-        chain = path_ids(r.path)
-        data = {"platform_id": r.platform_id, "unit_due_at": iso(r.unit_due_at),
-                "unit": {"code": r.code, "name": r.name}}
-        for unit_id in [u for u in chain if u in supervising] or chain[:1]:
-            notices.append(dict(
-                kind="overdue", dedupe_key=f"overdue:{r.id}:{r.unit_id}:{_stamp(r.unit_due_at)}:{unit_id}",
-                unit_id=unit_id, audience="supervisor", ticket_id=r.id, about_unit_id=r.unit_id,
-                subject_at=r.unit_due_at, data=data))
-    return insert_notices(notices, at)
-
-
-def supervisor_units() -> set[int]:
-    return set(db.session.execute(
-        sa.select(User.unit_id).where(User.role == "supervisor", User.active.is_(True)).distinct()).scalars())
+    unit and of every unit above it. (With nobody supervising it yet, it waits for someone.)"""
+    # The overdue tickets nobody was told about first, then their supervisors: materialised, so
+    # the "told already?" probe runs once per ticket (a hash anti-join), not per supervisor.
+    untold = (sa.select(T.id, T.unit_id, T.unit_due_at).where(overdue_clause(at), ~_told("overdue"))
+              .cte("untold").prefix_with("MATERIALIZED"))
+    unit, above = aliased(Unit), aliased(Unit)
+    supervising = sa.select(User.unit_id).where(User.role == "supervisor", User.active.is_(True))
+    key = _ticket_key("overdue", untold.c.id, untold.c.unit_id, untold.c.unit_due_at) + ":" + sa.cast(above.id, sa.String)
+    select = (
+        sa.select(sa.literal("overdue"), key, above.id, sa.literal("supervisor"), untold.c.id, untold.c.unit_id,
+                  untold.c.unit_due_at, *_stored(at))
+        .join(unit, unit.id == untold.c.unit_id)
+        .join(above, unit.path.startswith(above.path))  # materialised paths: above is unit or an ancestor
+        .where(above.id.in_(supervising)))
+    return _insert(TICKET_NOTICE_COLUMNS, select)
 
 
 def path_ids(path: str) -> list[int]:
     """"/1/4/17/" → [1, 4, 17]: the unit and everything above it, top first."""
     return [int(part) for part in path.strip("/").split("/") if part]
 
+
+# --- digests and deadline changes: few rows, built in Python --------------------------------------
 
 @dataclass
 class OpenCounts:
@@ -152,17 +165,17 @@ def open_counts_by_unit(at: datetime, calendar: WorkCalendar) -> dict[int, tuple
     """{unit_id: (path, counts)} over open tickets, one GROUP BY."""
     rows = db.session.execute(
         sa.select(
-            Ticket.unit_id, Unit.path, sa.func.count(),
-            _count_if(Ticket.state == "assigned"),
-            _count_if(Ticket.state == "replied"),
-            _count_if(sa.and_(Ticket.state.in_(REMIND_STATES), Ticket.unit_due_at > at,
-                              Ticket.unit_due_at <= remind_until(at, calendar))),
+            T.unit_id, Unit.path, sa.func.count(),
+            _count_if(T.state == "assigned"),
+            _count_if(T.state == "replied"),
+            _count_if(sa.and_(T.state.in_(REMIND_STATES), T.unit_due_at > at,
+                              T.unit_due_at <= remind_until(at, calendar))),
             _count_if(overdue_clause(at)),
-            _count_if(Ticket.extension_requested_days.is_not(None)),
+            _count_if(T.extension_requested_days.is_not(None)),
         )
-        .join(Unit, Unit.id == Ticket.unit_id)
-        .where(Ticket.state.in_(OPEN_STATES))
-        .group_by(Ticket.unit_id, Unit.path)
+        .join(Unit, Unit.id == T.unit_id)
+        .where(T.state.in_(OPEN_STATES))
+        .group_by(T.unit_id, Unit.path)
     ).all()
     return {r[0]: (r[1], OpenCounts(*(int(v or 0) for v in r[2:]))) for r in rows}
 
@@ -186,7 +199,8 @@ def queue_digests(at: datetime, calendar: WorkCalendar) -> int:
 
 
 def _supervisor_digests(by_unit, day: date, day_start: datetime) -> list[dict]:
-    supervising = supervisor_units()
+    supervising = set(db.session.execute(
+        sa.select(User.unit_id).where(User.role == "supervisor", User.active.is_(True)).distinct()).scalars())
     if not supervising:
         return []
     totals = {unit_id: OpenCounts() for unit_id in supervising}
@@ -195,8 +209,7 @@ def _supervisor_digests(by_unit, day: date, day_start: datetime) -> list[dict]:
             if unit_id in totals:
                 totals[unit_id].add(counts)
     roots = set(db.session.execute(sa.select(Unit.id).where(Unit.parent_id.is_(None))).scalars())
-    triage = db.session.execute(
-        sa.select(sa.func.count()).select_from(Ticket).where(Ticket.state == "new")).scalar_one()
+    triage = db.session.execute(sa.select(sa.func.count()).select_from(T).where(T.state == "new")).scalar_one()
     out = []
     for unit_id, counts in totals.items():
         data = dict(vars(counts), triage=triage if unit_id in roots else 0)
@@ -223,7 +236,7 @@ def notify_deadline_changes(tickets, at: datetime) -> int:
     for unit_id, items in by_unit.items():
         items.sort(key=lambda t: t.id)
         fingerprint = hashlib.sha256(
-            ";".join(f"{t.id}@{_stamp(t.unit_due_at)}" for t in items).encode()).hexdigest()[:24]
+            ";".join(f"{t.id}@{t.unit_due_at.timestamp():.0f}" for t in items).encode()).hexdigest()[:24]
         notices.append(dict(
             kind="deadline", dedupe_key=f"deadline:{unit_id}:{fingerprint}", unit_id=unit_id,
             audience="unit_staff", ticket_id=None, about_unit_id=unit_id, subject_at=None,
@@ -250,31 +263,26 @@ def recompute_and_notify(years, at: datetime) -> dict:
     return {"recomputed": len(changed), "notices": told}
 
 
-# --- storing ----------------------------------------------------------------------------------
-
 def insert_notices(rows: list[dict], at: datetime) -> int:
-    """Insert what is not there yet (by dedupe_key); returns how many are new. Caller commits."""
+    """Insert the notices not there yet (by dedupe_key); returns how many are new. Caller commits."""
     if not rows:
         return 0
     if mail.configured():
-        email = {"email_status": "pending", "email_next_at": at}
+        email = {"email_status": "pending", "email_next_at": at, "email_error": None}
     else:
-        email = {"email_status": "skipped", "email_error": "no SMTP server configured (FEEDBACK_SMTP_HOST)"}
+        email = {"email_status": "skipped", "email_next_at": None, "email_error": NO_SMTP}
     dialect = db.session.get_bind().dialect.name
     insert = (postgresql if dialect == "postgresql" else sqlite).insert
-    created = 0
-    for start in range(0, len(rows), INSERT_CHUNK):
-        chunk = [dict(row, created_at=at, email_attempts=0, **email) for row in rows[start:start + INSERT_CHUNK]]
-        stmt = insert(N.__table__).values(chunk).on_conflict_do_nothing(index_elements=["dedupe_key"])
-        created += len(db.session.execute(stmt.returning(N.id)).all())
-    return created
+    stmt = insert(N.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(N.id)
+    values = [dict(row, created_at=at, email_attempts=0, **email) for row in rows]
+    return len(db.session.execute(stmt, values).all())
 
 
 # --- reading ----------------------------------------------------------------------------------
 
 @dataclass
 class NoticePage:
-    items: list
+    items: list  # (notice, title, detail lines)
     page: int
     per_page: int
     total: int
@@ -289,25 +297,39 @@ def notices_for(user, page: int = 1, per_page: int = 50) -> NoticePage:
     q = notices_query(user)
     total = db.session.execute(sa.select(sa.func.count()).select_from(q.subquery())).scalar_one()
     items = db.session.execute(q.order_by(N.id.desc()).limit(per_page).offset((page - 1) * per_page)).scalars().all()
-    return NoticePage(items, page, per_page, total)
+    return NoticePage(described(items), page, per_page, total)
 
 
-def _local(text: str | None) -> str:
-    if not text:
+def described(notices: list[Notification]) -> list[tuple[Notification, str, list[str]]]:
+    """Each notice with its title and detail lines, the tickets and units they name loaded in
+    two queries."""
+    ticket_ids = {n.ticket_id for n in notices if n.ticket_id}
+    unit_ids = {n.about_unit_id for n in notices if n.about_unit_id}
+    tickets = {t.id: t for t in db.session.execute(sa.select(T).where(T.id.in_(ticket_ids))).scalars()} \
+        if ticket_ids else {}
+    units = {u.id: u for u in db.session.execute(sa.select(Unit).where(Unit.id.in_(unit_ids))).scalars()} \
+        if unit_ids else {}
+    return [(n, *describe(n, tickets.get(n.ticket_id), units.get(n.about_unit_id))) for n in notices]
+
+
+def _local(t: datetime | str | None) -> str:
+    if not t:
         return "—"
-    return datetime.fromisoformat(text).astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+    if isinstance(t, str):
+        t = datetime.fromisoformat(t)
+    return t.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
 
 
-def describe(n: Notification) -> tuple[str, list[str]]:
-    """(title, detail lines) of a notice, in the current locale; used by the page and e-mail."""
+def describe(n: Notification, ticket: Ticket | None, unit: Unit | None) -> tuple[str, list[str]]:
+    """(title, detail lines) of a notice, in the current locale; the page and e-mail use it."""
     d = n.data or {}
+    pid = ticket.platform_id if ticket else n.ticket_id
     if n.kind == "remind":
-        return (_("留言 %(pid)s 将于 %(due)s 到期，请在期限内答复", pid=d.get("platform_id"), due=_local(d.get("unit_due_at"))),
-                [d["site_name"]] if d.get("site_name") else [])
+        return (_("留言 %(pid)s 将于 %(due)s 到期，请在期限内答复", pid=pid, due=_local(n.subject_at)),
+                [ticket.site_name] if ticket and ticket.site_name else [])
     if n.kind == "overdue":
-        unit = (d.get("unit") or {}).get("name", "")
         return (_("留言 %(pid)s 已超期未办结（%(unit)s，办理期限 %(due)s）",
-                  pid=d.get("platform_id"), unit=unit, due=_local(d.get("unit_due_at"))), [])
+                  pid=pid, unit=unit.name if unit else "", due=_local(n.subject_at)), [])
     if n.kind == "digest" and n.audience == "unit_staff":
         return (_("%(date)s 待办汇总：未办结 %(open)d 条，其中待签收 %(accept)d 条、即将到期 %(soon)d 条、已超期 %(overdue)d 条",
                   date=d.get("date"), open=d.get("open", 0), accept=d.get("to_accept", 0),
@@ -336,40 +358,40 @@ class MailCounts:
     skipped: int = 0
 
 
+def _due(at: datetime):
+    """Notices whose e-mail should go now: pending and due, or claimed by a send that lapsed."""
+    return sa.and_(N.email_status.in_(("pending", "sending")), N.email_next_at <= at)
+
+
 def mail_due_count(at: datetime) -> int:
-    return db.session.execute(
-        sa.select(sa.func.count()).select_from(N)
-        .where(N.email_status.in_(("pending", "sending")), N.email_next_at <= at)).scalar_one()
+    return db.session.execute(sa.select(sa.func.count()).select_from(N).where(_due(at))).scalar_one()
 
 
-def send_pending_mail(at: datetime, limit: int = MAIL_BATCH) -> dict:
-    """Send the due e-mail copies: one message per (unit, audience, kind). Safe to run twice,
-    and on several workers at once: each message's notices are claimed before sending."""
-    due = db.session.execute(
-        sa.select(N.id, N.unit_id, N.audience, N.kind)
-        .where(N.email_status.in_(("pending", "sending")), N.email_next_at <= at)
-        .order_by(N.id).limit(limit)).all()
+def send_pending_mail(at: datetime) -> dict:
+    """Send the due e-mail copies: one message per (unit, audience, kind) with every due notice
+    of that group. Safe to run twice, and on several workers at once: a group's notices are
+    claimed in one UPDATE before its message is sent."""
     counts = MailCounts()
-    if not due:
+    groups = db.session.execute(
+        sa.select(N.unit_id, N.audience, N.kind).where(_due(at)).group_by(N.unit_id, N.audience, N.kind)
+        .order_by(N.unit_id, N.audience, N.kind)).all()
+    if not groups:
         return vars(counts)
-    groups: dict[tuple, list[int]] = defaultdict(list)
-    for r in due:
-        groups[(r.unit_id, r.audience, r.kind)].append(r.id)
     if not mail.configured():
-        counts.skipped = _finish(_free(list(groups.values())), at, "skipped", "no SMTP server configured")
+        counts.skipped = _finish(_due(at), at, "skipped", NO_SMTP)
         return vars(counts)
-    addresses = recipients({unit_id for unit_id, _, _ in groups})
-    pending = list(groups.items())
+    addresses = recipients({g.unit_id for g in groups})
+    pending = list(groups)
     try:
         with mail.open_sender() as sender:
             while pending:
-                (unit_id, audience, kind), ids = pending[0]
-                _send_group(sender, unit_id, audience, kind, ids, addresses.get((unit_id, audience), []), at, counts)
+                group = pending[0]
+                _send_group(sender, group, addresses.get((group.unit_id, group.audience), []), at, counts)
                 pending.pop(0)
     except mail.MailUnavailable as exc:
         # The server is down: every message not sent yet waits for the next try, with backoff.
         log.warning("SMTP unavailable, %d messages wait: %s", len(pending), exc)
-        counts.retry += _retry(_free([ids for _, ids in pending]), at, str(exc))
+        counts.retry += _retry(sa.and_(_due(at), sa.or_(*(_in_group(g) for g in pending))), at, str(exc))
     return vars(counts)
 
 
@@ -384,85 +406,78 @@ def recipients(unit_ids: set[int]) -> dict[tuple[int, str], list[str]]:
     return out
 
 
-def _send_group(sender, unit_id, audience, kind, ids, to_addrs, at, counts: MailCounts) -> None:
+def _in_group(group):
+    return sa.and_(N.unit_id == group.unit_id, N.audience == group.audience, N.kind == group.kind)
+
+
+def _send_group(sender, group, to_addrs: list[str], at: datetime, counts: MailCounts) -> None:
     if not to_addrs:
-        counts.skipped += _finish(_free([ids]), at, "skipped", "nobody in this unit and role has an e-mail address")
+        counts.skipped += _finish(sa.and_(_due(at), _in_group(group)), at, "skipped",
+                                  "nobody in this unit and role has an e-mail address")
         return
-    claim = _claim(ids, at)
-    notices = db.session.execute(sa.select(N).where(N.email_claim == claim).order_by(N.id)).scalars().all()
-    if not notices:
+    claim, total = _claim(group, at)
+    if not total:
         return  # another worker has them
-    unit = db.session.get(Unit, unit_id)
-    subject, body = compose(kind, unit, notices)
+    mine = sa.and_(N.email_claim == claim, N.email_status == "sending")
+    listed = db.session.execute(sa.select(N).where(mine).order_by(N.id).limit(MAIL_LIST_LIMIT)).scalars().all()
+    subject, body = compose(group.kind, db.session.get(Unit, group.unit_id), listed, total)
     try:
         refused = sender.send(mail.build_message(subject, body, to_addrs), to_addrs)
     except mail.MailRejected as exc:
-        counts.failed += _finish(_mine(claim), at, "failed", str(exc))
+        counts.failed += _finish(mine, at, "failed", str(exc))
         return
     except mail.MailUnavailable as exc:
-        counts.retry += _retry(_mine(claim), at, str(exc))
+        counts.retry += _retry(mine, at, str(exc))
         raise
     counts.messages += 1
-    counts.sent += _finish(_mine(claim), at, "sent", f"refused: {sorted(refused)}" if refused else None)
+    counts.sent += _finish(mine, at, "sent", f"refused: {sorted(refused)}" if refused else None)
 
 
-def _free(id_groups: list[list[int]]):
-    """Rows among these ids that nobody is sending right now (a lapsed claim counts as free)."""
-    ids = [i for group in id_groups for i in group]
-    return lambda at: sa.and_(N.id.in_(ids), N.email_status.in_(("pending", "sending")), N.email_next_at <= at)
-
-
-def _mine(claim: str):
-    return lambda at: sa.and_(N.email_claim == claim, N.email_status == "sending")
-
-
-def _claim(ids: list[int], at: datetime) -> str:
+def _claim(group, at: datetime) -> tuple[str, int]:
     claim = uuid.uuid4().hex
-    db.session.execute(
-        sa.update(N).where(_free([ids])(at))
-        .values(email_status="sending", email_claim=claim, email_next_at=at + MAIL_LEASE))
+    claimed = db.session.execute(
+        sa.update(N).where(_due(at), _in_group(group))
+        .values(email_status="sending", email_claim=claim, email_next_at=at + MAIL_LEASE)).rowcount
     db.session.commit()
-    return claim
+    return claim, claimed
 
 
 def _finish(where, at: datetime, status: str, error: str | None) -> int:
-    result = db.session.execute(sa.update(N).where(where(at)).values(
+    done = db.session.execute(sa.update(N).where(where).values(
         email_status=status, email_claim=None, email_error=error, email_attempts=N.email_attempts + 1,
-        email_sent_at=at if status == "sent" else None))
+        email_sent_at=at if status == "sent" else None)).rowcount
     db.session.commit()
-    return result.rowcount
+    return done
 
 
 def _retry(where, at: datetime, error: str) -> int:
-    """Back to pending, due again after 1, 2, 4 … minutes (at most an hour) by attempts made."""
-    rows = db.session.execute(sa.select(N.id, N.email_attempts).where(where(at))).all()
-    by_attempts = defaultdict(list)
-    for notice_id, attempts in rows:
-        by_attempts[attempts + 1].append(notice_id)
-    for attempts, ids in by_attempts.items():
-        delay = min(MAIL_RETRY * 2 ** (attempts - 1), MAIL_RETRY_MAX)
-        db.session.execute(sa.update(N).where(N.id.in_(ids)).values(
-            email_status="pending", email_claim=None, email_attempts=attempts,
-            email_next_at=at + delay, email_error=error[:1000]))
+    """Back to pending, due again 1, 2, 4 … minutes (at most an hour) after the attempt, by the
+    number of attempts made."""
+    done = 0
+    attempts_seen = db.session.execute(sa.select(N.email_attempts).where(where).distinct()).scalars().all()
+    for made in attempts_seen:
+        delay = min(MAIL_RETRY * 2 ** made, MAIL_RETRY_MAX)
+        done += db.session.execute(sa.update(N).where(where, N.email_attempts == made).values(
+            email_status="pending", email_claim=None, email_attempts=made + 1,
+            email_next_at=at + delay, email_error=error[:1000])).rowcount
     db.session.commit()
-    return len(rows)
+    return done
 
 
-def compose(kind: str, unit: Unit, notices: list[Notification]) -> tuple[str, str]:
+def compose(kind: str, unit: Unit, listed: list[Notification], total: int) -> tuple[str, str]:
     """Subject and plain-text body of one message, in Chinese (the office's language)."""
     with force_locale("zh_CN"):
         subject = {
-            "remind": _("【找错工单】%(unit)s：%(n)d 条留言即将到期", unit=unit.name, n=len(notices)),
-            "overdue": _("【找错工单】%(n)d 条留言已超期未办结", n=len(notices)),
+            "remind": _("【找错工单】%(unit)s：%(n)d 条留言即将到期", unit=unit.name, n=total),
+            "overdue": _("【找错工单】%(n)d 条留言已超期未办结", n=total),
             "digest": _("【找错工单】%(unit)s 每日汇总", unit=unit.name),
             "deadline": _("【找错工单】%(unit)s：留言办理期限已调整", unit=unit.name),
         }.get(kind, "【找错工单】")
         lines = [_("%(unit)s：", unit=unit.name), ""]
-        for n in notices[:MAIL_LIST_LIMIT]:
-            title, details = describe(n)
+        for _notice, title, details in described(listed):
             lines.append("· " + title)
             lines.extend("  " + d for d in details)
-        if len(notices) > MAIL_LIST_LIMIT:
-            lines.append(_("……另有 %(n)d 条，请登录系统查看。", n=len(notices) - MAIL_LIST_LIMIT))
+        if total > len(listed):
+            lines.append(_("……另有 %(n)d 条，请登录系统查看。", n=total - len(listed)))
         lines += ["", _("请登录找错工单查看和办理。此邮件由系统自动发送，请勿回复。")]
     return subject, "\n".join(lines) + "\n"

@@ -35,7 +35,8 @@ class Notification(db.Model):
     ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
     about_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))  # the ticket's unit then
     subject_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the deadline (or day) it is about
-    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    # Digest figures, a deadline-change list; none for a ticket's notice (the ticket says it all).
+    data: Mapped[dict | None] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     email_status: Mapped[str] = mapped_column(sa.String(10), default="pending")

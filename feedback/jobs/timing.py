@@ -1,9 +1,10 @@
 """Which time a background job runs at.
 
-In production a job reads the clock when it runs. When time is injected (tests, replays:
-app.config["CLOCK"]), the injected time travels with the job as an ISO string, and the job
-runs with that time injected in turn — so a job run by a separate `rq worker` process sees
-the same time as the code that queued it, and whatever it queues sees it too.
+A job queued to Redis reads the clock when a worker runs it. When time is injected (tests,
+replays: app.config["CLOCK"]) or the job runs in-process at once, the caller's time travels
+with the job as an ISO string and the job runs with that time injected in turn — so a job run
+by a separate `rq worker` process sees the same time as the code that queued it, and whatever
+it queues sees it too.
 """
 from __future__ import annotations
 
@@ -16,9 +17,10 @@ from feedback.timeutil import assume_local, iso, now
 
 
 def job_at(at: datetime | None = None) -> str | None:
-    """The time to hand to a job being queued: None (the job reads its own clock when it runs)
-    unless time is injected here; then `at`, or the injected now."""
-    if current_app.config.get("CLOCK") is None:
+    """The time to hand to a job being queued: `at` (or now) when time is injected, or when the
+    job runs in-process right away; otherwise None, and a worker reads its clock when it runs
+    (a queued job may wait, and must not act at a time already past)."""
+    if current_app.config.get("CLOCK") is None and current_app.config.get("REDIS_URL"):
         return None
     return iso(at or now())
 

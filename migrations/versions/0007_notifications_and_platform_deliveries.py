@@ -26,7 +26,7 @@ def upgrade():
     sa.Column('ticket_id', sa.Integer(), nullable=True),
     sa.Column('about_unit_id', sa.Integer(), nullable=True),
     sa.Column('subject_at', sa.DateTime(), nullable=True),
-    sa.Column('data', sa.JSON(), nullable=False),
+    sa.Column('data', sa.JSON(), nullable=True),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('email_status', sa.String(length=10), nullable=False),
     sa.Column('email_attempts', sa.Integer(), nullable=False),

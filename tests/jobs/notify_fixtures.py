@@ -249,7 +249,7 @@ class Workers:
     def start(self, count: int = 2) -> None:
         for i in range(count):
             name = f"{self.prefix}-w{len(self.procs)}"
-            self.spawn([RQ, "worker", "--url", self.redis_url, "--name", name,
+            self.spawn([RQ, "worker", "-c", "workers.settings", "--url", self.redis_url, "--name", name,
                         f"{self.prefix}-notify", f"{self.prefix}-default"], name)
 
     def logs(self) -> str:
