@@ -27,7 +27,7 @@ def preload() -> None:
     """Build the app in the worker's main process, before it forks a process per job, so a job
     starts warm instead of importing everything again (about two seconds each). Creating the
     app opens no database connection, so nothing is shared across the fork."""
-    from feedback.jobs import handback, notify, sweep  # noqa: F401
+    from feedback.jobs import handback, notify, outbox, sweep  # noqa: F401
 
     _application()
 
@@ -50,7 +50,7 @@ def sweep(at: str | None = None) -> dict:
 
 
 def send_mail(at: str | None = None) -> dict:
-    from feedback.jobs.notify import send_pending_mail
+    from feedback.jobs.outbox import send_pending_mail
 
     with _job(at) as when:
         return send_pending_mail(when)

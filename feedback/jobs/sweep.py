@@ -14,7 +14,7 @@ from flask import current_app
 
 from feedback.calendar.service import current_calendar
 from feedback.extensions import db
-from feedback.jobs import handback, notify
+from feedback.jobs import handback, notify, outbox
 from feedback.jobs.queue import enqueue
 from feedback.jobs.timing import job_at
 
@@ -29,7 +29,7 @@ def run_sweep(at: datetime) -> dict:
     }
     db.session.commit()
 
-    counts["mail_due"] = notify.mail_due_count(at)
+    counts["mail_due"] = outbox.mail_due_count(at)
     if counts["mail_due"]:
         enqueue("workers.tasks.send_mail", job_at(at), queue_name="notify")
 

@@ -60,7 +60,14 @@ class SMTPServer:
     def __init__(self):
         self.port = free_port()
         self.messages: list[Received] = []
+        self.refuse: set[str] = set()  # addresses answered "550 no such mailbox"
         self.controller = None
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 no such mailbox"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
         self.messages.append(Received(list(envelope.rcpt_tos),

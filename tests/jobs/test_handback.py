@@ -120,3 +120,17 @@ def test_an_open_ticket_has_no_delivery(app, client, world, clock):
     ticket_id = post_report(client, world, "H-3")
     shown = client.get(f"/api/v1/tickets/{ticket_id}", headers=world.headers("boss")).get_json()
     assert shown["platform_delivery"] is None
+
+
+def test_a_delivery_claimed_by_a_worker_that_died_is_retried_after_its_lease(app, client, world, clock, receiver):
+    ticket_id = closed_ticket(client, world, clock)  # no webhook yet: the row waits, pending
+    app.config.update(receiver.config())
+    closed = clock()
+    # a worker claimed it (lease: the 10 s timeout + 60 s) and died mid-attempt
+    db.session.execute(sa.update(PlatformDelivery).values(claimed_until=closed + timedelta(seconds=70)))
+    db.session.commit()
+    assert run_sweep(clock.set(closed + timedelta(seconds=69)))["deliveries_due"] == 0
+    assert receiver.hits == []
+    assert run_sweep(clock.set(closed + timedelta(seconds=71)))["deliveries_due"] == 1
+    assert the_delivery().status == "delivered"
+    assert [h.json["ticket_id"] for h in receiver.hits] == [ticket_id]

@@ -2,12 +2,14 @@
 e-mail going to a real local SMTP server (aiosmtpd)."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import json
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
+from feedback.calendar.service import current_calendar
 from feedback.extensions import db
-from feedback.jobs import notify
+from feedback.jobs import notify, outbox
 from feedback.jobs.notify_models import Notification
 from feedback.jobs.sweep import run_sweep
 from feedback.tickets.models import Ticket
@@ -170,6 +172,9 @@ def test_daily_digest_per_unit_on_working_days_from_eight(app, client, world, cl
     first = post_report(client, world, "G-1", "D1")
     post_report(client, world, "G-2", "D1")
     post_report(client, world, "G-3", "D2")
+    unrouted = {"platform_id": "G-4", "received_at": "2026-11-24T10:00:00+08:00", "url": "http://unknown.example.org/",
+                "description": "无法匹配网站"}
+    assert client.post("/api/v1/reports", json=unrouted, headers=world.headers("boss")).get_json()["state"] == "new"
     act(client, world, "edu_clerk", first, "accept")
     assert sweep_at(clock, "2026-11-25T07:59:00+08:00")["digests"] == 0  # before 08:00
     # staff of D1 and D2; supervisors at C0 (boss) and R1 (east_boss), whose subtrees hold all three
@@ -182,7 +187,9 @@ def test_daily_digest_per_unit_on_working_days_from_eight(app, client, world, cl
     # D1 on Wed 25: G-1 accepted, G-2 waiting to be accepted; both due Fri 27, not yet within a working day
     assert (d1.data["open"], d1.data["to_accept"], d1.data["due_soon"], d1.data["overdue"]) == (2, 1, 0, 0)
     boss = next(n for n in notices("digest") if n.unit_id == world.units["C0"].id)
-    assert (boss.data["open"], boss.data["overdue"], boss.data["triage"]) == (3, 0, 0)
+    assert (boss.data["open"], boss.data["overdue"], boss.data["triage"]) == (3, 0, 1)  # G-4 waits for triage
+    east = next(n for n in notices("digest") if n.unit_id == world.units["R1"].id)
+    assert (east.data["open"], east.data["triage"]) == (3, 0)  # triage is the top office's
 
 
 # --- deadline changes -------------------------------------------------------------------------
@@ -221,3 +228,81 @@ def test_notice_page_lists_only_my_notices_escaped(app, client, world, clock):
 def test_sweep_counts_are_a_plain_dict(app, world, clock):
     assert run_sweep(clock.set("2026-11-24T10:00:00+08:00")) == {
         "reminders": 0, "escalations": 0, "digests": 0, "mail_due": 0, "deliveries_due": 0}
+
+
+# --- the outbox -------------------------------------------------------------------------------
+
+def test_a_long_list_is_cut_in_the_mail_and_counted(app, client, world, clock, smtp):
+    with_mail(app, smtp, world)
+    clock.set("2026-11-24T10:00:00+08:00")
+    reports = [{"platform_id": f"L-{i:02d}", "received_at": "2026-11-24T10:00:00+08:00",
+                "url": "https://edu.dongcheng.gov.cn/x.html", "description": "错别字"} for i in range(52)]
+    assert client.post("/api/v1/reports", json={"reports": reports}, headers=world.headers("boss")).get_json()["created"] == 52
+    assert sweep_at(clock, "2026-11-26T07:00:00+08:00")["reminders"] == 52
+    [message] = smtp.messages
+    # 52 reminders in one message: 50 listed, the other 2 counted
+    assert "52 条留言即将到期" in message.subject
+    assert message.body.count("· 留言 L-") == 50 and "另有 2 条" in message.body
+    assert count(N, N.email_status == "sent") == 52
+
+
+def test_a_refused_address_fails_for_good_and_is_not_retried(app, client, world, clock, smtp):
+    with_mail(app, smtp, world)
+    smtp.refuse.add("edu_clerk@office.example")
+    clock.set("2026-11-24T10:00:00+08:00")
+    post_report(client, world, "F-1")
+    sweep_at(clock, "2026-11-26T07:00:00+08:00")
+    [notice] = notices("remind")
+    assert notice.email_status == "failed" and "550" in notice.email_error
+    assert sweep_at(clock, "2026-11-26T07:50:00+08:00")["mail_due"] == 0  # nothing left to send
+    assert smtp.messages == []
+
+
+def test_mail_claimed_by_a_worker_that_died_is_sent_after_the_lease(app, client, world, clock, smtp):
+    with_mail(app, smtp, world)
+    clock.set("2026-11-24T10:00:00+08:00")
+    post_report(client, world, "C-1")
+    at = clock.set("2026-11-26T07:00:00+08:00")
+    notify.queue_reminders(at, current_calendar())
+    # a worker claimed the notice and died before sending (lease: 5 minutes)
+    db.session.execute(sa.update(N).values(email_status="sending", email_claim="dead", email_next_at=at + outbox.MAIL_LEASE))
+    db.session.commit()
+    assert outbox.send_pending_mail(at + timedelta(minutes=4))["messages"] == 0
+    assert outbox.send_pending_mail(at + timedelta(minutes=5))["messages"] == 1
+    assert [n.email_status for n in notices()] == ["sent"]
+    assert len(smtp.messages) == 1
+
+
+def test_recompute_after_a_calendar_load_tells_the_unit(app, client, world, clock):
+    import pytest
+
+    pytest.importorskip("feedback.tickets.refresh", reason="tickets/refresh.py comes with the calendar branch")
+    from feedback.calendar.service import DayRow, store_days
+
+    clock.set("2026-12-30T10:00:00+08:00")  # Wed
+    ticket_id = post_report(client, world, "Y-1")
+    # 2027 is not in chinese_calendar 1.11: Thu 31 Dec, Fri 1 Jan, Mon 4 Jan on the weekend rule, provisional
+    ticket = db.session.get(Ticket, ticket_id)
+    assert ticket.deadline_provisional and ticket.unit_due_at.isoformat() == "2027-01-04T15:59:59+00:00"
+    store_days([DayRow(date(2027, 1, 1), False, "元旦")])  # the published schedule: 1 January off
+    db.session.commit()
+    assert notify.recompute_and_notify([2027], clock())["notices"] == 1
+    # Thu 31 Dec, Mon 4 Jan, Tue 5 Jan → due 5 Jan, now firm
+    [notice] = notices("deadline")
+    assert notice.unit_id == world.units["D1"].id
+    assert notice.data["tickets"][0]["unit_due_at"] == "2027-01-05T23:59:59+08:00"
+    assert notify.recompute_and_notify([2027], clock())["notices"] == 0
+
+
+# --- `feedback sweep` (embedded default: no Redis, run from cron) -------------------------------
+
+def test_sweep_command_prints_its_counts(app, client, world, clock):
+    from feedback.jobs.cli import sweep_command
+
+    clock.set("2026-11-24T10:00:00+08:00")
+    post_report(client, world, "S-1")
+    out = app.test_cli_runner().invoke(sweep_command, ["--at", "2026-11-26T07:00"])
+    assert out.exit_code == 0, out.output
+    assert json.loads(out.output)["reminders"] == 1
+    bad = app.test_cli_runner().invoke(sweep_command, ["--at", "tomorrow"])
+    assert bad.exit_code == 2 and "--at" in bad.output
