@@ -211,7 +211,22 @@ def queue_prefix(redis_url):
 
     prefix = f"fbtest-{uuid.uuid4().hex[:10]}"
     yield prefix
-    conn = Redis.from_url(redis_url)
+    _forget_queues(Redis.from_url(redis_url), prefix)
+
+
+def _forget_queues(conn, prefix: str) -> None:
+    """Leave this run's Redis database as found: the jobs of our queues, then our keys."""
+    from rq import Queue
+
+    for name in (f"{prefix}-notify", f"{prefix}-default"):
+        q = Queue(name, connection=conn)
+        registries = (q.started_job_registry, q.finished_job_registry, q.failed_job_registry,
+                      q.deferred_job_registry, q.scheduled_job_registry, q.canceled_job_registry)
+        job_ids = set(q.get_job_ids()).union(*(r.get_job_ids() for r in registries))
+        for job_id in job_ids:
+            conn.delete(f"rq:job:{job_id}", f"rq:results:{job_id}")
+        conn.srem("rq:queues", q.key)
+    conn.zrem("rq:cron_jobs", f"{prefix}:sweep", f"{prefix}:recompute-provisional")  # workers/cron.py's names
     for key in conn.scan_iter(match=f"*{prefix}*"):
         conn.delete(key)
 
