@@ -187,7 +187,14 @@ SPEC = {
                 "type": "array", "items": {"type": "object", "properties": {
                     "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
                     "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]},
-                    "data": {"type": "object"}}}}}}]},
+                    "data": {"type": "object"}}}},
+                "platform_delivery": {
+                    "type": ["object", "null"], "description": "the reply's hand-back to the platform, once closed",
+                    "properties": {
+                        "status": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+                        "attempts": {"type": "integer"}, "last_attempt_at": NTIME, "next_attempt_at": NTIME,
+                        "delivered_at": NTIME, "last_status_code": {"type": ["integer", "null"]},
+                        "last_error": {"type": ["string", "null"]}}}}}]},
             "Figures": {"type": "object", "properties": FIGURE_FIELDS},
             "FigureRow": {"allOf": [_ref("Figures"), {"type": "object", "properties": {"unit": {
                 "type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"},

@@ -18,6 +18,7 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.errors import Conflict, Forbidden, InputError, NotFound
 from feedback.extensions import db
+from feedback.jobs import handback
 from feedback.tickets import clocks
 from feedback.tickets.models import OPEN_STATES, Ticket, TicketEvent
 
@@ -162,6 +163,7 @@ def _approve(ticket, actor, at, data, calendar):  # 办结
     ticket.state = "closed"
     ticket.closed_at = at
     ticket.handling_workdays = handling_workdays(ticket.assigned_at, ticket.replied_at, calendar)
+    handback.record_close(ticket, at)  # the reply is owed to the platform: same transaction
     return {"replied_at": ticket.replied_at.isoformat(), "on_time": ticket.replied_at <= ticket.unit_due_at}
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from feedback.accounts.scope import Actor
+from feedback.jobs.handback import delivery_for
 from feedback.timeutil import iso
 
 
@@ -68,6 +69,7 @@ def ticket_json(ticket, actor: Actor, *, events: bool = False) -> dict:
     }
     if events:
         out["events"] = [event_json(e) for e in ticket.events]
+        out["platform_delivery"] = delivery_for(ticket)  # hand-back to the platform: pending/delivered/failed
     return out
 
 

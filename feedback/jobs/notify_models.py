@@ -1,0 +1,84 @@
+"""What the office was told, and what was handed back to the national platform.
+
+A Notification records one thing told to one unit's people (its staff or its supervisors):
+the unique `dedupe_key` is what makes every sweep safe to repeat — nobody is told twice about
+the same thing, while a new deadline makes a new key. Its e-mail copy has its own small state
+machine (pending → sending → sent, or back to pending with a later `email_next_at`).
+
+A PlatformDelivery is one closed ticket's reply owed to the platform's webhook, written in the
+same transaction as the close and retried until the platform acknowledges it (at-least-once).
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from feedback.extensions import db
+from feedback.timeutil import UTCDateTime, now
+
+NOTICE_KINDS = ("remind", "overdue", "digest", "deadline")
+AUDIENCES = ("unit_staff", "supervisor")
+EMAIL_STATES = ("pending", "sending", "sent", "skipped", "failed")
+DELIVERY_STATES = ("pending", "delivered", "failed")
+
+
+class Notification(db.Model):
+    __tablename__ = "notifications"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    dedupe_key: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))  # whose people are told
+    audience: Mapped[str] = mapped_column(sa.String(20))  # which of them: a role
+    ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
+    about_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))  # the ticket's unit then
+    subject_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the deadline (or day) it is about
+    # Digest figures, a deadline-change list; none for a ticket's notice (the ticket says it all).
+    data: Mapped[dict | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    email_status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    email_attempts: Mapped[int] = mapped_column(default=0)
+    email_next_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # due, or the claim's lease end
+    email_claim: Mapped[str | None] = mapped_column(sa.String(32))
+    email_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    email_error: Mapped[str | None] = mapped_column(sa.Text)
+
+    __table_args__ = (
+        # the sweep's "already told?" anti-join
+        sa.Index("ix_notifications_ticket_kind_subject", "ticket_id", "kind", "subject_at"),
+        # a person's list of notices
+        sa.Index("ix_notifications_unit_audience_id", "unit_id", "audience", "id"),
+        # the outbox
+        sa.Index("ix_notifications_email_due", "email_status", "email_next_at"),
+        sa.CheckConstraint(sa.text("kind in ('remind','overdue','digest','deadline')"), name="kind"),
+        sa.CheckConstraint(
+            sa.text("email_status in ('pending','sending','sent','skipped','failed')"), name="email_status"),
+    )
+
+
+class PlatformDelivery(db.Model):
+    __tablename__ = "platform_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
+    platform_id: Mapped[str] = mapped_column(sa.String(64))  # the receiver de-duplicates on it
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict] = mapped_column(sa.JSON)  # frozen at close, so every retry sends the same body
+    status: Mapped[str] = mapped_column(sa.String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an attempt is in flight
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    __table_args__ = (
+        sa.UniqueConstraint("ticket_id", "closed_at", name="uq_platform_deliveries_ticket_closed"),
+        sa.Index("ix_platform_deliveries_status_next", "status", "next_attempt_at"),
+        sa.CheckConstraint(sa.text("status in ('pending','delivered','failed')"), name="status"),
+    )

@@ -1,0 +1,27 @@
+"""The periodic schedule, for exactly one `rq cron` process per deployment:
+
+    rq cron workers.cron --url "$REDIS_URL"
+
+(with the same FEEDBACK_QUEUE_PREFIX as the web and worker processes). Cron expressions are
+evaluated in UTC by rq. The sweep finds everything due from the database — reminders,
+escalations, the daily digest, e-mail retries, platform deliveries — so it only needs to run
+often; a missed or lost run costs a delay, never a notice.
+"""
+from __future__ import annotations
+
+import os
+
+from rq import cron
+
+from feedback.config import from_environment
+from workers import tasks
+
+PREFIX = from_environment(instance_path=".")["RQ_QUEUE_PREFIX"]
+NOTIFY_QUEUE = f"{PREFIX}-notify"
+SWEEP_SECONDS = int(os.environ.get("FEEDBACK_SWEEP_SECONDS") or 300)
+
+cron.register(tasks.sweep, queue_name=NOTIFY_QUEUE, interval=SWEEP_SECONDS, job_timeout=1800,
+              result_ttl=3600, name=f"{PREFIX}:sweep")
+# A safety net behind the recompute that a calendar load queues: 02:30 Asia/Shanghai.
+cron.register(tasks.recompute_and_notify, queue_name=NOTIFY_QUEUE, cron="30 18 * * *", job_timeout=1800,
+              name=f"{PREFIX}:recompute-provisional")
