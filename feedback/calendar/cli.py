@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask.cli import with_appcontext
 
 from feedback.calendar.models import CalendarDay
-from feedback.calendar.service import current_calendar, parse_calendar_csv, store_days
+from feedback.calendar.service import current_calendar, parse_calendar_csv
 from feedback.calendar.workdays import PACKAGE_YEARS
 from feedback.errors import InputError
 from feedback.extensions import db
@@ -29,7 +29,7 @@ def calendar_cli():
 @with_appcontext
 def load_command(file):
     from feedback.cli import fail
-    from feedback.tickets.refresh import recompute_provisional
+    from feedback.calendar.loading import after_load_committed, load_schedule
 
     try:
         data = Path(file).read_bytes()
@@ -43,18 +43,16 @@ def load_command(file):
         fail(f"{file}: {exc.errors['file']}; nothing was loaded")
     if not rows:
         fail(f"{file}: no days in it; write one line per day: date,is_workday,note (e.g. 2027-01-01,0,元旦)")
+    at = now()
     try:
-        before = current_calendar()
-        years = store_days(rows)
-        after = current_calendar()
-        moved = [r.date for r in rows if before.is_workday(r.date) != after.is_workday(r.date)]
-        changed = recompute_provisional(after, now(), changed_days=moved)
+        outcome = load_schedule(rows, at)
         db.session.commit()
     except BaseException:
         db.session.rollback()
         raise
-    click.echo(f"loaded {len(rows)} day(s) for {', '.join(map(str, sorted(years)))}; "
-               f"deadlines recomputed: {len(changed)} ticket(s) changed")
+    after_load_committed(outcome, at)
+    click.echo(f"loaded {len(rows)} day(s) for {', '.join(map(str, sorted(outcome.years)))}; "
+               f"deadlines recomputed: {len(outcome.changed)} ticket(s) changed; units told: {outcome.units_told}")
 
 
 @calendar_cli.command("show", help="Print a year's non-standard days and whether the year is known.")

@@ -14,6 +14,7 @@ VIEW_MODULES = (
     "feedback.figures.views",
     "feedback.exports.views",
     "feedback.jobs.views",
+    "feedback.jobs.notice_views",
 )
 
 

@@ -62,7 +62,8 @@ def test_loading_2027_moves_a_provisional_deadline_and_writes_one_event(app, wor
     clock.set("2026-12-31T09:00:00+08:00")
     result = load(app, tmp_path, CAL_2027)
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip() == "loaded 2 day(s) for 2027; deadlines recomputed: 1 ticket(s) changed"
+    assert result.stdout.strip() == (
+        "loaded 2 day(s) for 2027; deadlines recomputed: 1 ticket(s) changed; units told: 1")  # D1, once
 
     t = refreshed(t)
     # Jan 1 is now a holiday: unit Dec 31, Jan 4, Jan 5; platform Dec 31, Jan 4, 5, 6, 7
@@ -81,7 +82,8 @@ def test_loading_2027_moves_a_provisional_deadline_and_writes_one_event(app, wor
 
     # loading the same file again changes nothing and writes nothing
     again = load(app, tmp_path, CAL_2027)
-    assert again.stdout.strip() == "loaded 2 day(s) for 2027; deadlines recomputed: 0 ticket(s) changed"
+    assert again.stdout.strip() == (
+        "loaded 2 day(s) for 2027; deadlines recomputed: 0 ticket(s) changed; units told: 0")
     assert len(events(refreshed(t))) == 1
 
 
@@ -90,7 +92,7 @@ def test_a_provisional_deadline_the_schedule_confirms_is_unflagged_without_an_ev
     t = receive("Y2", "2026-12-30 15:00:00")
     result = load(app, tmp_path, "date,is_workday,note\r\n2027-05-03,0,劳动节\r\n")
     assert result.exit_code == 0, result.output
-    assert result.stdout.strip().endswith("0 ticket(s) changed")
+    assert result.stdout.strip().endswith("0 ticket(s) changed; units told: 0")
     t = refreshed(t)
     assert iso(t.unit_due_at) == "2027-01-04T23:59:59+08:00" and t.deadline_provisional is False
     assert events(t) == []
@@ -110,7 +112,7 @@ def test_closed_tickets_get_their_handling_workdays_recomputed(app, world, clock
     assert (late.handling_workdays, late.deadline_provisional) == (25, False)
 
     result = load(app, tmp_path, CAL_2027)
-    assert result.stdout.strip().endswith("2 ticket(s) changed")
+    assert result.stdout.strip().endswith("2 ticket(s) changed; units told: 0")  # closed: nothing to do
     crossing, late = refreshed(crossing), refreshed(late)
     assert crossing.handling_workdays == 3 and iso(crossing.unit_due_at) == "2027-01-05T23:59:59+08:00"
     assert late.handling_workdays == 24 and iso(late.unit_due_at) == "2026-12-04T23:59:59+08:00"
@@ -124,7 +126,8 @@ def test_a_correction_to_a_known_year_moves_deadlines_that_span_it(app, world, c
     assert iso(t.unit_due_at) == "2026-10-10T23:59:59+08:00" and not t.deadline_provisional
     # the office records that Oct 10 was not worked after all (an override of the package)
     result = load(app, tmp_path, "date,is_workday,note\r\n2026-10-10,0,取消调休\r\n")
-    assert result.stdout.strip() == "loaded 1 day(s) for 2026; deadlines recomputed: 1 ticket(s) changed"
+    assert result.stdout.strip() == (
+        "loaded 1 day(s) for 2026; deadlines recomputed: 1 ticket(s) changed; units told: 1")
     t = refreshed(t)
     assert iso(t.unit_due_at) == "2026-10-12T23:59:59+08:00"  # Oct 8, 9, 12
     assert events(t)[0].data["unit_due_at"] == {"old": "2026-10-10T23:59:59+08:00", "new": "2026-10-12T23:59:59+08:00"}
