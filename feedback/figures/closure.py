@@ -378,8 +378,8 @@ def _flags(cohort, as_of: datetime, calendar: WorkCalendar, date_from: date):
     on_time_reply_awaiting_at_t = sa.exists().where(
         reply.ticket_id == c.ticket_id, reply.action == "reply", reply.at <= t,
         reply.at >= c.assigned_at, reply.at <= c.due_at,
-        ~sa.exists().where(reject.ticket_id == c.ticket_id, reject.action == "reject",
-                           reject.id > reply.id, reject.at <= t),
+        ~sa.exists().where(reject.ticket_id == reply.ticket_id, reject.action == "reject",
+                           reject.id > reply.id, reject.at <= t).correlate(reply),
     )
     latest_reply_stood_at_t = sa.and_(c.state.in_(("replied", "closed")), c.replied_at <= t)
     overdue = sa.case(

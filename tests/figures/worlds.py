@@ -95,5 +95,9 @@ def as_of_corners(s) -> None:
     s.act("B", "decide-extension", "2026-10-19T09:00:00+08:00", approve=True)
     s.reply("B", "2026-10-19T10:00:00+08:00")
     s.approve("B", "2026-10-19T15:00:00+08:00")
+    # E: Mon Oct 12 10:00 → due Thu Oct 15; replied Tue Oct 13, rejected Fri Oct 16 09:00, never again.
+    s.receive("E", "2026-10-12T10:00:00+08:00")
+    s.reply("E", "2026-10-13T10:00:00+08:00")
+    s.reject("E", "2026-10-16T09:00:00+08:00")
     # D: Sat Oct 17 → due Wed Oct 21 (19, 20, 21), never replied.
     s.receive("D", "2026-10-17T09:00:00+08:00")
