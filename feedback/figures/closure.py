@@ -50,6 +50,11 @@ total counts each ticket of the root's subtree once (= the sum of the rows' coun
 Tickets without a unit (in triage) belong to no unit's cohort: they are in no row and not in the
 total; `unassigned` reports how many valid ones were received in the period (only to callers
 whose scope includes triage: the top office and the system).
+
+Entry points: closure() (rows and total; a region's 小计 with its own median comes from
+group="region", as medians do not add up), monthly_series() (the chart: each month's total, median
+and P90 left out), overdue_details() (the 超期明细 lines, streamed), resolve_scope() (the units and
+their group heads, without figures).
 """
 from __future__ import annotations
 
