@@ -76,7 +76,6 @@ def test_one_unit_with_its_subtree(api):
     ("from=2026-10-01&to=31.10.2026", "to"),
     ("from=2026-10-31&to=2026-10-01", "to"),
     (f"{OCT}&as_of=yesterday", "as_of"),
-    (f"{OCT}&as_of=2026-11-02", "as_of"),
     (f"{OCT}&group=county", "group"),
     (f"{OCT}&unit=NOPE", "unit"),
 ])
@@ -103,3 +102,10 @@ def test_each_role_in_its_scope(api):
 
 def test_a_token_is_required(client, world):
     assert client.get(f"{URL}?{OCT}").status_code == 401
+
+
+def test_a_bare_date_as_of_means_that_day_at_local_midnight(api):
+    midnight = api(f"{OCT}&as_of=2026-11-02").get_json()
+    explicit = api(f"{OCT}&as_of=2026-11-02T00:00:00%2B08:00").get_json()
+    assert midnight["as_of"] == explicit["as_of"] == "2026-11-02T00:00:00+08:00"
+    assert midnight["total"] == explicit["total"]
