@@ -70,7 +70,9 @@ class Table:
         return _csv_rows(self, start)
 
 
-def mb(n: int) -> str:
+def size_text(n: int) -> str:
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB"
     return f"{n / (1024 * 1024):.1f} MB"
 
 
@@ -86,7 +88,7 @@ def open_table(path: str, limits: Limits) -> Table:
     if size == 0:
         raise FileRefused("文件是空的：第一行应是表头，其下每行一条留言")
     if size > limits.max_bytes:
-        raise FileRefused(f"文件有 {mb(size)}，超过导入上限 {mb(limits.max_bytes)}；请拆成几个文件分别导入")
+        raise FileRefused(f"文件有 {size_text(size)}，超过导入上限 {size_text(limits.max_bytes)}；请拆成几个文件分别导入")
     if head.startswith(ZIP_MAGIC):
         return _open_xlsx(path, limits)
     if head.startswith(OLE2_MAGIC):
@@ -114,7 +116,7 @@ def check_zip(path: str, limits: Limits) -> None:
         raise FileRefused(_NOT_A_WORKBOOK.format(f"ZIP 结构损坏：{exc}")) from None
     total = sum(i.file_size for i in infos)
     if total > limits.max_unpacked_bytes:
-        raise FileRefused(f"XLSX 解压后有 {mb(total)}，超过上限 {mb(limits.max_unpacked_bytes)}；"
+        raise FileRefused(f"XLSX 解压后有 {size_text(total)}，超过上限 {size_text(limits.max_unpacked_bytes)}；"
                           "疑似压缩炸弹，已拒绝。真实台账请拆分文件或另存为 CSV")
     for info in infos:
         if info.file_size > RATIO_FLOOR and info.file_size > MAX_RATIO * max(info.compress_size, 1):

@@ -17,7 +17,7 @@ from feedback.extensions import csrf, db, login_manager
 from feedback.jobs.imports import error_rows, get_import, results_csv, status_json, store_upload, submit, \
     visible_imports
 from feedback.jobs.models import ImportJob
-from feedback.jobs.sheets import mb
+from feedback.jobs.sheets import size_text
 
 bp = Blueprint("jobs", __name__)
 ERRORS_SHOWN = 20
@@ -55,7 +55,7 @@ def _listing(form, error=None, status=200):
     jobs = db.paginate(visible_imports(_actor()).order_by(ImportJob.id.desc()), page=page,
                        per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("jobs/imports.html", form=form, jobs=jobs, error=error,
-                           limit=mb(current_app.config["IMPORT_MAX_BYTES"])), status
+                           limit=size_text(current_app.config["IMPORT_MAX_BYTES"])), status
 
 
 @bp.get("/imports")
@@ -77,7 +77,7 @@ def upload():
         valid = form.validate_on_submit()
     except RequestEntityTooLarge:
         return _listing(UploadForm(formdata=None),
-                        _("文件超过导入上限 %(limit)s；请拆成几个文件分别导入", limit=mb(limit)), 413)
+                        _("文件超过导入上限 %(limit)s；请拆成几个文件分别导入", limit=size_text(limit)), 413)
     if not valid:
         return _listing(form, _("请选择要导入的 XLSX 或 CSV 文件"), 400)
     job = store_upload(form.file.data, current_user)

@@ -10,6 +10,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from flask import g
 
 from feedback.accounts.models import User
 from feedback.extensions import db, login_manager
@@ -29,6 +30,9 @@ def login(client):
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+        # Requests reuse the test's app context, so Flask-Login's per-request cache would keep
+        # the previous user.
+        g.pop("_login_user", None)
         return client
 
     return sign_in
@@ -50,7 +54,7 @@ def wait_for(condition, *, timeout: float, what: str, logs=None):
         if time.monotonic() > deadline:
             tail = logs() if logs else ""
             pytest.fail(f"timed out after {timeout}s waiting for {what}\n{tail}")
-        time.sleep(0.05)
+        time.sleep(0.1)
 
 
 @pytest.fixture(scope="session")

@@ -17,6 +17,12 @@ def row(pid: str, url: str = "http://edu.dongcheng.gov.cn/tzgg/1.html", received
     return [pid, received, description, url]
 
 
+def upload(client, path: Path, name: str | None = None, **data):
+    """Post a file to the import page as a browser would."""
+    return client.post("/imports", data={"file": (io.BytesIO(path.read_bytes()), name or path.name), **data},
+                       content_type="multipart/form-data")
+
+
 def write_csv(path: Path, rows: list, *, encoding: str = "utf-8", header=HEADER, delimiter=",") -> Path:
     text = io.StringIO()
     writer = csv.writer(text, delimiter=delimiter)
