@@ -158,6 +158,15 @@ def submit(job: ImportJob) -> bool:
     return queued
 
 
+def give_up(job_id: int, message: str) -> None:
+    """Mark an unfinished import failed outside any run (an in-process run that crashed: without
+    Redis there is no sweep to retry it). Commits."""
+    t = ImportJob.__table__.c
+    db.session.execute(sa.update(ImportJob.__table__).where(t.id == job_id, t.status.in_(("queued", "running")))
+                       .values(status="failed", error=message, finished_at=now()))
+    db.session.commit()
+
+
 # --- running ------------------------------------------------------------------------------------
 
 def _runner_name() -> str:

@@ -1,6 +1,7 @@
 """Pages for file imports (supervisors): upload, watch progress, download the per-row results."""
 from __future__ import annotations
 
+import logging
 from functools import wraps
 
 from flask import Blueprint, Response, abort, current_app, jsonify, redirect, render_template, request, \
@@ -14,12 +15,13 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from feedback.accounts.scope import Actor
 from feedback.errors import NotFound
 from feedback.extensions import csrf, db, login_manager
-from feedback.jobs.imports import error_rows, get_import, results_csv, status_json, store_upload, submit, \
+from feedback.jobs.imports import error_rows, get_import, give_up, results_csv, status_json, store_upload, submit, \
     visible_imports
 from feedback.jobs.models import ImportJob
 from feedback.jobs.sheets import size_text
 
 bp = Blueprint("jobs", __name__)
+log = logging.getLogger(__name__)
 ERRORS_SHOWN = 20
 
 
@@ -81,7 +83,12 @@ def upload():
     if not valid:
         return _listing(form, _("请选择要导入的 XLSX 或 CSV 文件"), 400)
     job = store_upload(form.file.data, current_user)
-    submit(job)
+    try:
+        submit(job)
+    except Exception:  # only an in-process run (no REDIS_URL) can fail here
+        log.exception("import %s failed in-process", job.id)
+        db.session.rollback()
+        give_up(job.id, _("导入时出现内部错误；已导入的行保留，请稍后重试或联系管理员"))
     return redirect(url_for("jobs.detail", job_id=job.id), 303)
 
 

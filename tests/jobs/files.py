@@ -42,15 +42,23 @@ def write_xlsx(path: Path, rows: list, *, header=HEADER) -> Path:
     return path
 
 
-def big_csv(path: Path, n: int, *, prefix: str = "BIG") -> Path:
-    """n rows, every one valid; a third match no routing rule and wait in triage."""
+def big_rows(n: int, *, prefix: str = "BIG"):
+    """n valid rows; every third (i = 0, 3, 6, …) names a site no rule matches and waits in triage."""
+    for i in range(n):
+        url = "http://nowhere.example.org/x" if i % 3 == 0 else f"http://edu.dongcheng.gov.cn/p/{i}.html"
+        yield [f"{prefix}{i:06d}", "2026-09-30 15:00", f"第 {i} 条：栏目链接打不开", url]
+
+
+def big_csv(path: Path, n: int) -> Path:
     with open(path, "w", encoding="utf-8", newline="") as f:
         writer = csv.writer(f)
         writer.writerow(HEADER)
-        for i in range(n):
-            url = "http://nowhere.example.org/x" if i % 3 == 0 else f"http://edu.dongcheng.gov.cn/p/{i}.html"
-            writer.writerow([f"{prefix}{i:06d}", "2026-09-30 15:00", f"第 {i} 条：栏目链接打不开", url])
+        writer.writerows(big_rows(n))
     return path
+
+
+def big_xlsx(path: Path, n: int) -> Path:
+    return write_xlsx(path, big_rows(n))
 
 
 def edit_sheet(path: Path, edit) -> Path:

@@ -102,3 +102,17 @@ def test_an_upload_while_redis_is_down_is_kept_and_waits(app, world, login, tmp_
     assert (job.status, job.enqueued_at) == ("queued", None)
     assert Path(job.path).read_bytes() == (tmp_path / "x.csv").read_bytes()
     assert "后台服务暂时不可用" in client.get(f"/imports/{job.id}").get_data(as_text=True)
+
+
+def test_an_in_process_import_that_crashes_is_marked_failed_not_left_running(world, login, tmp_path, monkeypatch):
+    from feedback.jobs import imports
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(imports, "ingest", broken)
+    client = login(world.users["boss"])
+    assert upload(client, write_csv(tmp_path / "x.csv", [row("Z1")])).status_code == 303
+    job = db.session.query(ImportJob).one()
+    assert job.status == "failed" and "内部错误" in job.error
+    assert "内部错误" in client.get(f"/imports/{job.id}").get_data(as_text=True)

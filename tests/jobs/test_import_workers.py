@@ -12,7 +12,7 @@ from feedback.jobs.imports import create_import, requeue_stalled_imports, submit
 from feedback.jobs.models import ImportJob, ImportRow
 from feedback.tickets.models import Ticket, TicketEvent
 from tests.jobs.conftest import fresh, wait_for
-from tests.jobs.files import big_csv, row, upload, write_csv, write_xlsx, zip_bomb
+from tests.jobs.files import big_xlsx, row, upload, write_csv, write_xlsx, zip_bomb
 
 pytestmark = pytest.mark.services
 
@@ -54,7 +54,7 @@ def finished(job_id: int, workers, timeout: float) -> ImportJob:
 
 def test_a_worker_killed_mid_import_leaves_the_rest_to_another_without_losing_or_repeating_a_row(
         app, world, workers, tmp_path, bulk_cleanup):
-    path = big_csv(tmp_path / "export-50000.csv", ROWS)
+    path = big_xlsx(tmp_path / "export-50000.xlsx", ROWS)
     first = workers.start()
     job_id = queue(path, world.users["boss"])
 
@@ -79,7 +79,7 @@ def test_a_worker_killed_mid_import_leaves_the_rest_to_another_without_losing_or
     assert count(Ticket) == ROWS
     assert count(TicketEvent, TicketEvent.action == "receive") == ROWS  # no ticket received twice
     assert count(ImportRow, ImportRow.job_id == job_id) == ROWS
-    # big_csv sends every third row (i = 0, 3, …, 49998: 16667 rows) to an unknown site: triage
+    # big_rows sends every third row (i = 0, 3, …, 49998: 16667 rows) to an unknown site: triage
     assert count(Ticket, Ticket.state == "new") == 16667
     assert count(Ticket, Ticket.state == "assigned") == ROWS - 16667
     assert second.poll() is None
