@@ -217,25 +217,30 @@ def run_import(job_id: int, *, progress: Callable[[ImportJob], None] | None = No
         return db.session.get(ImportJob, job_id)
     job = db.session.get(ImportJob, job_id)
     try:
-        table = open_table(job.path, limits())
-        columns = map_header(table.header)
-        _advance(job_id, runner, rows_total=table.data_rows)
-        db.session.commit()
-        actor = _actor(job)
-        for last_row, chunk in _chunks(table.rows(start=job.rows_done + 2), current_app.config["IMPORT_CHUNK_ROWS"]):
-            _import_chunk(job_id, runner, chunk, last_row, columns, actor)
-            db.session.commit()
-            if progress is not None:
-                progress(job)
-        _end(job_id, runner, "done")
-    except FileRefused as exc:
-        db.session.rollback()
-        _end(job_id, runner, "failed", error=str(exc))
+        try:
+            _run(job, runner, progress)
+            _end(job_id, runner, "done")
+        except FileRefused as exc:
+            db.session.rollback()
+            _end(job_id, runner, "failed", error=str(exc))
     except Superseded:
         db.session.rollback()
         log.warning("import %s was taken over by another run; %s stops", job_id, runner)
     db.session.refresh(job)
     return job
+
+
+def _run(job: ImportJob, runner: str, progress) -> None:
+    table = open_table(job.path, limits())
+    columns = map_header(table.header)
+    _advance(job.id, runner, rows_total=table.data_rows)
+    db.session.commit()
+    actor = _actor(job)
+    for last_row, chunk in _chunks(table.rows(start=job.rows_done + 2), current_app.config["IMPORT_CHUNK_ROWS"]):
+        _import_chunk(job.id, runner, chunk, last_row, columns, actor)
+        db.session.commit()
+        if progress is not None:
+            progress(job)
 
 
 def _end(job_id: int, runner: str, status: str, error: str | None = None) -> None:

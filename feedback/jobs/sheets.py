@@ -174,7 +174,7 @@ def _scan_sheet(path: str, part: str) -> tuple[int, bool]:
                 buf = tail + chunk
                 # A match is counted only if it starts before the overlap kept for the next round.
                 cut = len(buf) if not chunk else max(0, len(buf) - SCAN_OVERLAP)
-                for m in _ROW_NUMBER.finditer(buf, 0, len(buf)):
+                for m in _ROW_NUMBER.finditer(buf):
                     if m.start() < cut:
                         highest = max(highest, int(m.group(1)))
                 counted += sum(1 for m in _ROW.finditer(buf) if m.start() < cut)
