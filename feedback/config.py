@@ -48,6 +48,13 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_SENDER": env.get("FEEDBACK_MAIL_SENDER", "feedback@localhost"),
         "EXPORT_DIR": env.get("FEEDBACK_EXPORT_DIR") or str(Path(instance_path) / "exports"),
         "UPLOAD_DIR": env.get("FEEDBACK_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
+        # File import (jobs/imports.py): a file over the limit is refused before it is parsed;
+        # an XLSX whose parts would unpack to more than the second limit is refused as a zip bomb.
+        "IMPORT_MAX_BYTES": _int("FEEDBACK_IMPORT_MAX_BYTES", 100 * 1024 * 1024),
+        "IMPORT_MAX_UNPACKED_BYTES": _int("FEEDBACK_IMPORT_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024),
+        "IMPORT_CHUNK_ROWS": _int("FEEDBACK_IMPORT_CHUNK_ROWS", 500),
+        # A running import whose heartbeat is older than this is taken to be dead and resumed.
+        "IMPORT_STALE_SECONDS": _int("FEEDBACK_IMPORT_STALE_SECONDS", 300),
         "PLATFORM_WEBHOOK_URL": env.get("FEEDBACK_PLATFORM_WEBHOOK_URL") or None,
         "PLATFORM_WEBHOOK_SECRET": env.get("FEEDBACK_PLATFORM_WEBHOOK_SECRET") or None,
         "BABEL_DEFAULT_LOCALE": "zh_CN",

@@ -14,7 +14,7 @@ import os
 from rq import cron
 
 from feedback.config import from_environment
-from workers import tasks
+from workers import imports, tasks
 
 PREFIX = from_environment(instance_path=".")["RQ_QUEUE_PREFIX"]
 NOTIFY_QUEUE = f"{PREFIX}-notify"
@@ -25,3 +25,6 @@ cron.register(tasks.sweep, queue_name=NOTIFY_QUEUE, interval=SWEEP_SECONDS, job_
 # A safety net behind the recompute that a calendar load queues: 02:30 Asia/Shanghai.
 cron.register(tasks.recompute_and_notify, queue_name=NOTIFY_QUEUE, cron="30 18 * * *", job_timeout=1800,
               name=f"{PREFIX}:recompute-provisional")
+# Imports whose worker died mid-file are resumed from their last committed chunk.
+cron.register(imports.requeue_stalled_imports, queue_name=f"{PREFIX}-imports", interval=SWEEP_SECONDS,
+              job_timeout=600, result_ttl=3600, name=f"{PREFIX}:requeue-stalled-imports")

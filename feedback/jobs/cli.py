@@ -1,14 +1,43 @@
+"""`feedback import FILE` (CONTRACT.md: command line): the import, run here and now."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
 import click
+from flask.cli import with_appcontext
+
+from feedback.cli import fail
+from feedback.extensions import db
+from feedback.jobs.imports import create_import, run_import, summary, write_results
 
 
-@click.command("import", help="Import a platform export or an office ledger (XLSX/CSV).")
+def _progress(job) -> None:
+    click.echo(f"feedback: import: {job.rows_done}/{job.rows_total} rows", err=True)
+
+
+@click.command("import", help="Import a platform export or an office ledger (XLSX/CSV). "
+                              "Prints a JSON summary and writes FILE.results.csv beside the file.")
 @click.argument("file", type=click.Path(dir_okay=False))
+@with_appcontext
 def import_command(file):
-    raise click.ClickException("import is not implemented yet")
+    path = Path(file)
+    if not path.is_file():
+        fail(f"{file}: no such file")
+    if not os.access(path, os.R_OK):
+        fail(f"{file}: not readable")
+    results = path.with_name(path.name + ".results.csv")
+    if not os.access(results.parent, os.W_OK) or (results.exists() and not os.access(results, os.W_OK)):
+        fail(f"{results}: cannot write the results there; copy the file to a writable folder")
 
-
-# --- the sweep (issue 6, notifications): kept apart from the import command above ------------
-from flask.cli import with_appcontext  # noqa: E402
+    job = create_import(path, path.name, origin="cli")
+    db.session.commit()
+    job = run_import(job.id, progress=_progress)
+    if job.status == "failed":
+        fail(f"{file}: {job.error}")
+    write_results(job.id, results)
+    click.echo(json.dumps({**summary(job), "results": str(results.resolve())}, ensure_ascii=False))
 
 
 @click.command("sweep", help="Find due reminders, escalations, digests and platform deliveries, and send "
@@ -16,8 +45,6 @@ from flask.cli import with_appcontext  # noqa: E402
 @click.option("--at", "at", metavar="TIME", help="Run as of this time (ISO 8601; no offset = Asia/Shanghai).")
 @with_appcontext
 def sweep_command(at):
-    import json
-
     from feedback.jobs.sweep import run_sweep
     from feedback.jobs.timing import parse_at
     from feedback.timeutil import now
