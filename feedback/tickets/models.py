@@ -56,7 +56,7 @@ class Ticket(db.Model):
     handling_workdays: Mapped[int | None]
 
     invalid_reason: Mapped[str | None] = mapped_column(sa.Text)
-    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
