@@ -1,4 +1,4 @@
-"""Pages for tickets: filled in by its own issue."""
+"""Pages for tickets."""
 from flask import Blueprint
 
 bp = Blueprint("tickets", __name__)
