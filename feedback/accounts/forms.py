@@ -12,6 +12,15 @@ from feedback.web.helpers import ROLE_LABELS
 
 MIN_PASSWORD = 8
 
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice as _Choice
+
+    def choice(value: str, label) -> object:
+        return _Choice(value, label)
+except ImportError:  # pragma: no cover - older WTForms
+    def choice(value: str, label) -> object:
+        return (value, label)
+
 
 class LoginForm(FlaskForm):
     # CONTRACT.md: Web — a form with `username`, `password` and a CSRF token.
@@ -44,7 +53,7 @@ class PasswordChangeForm(FlaskForm):
 
 
 class LocaleForm(FlaskForm):
-    locale = SelectField(choices=[(code, code) for code in LOCALES])
+    locale = SelectField(choices=[choice(code, code) for code in LOCALES])
 
 
 class UserCreateForm(FlaskForm):
@@ -54,7 +63,7 @@ class UserCreateForm(FlaskForm):
     ])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=120)])
     email = StringField(_l("电子邮箱"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("角色"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("角色"), choices=[choice(r, ROLE_LABELS[r]) for r in ROLES])
     unit = SelectField(_l("单位"), choices=[])
     password = PasswordField(_l("初始密码"), validators=NEW_PASSWORD)
 
@@ -62,7 +71,7 @@ class UserCreateForm(FlaskForm):
 class UserEditForm(FlaskForm):
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=120)])
     email = StringField(_l("电子邮箱"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("角色"), choices=[(r, ROLE_LABELS[r]) for r in ROLES])
+    role = SelectField(_l("角色"), choices=[choice(r, ROLE_LABELS[r]) for r in ROLES])
     unit = SelectField(_l("单位"), choices=[])
     active = BooleanField(_l("启用"))
     password = PasswordField(_l("重设密码（留空则不变）"), validators=[

@@ -108,7 +108,7 @@ def set_locale():
 
 def _unit_choices():
     units = db.session.execute(units_query(actor()).order_by(Unit.path)).scalars().all()
-    return [(u.code, ("　" * u.depth) + f"{u.name}（{u.code}）") for u in units]
+    return [choice(u.code, ("　" * u.depth) + f"{u.name}（{u.code}）") for u in units]
 
 
 def _unit_by_code(code: str) -> Unit | None:

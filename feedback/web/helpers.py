@@ -1,14 +1,17 @@
 """Shared pieces of the pages: who is asking, role checks, labels, dates, navigation."""
 from __future__ import annotations
 
+from datetime import datetime
 from functools import wraps
 
 from flask import abort, current_app, g, request, url_for
 from flask_babel import format_datetime, get_locale
+from flask_babel import refresh as babel_refresh
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
 from feedback.accounts.scope import Actor
+from feedback.directory.routing import normalize_url
 
 STATE_LABELS = {
     "new": _l("待分派"),
@@ -50,7 +53,8 @@ ROLE_LABELS = {
 
 UNIT_KIND_LABELS = {"office": _l("主管单位"), "region": _l("地区"), "department": _l("部门")}
 PROPERTY_KIND_LABELS = {"website": _l("网站"), "new_media": _l("政务新媒体")}
-RULE_KIND_LABELS = {"site_code": _l("网站标识码"), "url_prefix": _l("网址前缀"), "account": _l("新媒体账号")}
+RULE_KIND_LABELS = {"site_code": _l("网站标识码"), "url_prefix": _l("网址前缀"), "account": _l("新媒体账号"),
+                    "parent_domain": _l("上级域名"), "site_name": _l("网站名称")}
 
 # (endpoint, label, roles). Entries whose endpoint is not registered are left out, so a page
 # another branch adds shows up here once it is merged.
@@ -77,9 +81,18 @@ ADMIN_TABS = [
 
 def actor() -> Actor:
     """The signed-in user as an Actor (scope and lifecycle take this)."""
-    if "actor" not in g:
-        g.actor = Actor.of(current_user)
-    return g.actor
+    if "web_actor" not in g:
+        g.web_actor = Actor.of(current_user)
+    return g.web_actor
+
+
+def _forget_request_user() -> None:
+    # g lives as long as the app context. In production that is one request; under tests one
+    # context spans many requests (and several signed-in clients), so start each clean.
+    g.pop("web_actor", None)
+    g.pop("_login_user", None)
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    babel_refresh()  # the locale is cached per context too
 
 
 def roles_required(*roles: str):
@@ -102,13 +115,16 @@ def has_endpoint(name: str) -> bool:
 
 
 def nav_items():
+    """(endpoint, label, waiting count or None) for the signed-in user's menu."""
     if not current_user.is_authenticated:
         return []
-    items = []
-    for endpoint, label, roles in NAV:
-        if current_user.role in roles and has_endpoint(endpoint):
-            items.append((endpoint, label))
-    return items
+    counts = {}
+    if current_user.role == "supervisor":
+        from feedback.tickets.triage import queue_counts
+
+        counts = queue_counts(actor())
+    return [(endpoint, label, counts.get(endpoint)) for endpoint, label, roles in NAV
+            if current_user.role in roles and has_endpoint(endpoint)]
 
 
 def nav_active(endpoint: str) -> bool:
@@ -145,12 +161,37 @@ def page_url(page: int) -> str:
     return url_for(request.endpoint, **(request.view_args or {}), **args)
 
 
+def external_href(url: str | None) -> str | None:
+    """A reported URL as a safe link target: http(s) only (never javascript: or data:);
+    a bare host and path, as netizens often write it, gets http://."""
+    if not url:
+        return None
+    raw = url.strip()
+    scheme, sep, rest = raw.partition("://")
+    if sep:
+        return raw if scheme.lower() in ("http", "https") and rest else None
+    if ":" in raw.split("/", 1)[0] and not raw.split("/", 1)[0].rsplit(":", 1)[-1].isdigit():
+        return None  # "javascript:alert(1)" and other schemes without //
+    if normalize_url(raw) is None or any(c.isspace() for c in raw):
+        return None
+    return "http://" + raw.lstrip("/")
+
+
+def isotime(value: str | None):
+    """An ISO 8601 string from an event's data, as a datetime for the dt filter."""
+    try:
+        return datetime.fromisoformat(value) if value else None
+    except (TypeError, ValueError):
+        return None
+
+
 def html_lang() -> str:
     locale = get_locale()
     return "en" if locale and locale.language == "en" else "zh-CN"
 
 
-def init_templates(app) -> None:
+def init_pages(app) -> None:
+    app.before_request(_forget_request_user)
     app.jinja_env.filters.update(
         dt=fmt_dt, date=fmt_date,
         state_label=lambda s: STATE_LABELS.get(s, s),
@@ -160,6 +201,7 @@ def init_templates(app) -> None:
         unit_kind_label=lambda k: UNIT_KIND_LABELS.get(k, k),
         property_kind_label=lambda k: PROPERTY_KIND_LABELS.get(k, k),
         rule_kind_label=lambda k: RULE_KIND_LABELS.get(k, k),
+        external_href=external_href, isotime=isotime,
     )
     app.jinja_env.globals.update(
         nav_items=nav_items, nav_active=nav_active, has_endpoint=has_endpoint, page_url=page_url,
