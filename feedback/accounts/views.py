@@ -6,7 +6,8 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from feedback.accounts.forms import LocaleForm, LoginForm, PasswordChangeForm, UserCreateForm, UserEditForm
+from feedback.accounts.forms import (LocaleForm, LoginForm, PasswordChangeForm, UserCreateForm, UserEditForm,
+                                     choice)
 from feedback.accounts.login import authenticate, find_user, password_version
 from feedback.accounts.models import User
 from feedback.accounts.scope import unit_ids_clause, units_query

@@ -15,7 +15,7 @@ from werkzeug.datastructures import MultiDict
 
 from feedback.accounts.scope import get_ticket, tickets_query, units_query
 from feedback.calendar.service import current_calendar
-from feedback.directory.admin import add_rule
+from feedback.directory.rules import add_rule_in_scope
 from feedback.directory.models import Unit
 from feedback.errors import Conflict, InputError
 from feedback.extensions import db
@@ -41,6 +41,15 @@ FIELD_MESSAGES = {
     "approve": _l("请选择同意或不同意。"),
     "pattern": _l("请填写网址前缀，例如 www.example.gov.cn/news。"),
 }
+
+
+
+def field_message(field: str, raw) -> str:
+    """Lifecycle messages are the API's (English): the page says it in the person's words.
+    Directory checks already speak the person's language (lazy strings)."""
+    if not isinstance(raw, str):
+        return str(raw)
+    return str(FIELD_MESSAGES.get(field, raw))
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -282,7 +291,7 @@ def act(ticket_id: int, action: str):
     except InputError as exc:
         db.session.rollback()
         ticket = get_ticket(me, ticket_id)
-        errors = {field: FIELD_MESSAGES.get(field, msg) for field, msg in exc.errors.items()}
+        errors = {field: field_message(field, msg) for field, msg in exc.errors.items()}
         errors["_action"] = action
         return _render_detail(ticket, form=form, errors=errors, status=422)
     except Conflict:
@@ -299,5 +308,5 @@ def _add_route_rule(form, ticket: Ticket) -> None:
     if not pattern:
         raise InputError({"pattern": "required"})
     unit = ticket.unit  # the unit just assigned, already checked to be in scope
-    rule = add_rule("url_prefix", pattern, unit)
+    rule = add_rule_in_scope(actor(), "url_prefix", pattern, unit)
     flash(_("已添加转办规则：%(p)s → %(u)s", p=rule.pattern, u=unit.name), "info")

@@ -177,6 +177,13 @@ def external_href(url: str | None) -> str | None:
     return "http://" + raw.lstrip("/")
 
 
+WEEKDAYS = (_l("星期一"), _l("星期二"), _l("星期三"), _l("星期四"), _l("星期五"), _l("星期六"), _l("星期日"))
+
+
+def weekday(d) -> str:
+    return str(WEEKDAYS[d.weekday()])
+
+
 def isotime(value: str | None):
     """An ISO 8601 string from an event's data, as a datetime for the dt filter."""
     try:
@@ -201,10 +208,10 @@ def init_pages(app) -> None:
         unit_kind_label=lambda k: UNIT_KIND_LABELS.get(k, k),
         property_kind_label=lambda k: PROPERTY_KIND_LABELS.get(k, k),
         rule_kind_label=lambda k: RULE_KIND_LABELS.get(k, k),
-        external_href=external_href, isotime=isotime,
+        external_href=external_href, isotime=isotime, weekday=weekday,
     )
     app.jinja_env.globals.update(
         nav_items=nav_items, nav_active=nav_active, has_endpoint=has_endpoint, page_url=page_url,
-        html_lang=html_lang, admin_tabs=ADMIN_TABS, STATE_LABELS=STATE_LABELS,
+        html_lang=html_lang, ADMIN_TABS=ADMIN_TABS, STATE_LABELS=STATE_LABELS,
         CATEGORY_LABELS=CATEGORY_LABELS, ROLE_LABELS=ROLE_LABELS,
     )
