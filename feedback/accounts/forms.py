@@ -63,7 +63,8 @@ class UserCreateForm(FlaskForm):
     ])
     display_name = StringField(_l("姓名"), validators=[Optional(), Length(max=120)])
     email = StringField(_l("电子邮箱"), validators=[Optional(), Length(max=200)])
-    role = SelectField(_l("角色"), choices=[choice(r, ROLE_LABELS[r]) for r in ROLES])
+    # The least powerful role by default: a supervisor account is a deliberate choice.
+    role = SelectField(_l("角色"), choices=[choice(r, ROLE_LABELS[r]) for r in ROLES], default="unit_staff")
     unit = SelectField(_l("单位"), choices=[])
     password = PasswordField(_l("初始密码"), validators=NEW_PASSWORD)
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import selectinload
 
 from feedback.accounts.forms import (LocaleForm, LoginForm, PasswordChangeForm, UserCreateForm, UserEditForm,
                                      choice)
@@ -14,7 +16,7 @@ from feedback.accounts.scope import unit_ids_clause, units_query
 from feedback.directory.models import Unit
 from feedback.extensions import db, login_manager
 from feedback.timeutil import now
-from feedback.web.helpers import actor, landing_endpoint, roles_required
+from feedback.web.helpers import actor, landing_endpoint, paginate, roles_required
 
 bp = Blueprint("accounts", __name__)
 
@@ -61,7 +63,8 @@ def login():
             return redirect(_safe_next(request.args.get("next")) or url_for(landing_endpoint(outcome.user)))
         if outcome.locked_until is not None:
             minutes = max(1, -(-int((outcome.locked_until - now()).total_seconds()) // 60))
-            flash(_("登录失败次数过多，请 %(n)d 分钟后再试。", n=minutes), "error")
+            flash(ngettext("登录失败次数过多，请 %(num)d 分钟后再试。", "登录失败次数过多，请 %(num)d 分钟后再试。", minutes),
+                  "error")
             status = 429
         else:
             flash(_("用户名或密码不正确。"), "error")
@@ -146,11 +149,9 @@ def users():
             db.session.commit()
             flash(_("已创建用户 %(name)s。", name=user.username), "success")
             return redirect(url_for("accounts.users"))
-    rows = db.session.execute(
-        sa.select(User).join(Unit, User.unit_id == Unit.id).where(unit_ids_clause(actor()))
-        .order_by(Unit.path, User.username)
-    ).scalars().all()
-    return render_template("accounts/users.html", users=rows, form=form)
+    query = sa.select(User).join(Unit, User.unit_id == Unit.id).where(unit_ids_clause(actor()))
+    page = paginate(query.options(selectinload(User.unit)), (Unit.path, User.username))
+    return render_template("accounts/users.html", page=page, form=form)
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])

@@ -7,6 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 
@@ -29,18 +30,20 @@ class UploadForm(FlaskForm):
     file = FileField(validators=[FileRequired()])
 
 
-def recompute_provisional_deadlines() -> int | None:
-    """Recompute the deadlines that were provisional, now that a year's schedule is known.
-
-    MERGE: feedback/tickets/refresh.py (recompute_provisional) comes from the branch that builds
-    `feedback calendar load`. Until it is merged this page stores the days and reports that the
-    deadlines were not recomputed; check the call's signature when merging.
-    """
+def load_days(rows) -> tuple[set[int], int | None]:
+    """Store the days and recompute the deadlines they move, as `feedback calendar load` does.
+    Returns the years touched and how many tickets changed (None: recompute not available)."""
+    before = current_calendar()
+    years = store_days(rows)
+    after = current_calendar()
+    moved = [r.date for r in rows if before.is_workday(r.date) != after.is_workday(r.date)]
     try:
+        # MERGE: feedback/tickets/refresh.py comes from the calendar-load branch (on main since
+        # aa3ce3a, not on this one). Without it the days are stored and the page says so.
         from feedback.tickets.refresh import recompute_provisional
     except ImportError:
-        return None
-    return recompute_provisional(current_calendar(), now())
+        return years, None
+    return years, len(recompute_provisional(after, now(), changed_days=moved))
 
 
 @bp.get("")
@@ -55,19 +58,20 @@ def index():
     if not 1990 <= year <= 2200:
         abort(404)
     loaded_years = {d.year for d in calendar.overrides}
-    years = sorted(PACKAGE_YEARS | loaded_years | {this_year, this_year + 1})
+    # Recent years and anything loaded; the package's older years are summed up as a range.
+    years = sorted({y for y in PACKAGE_YEARS | loaded_years if y >= this_year - 1} | {this_year, this_year + 1})
     provisional = db.session.execute(
         sa.select(sa.func.count()).select_from(Ticket)
         .where(ticket_scope(actor()), Ticket.state.in_(OPEN_STATES), Ticket.deadline_provisional.is_(True))
     ).scalar_one()
-    overrides = db.session.execute(
-        sa.select(CalendarDay).where(CalendarDay.date >= date(year, 1, 1), CalendarDay.date <= date(year, 12, 31))
-        .order_by(CalendarDay.date)
-    ).scalars().all()
+    notes = dict(db.session.execute(sa.select(CalendarDay.date, CalendarDay.note).where(
+        CalendarDay.date.between(date(year, 1, 1), date(year, 12, 31)))).all())
+    special = [(day, workday, notes.get(day) or note) for day, workday, note in calendar.special_days(year)]
     return render_template(
         "calendar/index.html", year=year, years=years, calendar=calendar, loaded_years=loaded_years,
-        package_years=PACKAGE_YEARS, special=calendar.special_days(year), overrides=overrides,
-        provisional=provisional, form=UploadForm(), may_load=actor().is_root,
+        package_years=PACKAGE_YEARS, package_range=(min(PACKAGE_YEARS), max(PACKAGE_YEARS)),
+        special=special, provisional=provisional, form=UploadForm(),
+        may_load=actor().is_root,
     )
 
 
@@ -89,17 +93,16 @@ def upload():
         rows = parse_calendar_csv(data)
         if not rows:
             raise InputError({"file": "no rows"})
-        years = store_days(rows)
-        recomputed = recompute_provisional_deadlines()
+        years, recomputed = load_days(rows)
         db.session.commit()
     except InputError as exc:
         db.session.rollback()
         flash(_("文件有误，没有载入任何日期：%(e)s", e=exc.errors.get("file", "")), "error")
         return redirect(url_for("calendar.index"))
     shown = ", ".join(str(y) for y in sorted(years))
-    flash(_("已载入 %(n)s 天（%(y)s 年）。", n=len(rows), y=shown), "success")
+    flash(ngettext("已载入 %(num)s 天（%(y)s 年）。", "已载入 %(num)s 天（%(y)s 年）。", len(rows), y=shown), "success")
     if recomputed is None:
         flash(_("暂定期限将在下一次重算时更新。"), "warning")
     else:
-        flash(_("已重新计算 %(n)s 张工单的期限。", n=recomputed), "info")
+        flash(ngettext("已重新计算 %(num)s 张工单的期限。", "已重新计算 %(num)s 张工单的期限。", recomputed), "info")
     return redirect(url_for("calendar.index", year=min(years)))

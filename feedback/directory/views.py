@@ -16,12 +16,9 @@ from feedback.directory.routing import Query, normalize_url, route_many
 from feedback.directory.rules import add_rule_in_scope, check_property_claims
 from feedback.errors import InputError
 from feedback.extensions import db
-from feedback.tickets.listing import Page
-from feedback.web.helpers import actor, roles_required
+from feedback.web.helpers import actor, paginate, roles_required
 
 bp = Blueprint("directory", __name__, url_prefix="/admin")
-
-PER_PAGE = 50
 
 def _scoped_units() -> list[Unit]:
     return db.session.execute(units_query(actor()).order_by(Unit.path)).scalars().all()
@@ -58,16 +55,6 @@ def _show_errors(form, exc: InputError) -> None:
             target.errors = list(target.errors) + [message]
         else:
             flash(message, "error")
-
-
-def _page(query, order) -> Page:
-    try:
-        page_no = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page_no = 1
-    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    items = db.session.execute(query.order_by(*order).limit(PER_PAGE).offset((page_no - 1) * PER_PAGE)).scalars().all()
-    return Page(items, page_no, PER_PAGE, total)
 
 
 # --- units ------------------------------------------------------------------------------------
@@ -145,7 +132,7 @@ def properties():
             sa.func.lower(Property.site_code).contains(needle, autoescape=True),
             sa.func.lower(Property.url_prefixes).contains(needle, autoescape=True),
         ))
-    page = _page(query.options(selectinload(Property.unit)), (Unit.path, Property.name))
+    page = paginate(query.options(selectinload(Property.unit)), (Unit.path, Property.name))
     return render_template("directory/properties.html", page=page, form=form, q=q)
 
 
@@ -216,7 +203,7 @@ def rules():
     query = (sa.select(RoutingRule).join(Unit, RoutingRule.unit_id == Unit.id)
              .where(unit_ids_clause(actor()))
              .options(selectinload(RoutingRule.unit), selectinload(RoutingRule.site_property)))
-    page = _page(query, (RoutingRule.kind, RoutingRule.pattern))
+    page = paginate(query, (RoutingRule.kind, RoutingRule.pattern))
     return render_template("directory/rules.html", page=page, form=form, check=_route_check())
 
 

@@ -20,16 +20,18 @@ from feedback.directory.models import Unit
 from feedback.errors import Conflict, InputError
 from feedback.extensions import db
 from feedback.tickets import lifecycle
-from feedback.tickets.listing import Page, TicketFilter, list_tickets, urgent_first
+from feedback.tickets.listing import TicketFilter, list_tickets, urgent_first
 from feedback.tickets.models import CATEGORIES, STATES, Ticket
 from feedback.tickets.serialize import reporter
 from feedback.tickets.triage import (default_rule_prefix, extension_query, review_query, suggest,
                                      triage_query)
 from feedback.tickets.urgency import urgency
 from feedback.timeutil import now
-from feedback.web.helpers import actor, roles_required
+from feedback.web.helpers import actor, paginate, roles_required
 
 bp = Blueprint("tickets", __name__)
+
+QUEUE_PAGE = 20  # queue items carry forms; fewer per page than the inbox
 
 # What the person is told when lifecycle refuses a form field (its messages are for the API).
 FIELD_MESSAGES = {
@@ -86,23 +88,11 @@ def _rows(tickets, at):
     return [(t, urgency(t, at, calendar)) for t in tickets]
 
 
-def _queue_page(query, order, *options) -> Page:
-    try:
-        page_no = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page_no = 1
-    per_page = 20
-    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
-    items = db.session.execute(
-        query.options(selectinload(Ticket.unit), *options).order_by(*order).limit(per_page).offset((page_no - 1) * per_page)
-    ).scalars().all()
-    return Page(items, page_no, per_page, total)
-
-
 @bp.get("/triage")
 @roles_required("supervisor")
 def triage():
-    page = _queue_page(triage_query(actor()), (Ticket.platform_due_at, Ticket.id), selectinload(Ticket.events))
+    page = paginate(triage_query(actor()).options(selectinload(Ticket.unit), selectinload(Ticket.events)),
+                    (Ticket.platform_due_at, Ticket.id), per_page=QUEUE_PAGE)
     at = now()
     return render_template(
         "tickets/triage.html", page=page, rows=_rows(page.items, at),
@@ -113,7 +103,8 @@ def triage():
 @bp.get("/review")
 @roles_required("supervisor")
 def review():
-    page = _queue_page(review_query(actor()), (Ticket.replied_at, Ticket.id))
+    page = paginate(review_query(actor()).options(selectinload(Ticket.unit)), (Ticket.replied_at, Ticket.id),
+                    per_page=QUEUE_PAGE)
     return render_template("tickets/review.html", page=page, rows=_rows(page.items, now()),
                            reporters={t.id: reporter(t, actor()) for t in page.items})
 
@@ -121,7 +112,8 @@ def review():
 @bp.get("/extensions")
 @roles_required("supervisor")
 def extensions():
-    page = _queue_page(extension_query(actor()), (Ticket.unit_due_at, Ticket.id))
+    page = paginate(extension_query(actor()).options(selectinload(Ticket.unit)), (Ticket.unit_due_at, Ticket.id),
+                    per_page=QUEUE_PAGE)
     return render_template("tickets/extensions.html", page=page, rows=_rows(page.items, now()))
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from functools import wraps
 
+import sqlalchemy as sa
 from flask import abort, current_app, g, request, url_for
 from flask_babel import format_datetime, get_locale
 from flask_babel import refresh as babel_refresh
@@ -69,6 +70,8 @@ NAV = [
     ("directory.units", _l("管理"), ("supervisor",)),
 ]
 
+INBOX_LABEL = _l("收件箱")
+
 # The tabs of the admin area (管理), in order.
 ADMIN_TABS = [
     ("directory.units", _l("单位")),
@@ -123,8 +126,13 @@ def nav_items():
         from feedback.tickets.triage import queue_counts
 
         counts = queue_counts(actor())
-    return [(endpoint, label, counts.get(endpoint)) for endpoint, label, roles in NAV
-            if current_user.role in roles and has_endpoint(endpoint)]
+    items = []
+    for endpoint, label, roles in NAV:
+        if current_user.role in roles and has_endpoint(endpoint):
+            if endpoint == "tickets.inbox" and current_user.role == "unit_staff":
+                label = INBOX_LABEL  # a clerk's list is their unit's inbox
+            items.append((endpoint, label, counts.get(endpoint)))
+    return items
 
 
 def nav_active(endpoint: str) -> bool:
@@ -152,6 +160,22 @@ def fmt_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
 
 def fmt_date(value) -> str:
     return fmt_dt(value, "yyyy-MM-dd")
+
+
+def paginate(query, order, per_page: int = 50):
+    """One page of a SELECT (page number from ?page=), as tickets.listing.Page."""
+    from feedback.extensions import db
+    from feedback.tickets.listing import Page
+
+    try:
+        page_no = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page_no = 1
+    total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
+    items = db.session.execute(
+        query.order_by(*order).limit(per_page).offset((page_no - 1) * per_page)
+    ).scalars().all()
+    return Page(items, page_no, per_page, total)
 
 
 def page_url(page: int) -> str:

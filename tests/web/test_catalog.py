@@ -26,13 +26,20 @@ def test_every_ui_string_has_an_english_translation(tmp_path):
     with pot.open("rb") as f:
         wanted = {m.id for m in read_po(f) if m.id}
     with (EN / "messages.po").open("rb") as f:
-        translated = {m.id for m in read_po(f) if m.id and m.string and "fuzzy" not in m.flags}
+        translated = {m.id for m in read_po(f)
+                      if m.id and m.string and all(m.string) and "fuzzy" not in m.flags}
     assert sorted(wanted - translated) == []
+
+
+def _entries(catalog) -> dict:
+    # Plural messages have tuple ids and list/tuple strings: compare them as tuples.
+    return {tuple(m.id) if isinstance(m.id, (list, tuple)) else m.id: tuple(m.string) if isinstance(m.string, (list, tuple)) else m.string
+            for m in catalog if m.id and m.string and "fuzzy" not in m.flags}
 
 
 def test_compiled_catalog_matches_the_po_file():
     with (EN / "messages.po").open("rb") as f:
-        po = {m.id: m.string for m in read_po(f) if m.id and m.string and "fuzzy" not in m.flags}
+        po = _entries(read_po(f))
     with (EN / "messages.mo").open("rb") as f:
-        mo = {m.id: m.string for m in read_mo(f) if m.id}
+        mo = _entries(read_mo(f))
     assert mo == po

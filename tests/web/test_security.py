@@ -32,9 +32,8 @@ def test_session_cookie_is_httponly_and_samesite_and_secure_over_https(app, worl
     plain = sign_in(app.test_client(), "edu_clerk")
     header = cookie_header(plain)
     assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" not in header
-    https = sign_in(app.test_client(), "health_clerk") if False else None  # noqa: F841 (clarity below)
-    secure_client = app.test_client()
-    r = secure_client.post("https://localhost/login", data={"username": "health_clerk", "password": "correct horse"})
+    # The same login over HTTPS (behind a proxy: FEEDBACK_PROXY_COUNT makes X-Forwarded-Proto count).
+    r = app.test_client().post("https://localhost/login", data={"username": "health_clerk", "password": "correct horse"})
     assert "Secure" in cookie_header(r)
 
 
@@ -91,3 +90,14 @@ def test_a_role_may_not_take_anothers_action(world, make_ticket, as_user):
     assert as_user("edu_clerk").post(f"/tickets/{t.id}/assign", data={"unit": "D2"}).status_code == 403
     assert as_user("watcher").post(f"/tickets/{t.id}/invalidate", data={"reason": "x"}).status_code == 403
     assert t.state == "assigned" and t.unit.code == "D1"
+
+
+def test_behind_a_trusted_proxy_https_is_detected_from_x_forwarded_proto(app, world):
+    from feedback import create_app
+
+    proxied = create_app({**{k: app.config[k] for k in ("SQLALCHEMY_DATABASE_URI", "CLOCK", "SECRET_KEY")},
+                          "TESTING": True, "WTF_CSRF_ENABLED": False, "PROXY_COUNT": 1})
+    r = proxied.test_client().post("/login", data={"username": "edu_clerk", "password": "correct horse"},
+                                   headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.1.2.3"})
+    assert r.status_code == 302 and "Secure" in cookie_header(r)
+    assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
