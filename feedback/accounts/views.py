@@ -16,7 +16,7 @@ from feedback.accounts.scope import unit_ids_clause, units_query
 from feedback.directory.models import Unit
 from feedback.extensions import db, login_manager
 from feedback.timeutil import now
-from feedback.web.helpers import actor, landing_endpoint, paginate, roles_required
+from feedback.web.helpers import actor, landing_endpoint, paginate, roles_required, safe_next
 
 bp = Blueprint("accounts", __name__)
 
@@ -36,13 +36,6 @@ def load_user(user_id: str):
     return user
 
 
-def _safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never an open redirect to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
-
-
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -60,7 +53,7 @@ def login():
             session["pwv"] = password_version(outcome.user)
             login_user(outcome.user)
             db.session.commit()
-            return redirect(_safe_next(request.args.get("next")) or url_for(landing_endpoint(outcome.user)))
+            return redirect(safe_next(request.args.get("next")) or url_for(landing_endpoint(outcome.user)))
         if outcome.locked_until is not None:
             minutes = max(1, -(-int((outcome.locked_until - now()).total_seconds()) // 60))
             flash(ngettext("登录失败次数过多，请 %(num)d 分钟后再试。", "登录失败次数过多，请 %(num)d 分钟后再试。", minutes),
@@ -105,7 +98,7 @@ def set_locale():
             db.session.commit()
         else:
             session["locale"] = form.locale.data
-    return redirect(_safe_next(request.form.get("next")) or url_for("base.index"))
+    return redirect(safe_next(request.form.get("next")) or url_for("base.index"))
 
 
 # --- users admin (supervisors, within their subtree) -----------------------------------------

@@ -6,7 +6,7 @@ which records the event with the user. Views only parse forms and render.
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
@@ -27,7 +27,7 @@ from feedback.tickets.triage import (default_rule_prefix, extension_query, revie
                                      triage_query)
 from feedback.tickets.urgency import urgency
 from feedback.timeutil import now
-from feedback.web.helpers import actor, paginate, roles_required
+from feedback.web.helpers import actor, paginate, roles_required, safe_next
 
 bp = Blueprint("tickets", __name__)
 
@@ -44,6 +44,18 @@ FIELD_MESSAGES = {
     "pattern": _l("请填写网址前缀，例如 www.example.gov.cn/news。"),
 }
 
+
+# The inbox's filters, when a value in the address cannot be used.
+FILTER_MESSAGES = {
+    "state": _l("状态不正确，已显示全部未办结工单。"),
+    "category": _l("问题类型不正确，已显示全部未办结工单。"),
+    "received_from": _l("转办日期应为“年-月-日”，例如 2026-11-01。"),
+    "received_to": _l("转办日期应为“年-月-日”，例如 2026-11-30。"),
+    "unit": _l("没有这个单位，或者它不在您的管辖范围内。"),
+    "overdue": _l("超期筛选不正确。"),
+    "page": _l("页码应为正整数。"),
+    "per_page": _l("每页条数应为 1 到 200。"),
+}
 
 
 def field_message(field: str, raw) -> str:
@@ -63,23 +75,24 @@ def _inbox_filter() -> TicketFilter:
         args.pop("state")
     flt = TicketFilter.from_args(args)
     flt.open_only = state == ""  # the default view: everything still open
-    flt.per_page = min(flt.per_page, 100) if "per_page" in args else 50
+    flt.per_page = min(flt.per_page, 100) if "per_page" in args else current_app.config["PER_PAGE"]
     return flt
 
 
 @bp.get("/inbox")
 @login_required
 def inbox():
-    try:
-        flt = _inbox_filter()
-        errors = {}
-    except InputError as exc:
-        flt, errors = TicketFilter(open_only=True), exc.errors
     at = now()
-    page = list_tickets(actor(), flt, at, order=urgent_first())
+    try:
+        page = list_tickets(actor(), _inbox_filter(), at, order=urgent_first())
+        errors = {}
+    except InputError as exc:  # a bad filter is named on the page; the open tickets show below it
+        page = list_tickets(actor(), TicketFilter(open_only=True), at, order=urgent_first())
+        errors = {field: FILTER_MESSAGES.get(field, msg) for field, msg in exc.errors.items()}
+    units = _units() if actor().role != "unit_staff" else []
     return render_template(
         "tickets/inbox.html", page=page, rows=_rows(page.items, at), errors=errors,
-        states=STATES, categories=CATEGORIES, args=request.args,
+        states=STATES, categories=CATEGORIES, units=units, args=request.args,
     )
 
 
@@ -256,10 +269,7 @@ DONE_MESSAGES = {
 
 
 def _next_url(ticket_id: int) -> str:
-    target = request.form.get("next") or ""
-    if target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("tickets.detail", ticket_id=ticket_id)
+    return safe_next(request.form.get("next")) or url_for("tickets.detail", ticket_id=ticket_id)
 
 
 @bp.post("/tickets/<int:ticket_id>/<action>")

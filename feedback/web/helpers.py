@@ -153,6 +153,13 @@ def landing_endpoint(user) -> str:
     return "tickets.triage" if user.role == "supervisor" else "tickets.inbox"
 
 
+def safe_next(target: str | None) -> str | None:
+    """Only a path on this site: never an open redirect to another host."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return None
+
+
 def fmt_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
     """A time as the office reads it: Asia/Shanghai (Babel's configured time zone)."""
     return "" if value is None else format_datetime(value, fmt)

@@ -105,7 +105,7 @@ def test_bad_filter_values_are_named_not_crashed_on(world, as_user):
     r = as_user("edu_clerk").get("/inbox?received_from=yesterday&category=nonsense")
     html = r.get_data(as_text=True)
     assert r.status_code == 200
-    assert "received_from: a date YYYY-MM-DD" in html and "category: one of" in html
+    assert "转办日期应为“年-月-日”" in html and "问题类型不正确" in html
 
 
 def test_supervisor_sees_the_unit_column_and_the_subtree(world, clock, make_ticket, as_user):
@@ -115,3 +115,13 @@ def test_supervisor_sees_the_unit_column_and_the_subtree(world, clock, make_tick
     html = as_user("east_boss").get("/inbox").get_data(as_text=True)
     assert sorted(listed(html)) == ["S-edu", "S-health"]
     assert "东城县卫健局" in row_of(html, "S-health")
+
+
+def test_supervisor_filters_by_unit_with_its_subtree(world, make_ticket, as_user):
+    make_ticket("U-edu")
+    make_ticket("U-health", url="http://wsj.dongcheng.gov.cn/x")
+    boss = as_user("boss")
+    assert sorted(listed(boss.get("/inbox?unit=D2").get_data(as_text=True))) == ["U-health"]
+    assert sorted(listed(boss.get("/inbox?unit=R1").get_data(as_text=True))) == ["U-edu", "U-health"]
+    r = as_user("east_boss").get("/inbox?unit=D3")  # 西城区's: not in 东城县's scope
+    assert r.status_code == 200 and "不在您的管辖范围内" in r.get_data(as_text=True)

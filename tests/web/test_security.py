@@ -5,6 +5,8 @@ import re
 
 import pytest
 
+from feedback.extensions import db
+
 from tests.web_helpers import csrf_token_from, sign_in
 
 
@@ -101,3 +103,13 @@ def test_behind_a_trusted_proxy_https_is_detected_from_x_forwarded_proto(app, wo
                                    headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "10.1.2.3"})
     assert r.status_code == 302 and "Secure" in cookie_header(r)
     assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
+
+
+def test_an_action_never_redirects_off_the_site(world, make_ticket, as_user):
+    t = make_ticket("N1")
+    for target in ("https://evil.example/", "//evil.example/", "/\\evil.example"):
+        r = as_user("edu_clerk").post(f"/tickets/{t.id}/request-extension",
+                                      data={"days": "1", "reason": "x", "next": target})
+        assert r.headers["Location"] == f"/tickets/{t.id}"
+        t.extension_requested_days = None  # let the next round ask again
+        db.session.commit()
