@@ -30,20 +30,22 @@ class UploadForm(FlaskForm):
     file = FileField(validators=[FileRequired()])
 
 
-def load_days(rows) -> tuple[set[int], int | None]:
-    """Store the days and recompute the deadlines they move, as `feedback calendar load` does.
-    Returns the years touched and how many tickets changed (None: recompute not available)."""
-    before = current_calendar()
-    years = store_days(rows)
-    after = current_calendar()
-    moved = [r.date for r in rows if before.is_workday(r.date) != after.is_workday(r.date)]
+def load_and_commit(rows, at) -> tuple[set[int], int | None]:
+    """Store the days, recompute the deadlines they move and tell the units, as
+    `feedback calendar load` does; commits. Returns the years touched and how many tickets
+    changed (None when this build cannot recompute)."""
     try:
-        # MERGE: feedback/tickets/refresh.py comes from the calendar-load branch (on main since
-        # aa3ce3a, not on this one). Without it the days are stored and the page says so.
-        from feedback.tickets.refresh import recompute_provisional
+        # MERGE: feedback/calendar/loading.py (load_schedule, after_load_committed) is on main
+        # since the jobsnotify merge, not on this branch. Once merged, drop this fallback.
+        from feedback.calendar.loading import after_load_committed, load_schedule
     except ImportError:
+        years = store_days(rows)
+        db.session.commit()
         return years, None
-    return years, len(recompute_provisional(after, now(), changed_days=moved))
+    outcome = load_schedule(rows, at)
+    db.session.commit()
+    after_load_committed(outcome, at)
+    return outcome.years, len(outcome.changed)
 
 
 @bp.get("")
@@ -92,9 +94,8 @@ def upload():
     try:
         rows = parse_calendar_csv(data)
         if not rows:
-            raise InputError({"file": "no rows"})
-        years, recomputed = load_days(rows)
-        db.session.commit()
+            raise InputError({"file": _("文件中没有日期行")})
+        years, recomputed = load_and_commit(rows, now())
     except InputError as exc:
         db.session.rollback()
         flash(_("文件有误，没有载入任何日期：%(e)s", e=exc.errors.get("file", "")), "error")
