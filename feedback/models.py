@@ -6,3 +6,4 @@ from feedback.exports.models import ExportJob  # noqa: F401
 from feedback.tickets.models import Ticket, TicketEvent  # noqa: F401
 from feedback.jobs.notify_models import Notification, PlatformDelivery  # noqa: F401
 from feedback.jobs.models import ImportJob, ImportRow  # noqa: F401
+from feedback.accounts.throttle import LoginThrottle  # noqa: F401
