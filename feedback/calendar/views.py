@@ -13,7 +13,7 @@ from flask_wtf.file import FileField, FileRequired
 
 from feedback.accounts.scope import ticket_scope
 from feedback.calendar.models import CalendarDay
-from feedback.calendar.service import current_calendar, parse_calendar_csv, store_days
+from feedback.calendar.service import current_calendar, parse_calendar_csv
 from feedback.calendar.workdays import PACKAGE_YEARS
 from feedback.errors import InputError
 from feedback.extensions import db
@@ -96,8 +96,5 @@ def upload():
         return redirect(url_for("calendar.index"))
     shown = ", ".join(str(y) for y in sorted(years))
     flash(ngettext("已载入 %(num)s 天（%(y)s 年）。", "已载入 %(num)s 天（%(y)s 年）。", len(rows), y=shown), "success")
-    if recomputed is None:
-        flash(_("暂定期限将在下一次重算时更新。"), "warning")
-    else:
-        flash(ngettext("已重新计算 %(num)s 张工单的期限。", "已重新计算 %(num)s 张工单的期限。", recomputed), "info")
+    flash(ngettext("已重新计算 %(num)s 张工单的期限。", "已重新计算 %(num)s 张工单的期限。", recomputed), "info")
     return redirect(url_for("calendar.index", year=min(years)))
