@@ -1,1 +1,50 @@
-"""Filled in by its own issue."""
+"""GET /api/v1/metrics/closure (CONTRACT.md): the closure figures per unit or region, and in total.
+
+Any role may ask within its scope: supervisors and viewers their subtree, unit staff their own
+unit only. Every bad parameter is named in one 422.
+"""
+from __future__ import annotations
+
+from flask import g, jsonify, request
+
+from feedback.api import bp
+from feedback.errors import InputError
+from feedback.figures import params
+from feedback.figures.closure import closure
+from feedback.timeutil import iso, now
+
+
+def closure_args(args, current) -> dict:
+    """from, to, as_of (default now, never in the future), unit, group → closure() keywords."""
+    errors, out = {}, {}
+    for parse in (_range, _as_of, _group):
+        try:
+            out.update(parse(args, current))
+        except InputError as exc:
+            errors.update(exc.errors)
+    if errors:
+        raise InputError(errors)
+    out["unit_code"] = (args.get("unit") or "").strip() or None
+    return out
+
+
+def _range(args, current):
+    date_from, date_to = params.parse_range(args.get("from"), args.get("to"))
+    return {"date_from": date_from, "date_to": date_to}
+
+
+def _as_of(args, current):
+    as_of = params.parse_as_of(args.get("as_of"), default=current)
+    if as_of > current:
+        raise InputError({"as_of": f"must not be in the future (now is {iso(current)})"})
+    return {"as_of": as_of}
+
+
+def _group(args, current):
+    return {"group": params.parse_group(args.get("group"))}
+
+
+@bp.get("/metrics/closure")
+def metrics_closure():
+    report = closure(g.actor, **closure_args(request.args, now()))
+    return jsonify(report.to_json())

@@ -136,7 +136,12 @@ SPEC = {
             ],
             "responses": {"200": _json({"type": "object", "properties": {
                 "from": {"type": "string"}, "to": {"type": "string"}, "as_of": TIME,
-                "rows": {"type": "array", "items": _ref("FigureRow")}, "total": _ref("Figures")}}),
+                "rows": {"type": "array", "items": _ref("FigureRow")}, "total": _ref("Figures"),
+                "group": {"type": "string", "enum": ["unit", "region"]},
+                "unit": {"type": ["object", "null"], "description": "the report's root unit"},
+                "unassigned": {"type": ["integer", "null"], "description":
+                               "valid tickets received in the period still in triage (in no row); "
+                               "null when the caller's scope has no triage"}}}),
                 **_errors("401", "403", "422")},
         }},
         "/assessment/{quarter}": {"get": {
@@ -188,10 +193,14 @@ SPEC = {
                     "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
                     "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]},
                     "data": {"type": "object"}}}}}}]},
-            "Figures": {"type": "object", "properties": FIGURE_FIELDS},
+            "Figures": {"type": "object", "properties": {**FIGURE_FIELDS, "platform": {
+                "type": "object", "properties": FIGURE_FIELDS,
+                "description": "the office's own clock: the same figures with platform_due_at and closed_at"}}},
             "FigureRow": {"allOf": [_ref("Figures"), {"type": "object", "properties": {"unit": {
                 "type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"},
-                                                 "parent_code": {"type": ["string", "null"]}}}}}]},
+                                                 "parent_code": {"type": ["string", "null"]}}},
+                "region": {"type": "object", "description": "the group head the unit is counted under",
+                           "properties": {"code": {"type": "string"}, "name": {"type": "string"}}}}}]},
         },
     },
 }

@@ -1,4 +1,221 @@
-"""Pages for figures: filled in by its own issue."""
-from flask import Blueprint
+"""The dashboard (supervisor, viewer): at a glance, the closure table, the monthly chart.
+
+Query args (all optional): month=YYYY-MM | quarter=YYYYQn | from=D&to=D (the period; default the
+current month), unit=CODE (a unit with its subtree; the chart follows it), group=unit|region,
+sort=<column>&dir=asc|desc, as_of=T (the table and chart; default now). Bad args are shown and
+replaced by their defaults. The figures come from figures/closure.py, as the API's do.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import format_decimal, format_percent, gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from feedback.accounts.scope import Actor
+from feedback.calendar.service import current_calendar
+from feedback.errors import InputError
+from feedback.figures import params
+from feedback.figures.chart import monthly_chart
+from feedback.figures.closure import Figures, Row, closure, monthly_series, resolve_scope
+from feedback.figures.glance import at_a_glance
+from feedback.timeutil import LOCAL, local_date, now
 
 bp = Blueprint("figures", __name__)
+
+ROLES = ("supervisor", "viewer")
+COLUMNS = (  # (key, header); the table's columns, sortable by key
+    ("received", _l("收到留言")),
+    ("closed", _l("办结")),
+    ("on_time", _l("按期办结")),
+    ("late", _l("超期办结")),
+    ("overdue_open", _l("超期未办结")),
+    ("pending", _l("办理中")),
+    ("on_time_rate", _l("按期办结率")),
+    ("avg_handling_hours", _l("平均办理时长（小时）")),
+    ("avg_handling_workdays", _l("平均办理时长（工作日）")),
+)
+SORT_KEYS = {"unit"} | {key for key, _label in COLUMNS}
+GLANCE = (  # (Glance field, label)
+    ("overdue", _l("已超期")),
+    ("due_today", _l("今日到期")),
+    ("due_next_workday", _l("下一工作日到期")),
+    ("awaiting_triage", _l("待分派")),
+    ("awaiting_review", _l("待审核")),
+)
+ERROR_HINTS = {  # what to do, per bad query arg
+    "month": _l("月份请写成 YYYY-MM，例如 2026-10。"),
+    "quarter": _l("季度请写成 YYYYQn，例如 2026Q4。"),
+    "from": _l("开始日期请写成 YYYY-MM-DD。"),
+    "to": _l("结束日期请写成 YYYY-MM-DD，且不早于开始日期。"),
+    "as_of": _l("统计时点请写成 2026-10-31T23:59:59，且不晚于现在。"),
+    "unit": _l("该单位不在您的管辖范围内。"),
+    "group": _l("分组只能按单位或按地区。"),
+    "sort": _l("无法按该列排序。"),
+}
+
+
+@dataclass
+class DashboardArgs:
+    date_from: date
+    date_to: date
+    period_kind: str  # month | quarter | range
+    period_value: str  # what the form shows
+    as_of: datetime
+    unit_code: str | None = None
+    group: str = "unit"
+    sort: str | None = None
+    descending: bool = False
+    errors: dict = field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, args, current: datetime) -> "DashboardArgs":
+        errors: dict = {}
+        as_of = _try(errors, lambda: params.parse_as_of(args.get("as_of"), default=current), current)
+        if as_of > current:
+            errors["as_of"] = "must not be in the future"
+            as_of = current
+        month_now = local_date(as_of).strftime("%Y-%m")
+        period = _try(errors, lambda: _period(args), None) or ("month", month_now, *params.month_range(month_now))
+        kind, value, date_from, date_to = period
+        group = _try(errors, lambda: params.parse_group(args.get("group")), "unit")
+        sort = args.get("sort") or None
+        if sort is not None and sort not in SORT_KEYS:
+            errors["sort"] = f"one of {', '.join(sorted(SORT_KEYS))}"
+            sort = None
+        return cls(date_from, date_to, kind, value, as_of, (args.get("unit") or "").strip() or None, group, sort,
+                   args.get("dir") == "desc", errors)
+
+    def link(self, **changes) -> str:
+        """This dashboard with some args changed (None drops one)."""
+        current = {"unit": self.unit_code, "group": self.group if self.group != "unit" else None,
+                   "sort": self.sort, "dir": "desc" if self.descending else None, **self.period_args()}
+        current.update(changes)
+        return url_for("figures.dashboard", **{k: v for k, v in current.items() if v is not None})
+
+    def period_args(self) -> dict:
+        if self.period_kind == "range":
+            return {"from": self.date_from.isoformat(), "to": self.date_to.isoformat()}
+        return {self.period_kind: self.period_value}
+
+    def sort_link(self, key: str) -> str:
+        descending = not self.descending if self.sort == key else key != "unit"
+        return self.link(sort=key, dir="desc" if descending else None)
+
+
+def _try(errors: dict, parse, fallback):
+    try:
+        return parse()
+    except InputError as exc:
+        errors.update(exc.errors)
+        return fallback
+
+
+def _period(args):
+    """from/to beat quarter beat month; None: the default month."""
+    if args.get("from") or args.get("to"):
+        date_from, date_to = params.parse_range(args.get("from"), args.get("to"))
+        return "range", "", date_from, date_to
+    if args.get("quarter"):
+        return "quarter", args["quarter"].strip().upper(), *params.quarter_range(args["quarter"])
+    if args.get("month"):
+        return "month", args["month"].strip(), *params.month_range(args["month"])
+    return None
+
+
+def sorted_rows(rows: list[Row], key: str | None, descending: bool) -> list[Row]:
+    """Rows by one column; undefined values (a rate of "—") always last, ties by unit code."""
+    if key is None:
+        return rows
+    if key == "unit":
+        return sorted(rows, key=lambda r: r.unit.code, reverse=descending)
+    defined = [r for r in rows if getattr(r.figures, key) is not None]
+    undefined = [r for r in rows if getattr(r.figures, key) is None]
+    defined.sort(key=lambda r: r.unit.code)
+    defined.sort(key=lambda r: getattr(r.figures, key), reverse=descending)
+    return defined + sorted(undefined, key=lambda r: r.unit.code)
+
+
+def list_url(*candidates) -> str | None:
+    """The first of (endpoint, args) that exists: the ticket lists live in another capability."""
+    for endpoint, args in candidates:
+        if endpoint in current_app.view_functions:
+            return url_for(endpoint, **args)
+    return None
+
+
+def glance_links() -> dict:
+    return {
+        "overdue": list_url(("tickets.inbox", {"overdue": "true"})),
+        "due_today": list_url(("tickets.inbox", {"due": "today"})),
+        "due_next_workday": list_url(("tickets.inbox", {"due": "next_workday"})),
+        "awaiting_triage": list_url(("tickets.triage", {}), ("tickets.inbox", {"state": "new"})),
+        "awaiting_review": list_url(("tickets.review", {}), ("tickets.inbox", {"state": "replied"})),
+    }
+
+
+def quarter_choices(at: datetime, count: int = 8) -> list[str]:
+    """This quarter and the ones before it, newest first."""
+    d = local_date(at)
+    index = d.year * 4 + (d.month - 1) // 3
+    return [f"{i // 4}Q{i % 4 + 1}" for i in range(index, index - count, -1)]
+
+
+def quarter_label(q: str) -> str:
+    return _("%(year)s年第%(n)s季度", year=q[:4], n=q[-1])
+
+
+def period_label(args: DashboardArgs) -> str:
+    if args.period_kind == "month":
+        return _("%(year)s年%(month)s月", year=args.date_from.year, month=args.date_from.month)
+    if args.period_kind == "quarter":
+        return quarter_label(args.period_value)
+    return _("%(start)s 至 %(end)s", start=args.date_from.isoformat(), end=args.date_to.isoformat())
+
+
+def show(figures: Figures, key: str) -> str:
+    """A figure as the table shows it (Babel-formatted; an undefined value is "—")."""
+    value = getattr(figures, key)
+    if value is None:
+        return "—"
+    if key == "on_time_rate":
+        return format_percent(value, "#,##0.0%")
+    if isinstance(value, float):
+        return format_decimal(value, "#,##0.##")
+    return format_decimal(value)
+
+
+@bp.get("/dashboard")
+@login_required
+def dashboard():
+    if current_user.role not in ROLES:
+        if "tickets.inbox" in current_app.view_functions:
+            return redirect(url_for("tickets.inbox"))
+        abort(403)
+    actor = Actor.of(current_user)
+    at = now()
+    args = DashboardArgs.parse(request.args, at)
+    calendar = current_calendar()
+    try:
+        report = closure(actor, args.date_from, args.date_to, args.as_of, unit_code=args.unit_code,
+                         group=args.group, calendar=calendar)
+    except InputError as exc:  # a unit outside the scope: show the whole scope instead
+        args.errors.update(exc.errors)
+        args.unit_code = None
+        report = closure(actor, args.date_from, args.date_to, args.as_of, group=args.group, calendar=calendar)
+    series = monthly_series(actor, args.as_of, unit_code=args.unit_code, calendar=calendar)
+    units = resolve_scope(actor).units
+    glance = at_a_glance(actor, at, calendar)
+    return render_template(
+        "figures/dashboard.html", args=args, report=report, rows=sorted_rows(report.rows, args.sort, args.descending),
+        grouped_view=args.sort is None and args.group == "unit" and len({r.region.id for r in report.rows}) > 1,
+        series=series, chart=monthly_chart(series), links=glance_links(),
+        glance={key: getattr(glance, key) for key, _label in GLANCE}, glance_items=GLANCE,
+        units=units, unit_codes={u.code for u in units}, columns=COLUMNS, show=show,
+        quarters=quarter_choices(args.as_of), quarter_label=quarter_label, period_label=period_label(args),
+        error_hint=lambda name: ERROR_HINTS.get(name, name), format_percent=format_percent, tz=LOCAL,
+        sort_mark=lambda key: ("▼" if args.descending else "▲") if args.sort == key else "",
+    )

@@ -1,0 +1,587 @@
+"""The closure figures (DESIGN.md: Figures), defined once, computed by SQL aggregates.
+
+Dashboard, exports and the API all read them from here.
+
+Definitions, for a period [date_from, date_to] (inclusive local dates) evaluated as of T:
+
+- cohort: valid tickets (state != invalid) with received_at in [date_from 00:00, date_to+1 00:00)
+  Asia/Shanghai and received_at <= T, attributed to their responsible unit = the last assignee
+  (Ticket.unit_id). A ticket marked invalid or duplicate is excluded whenever it was marked:
+  invalidity is a fact about the message, not a step in handling it.
+- received = |cohort|.
+- closed = closed_at <= T. on_time = closed and replied_at <= unit_due_at (replied_at of a closed
+  ticket is the accepted reply; unit_due_at includes approved extensions). late = closed - on_time.
+- overdue_open = not closed by T and T > the unit deadline in force at T, except a reply submitted
+  by that deadline and awaiting review at T, which is pending (the unit did its part in time).
+  pending = the other open ones. So received = closed + overdue_open + pending.
+- on_time_rate = on_time / (closed + overdue_open); None when that is 0 (shown as "—").
+- handling time over closed tickets: replied_at - assigned_at in hours (mean, and median and P90
+  by linear interpolation as PostgreSQL's percentile_cont), and in working days: the stored
+  Ticket.handling_workdays, set at approval with the deadline calendar (mean).
+- platform (the office's own clock): the same cohort with platform_due_at and closed_at: on time =
+  closed_at <= platform_due_at; overdue_open = open at T and T > platform_due_at (no review
+  exception: the office is the reviewer); handling time = closed_at - received_at, its working
+  days counted like deadlines (working days after the received local date up to and including
+  the closed local date) in SQL from the same calendar.
+
+As of a past T. The ticket row holds the latest state; these corners are reconstructed:
+- closed after T → open at T (closed_at is set once, so this is exact);
+- a reply submitted by T but rejected after T, or a later reply after a rejection: whether a reply
+  was awaiting review at T is read from the reply/reject TicketEvents (exact);
+- an extension approved after T: the deadline in force at T is the old deadline recorded in the
+  decide-extension event (exact).
+These are approximated from the current row (documented, not reconstructed):
+- the responsible unit is the *current* last assignee. A ticket returned and reassigned after T
+  counts for its new unit with the new unit's clock (so at T, before that clock started, it is
+  pending); a ticket returned after T and still in triage has no unit and is in no row;
+- a deadline recomputed by a later calendar load is used as recomputed.
+With T = now (the dashboard, the default) every figure is exact.
+
+Rows. `unit_code` (or, without it, the caller's own unit; the system actor: the single top unit)
+is the report's root; scope comes from accounts/scope.py (a unit staff member's scope is their
+own unit only). group="unit": one row per unit in the root's subtree — every unit, zero rows
+included — each row counting the tickets of that unit alone. group="region": one row per group
+head: the root (holding itself and the non-region units directly under it and their subtrees,
+e.g. 市直部门) and each region/office directly under the root (holding its whole subtree).
+Rows are ordered so each region's units come together: the root's own group first, then each
+region by code, each group in tree order (parents before children, siblings by code). The
+total counts each ticket of the root's subtree once (= the sum of the rows' counts).
+
+Tickets without a unit (in triage) belong to no unit's cohort: they are in no row and not in the
+total; `unassigned` reports how many valid ones were received in the period (only to callers
+whose scope includes triage: the top office and the system).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from feedback.accounts.scope import Actor, unit_ids_clause
+from feedback.calendar.deadlines import overdue_workdays
+from feedback.calendar.service import current_calendar
+from feedback.calendar.workdays import WorkCalendar
+from feedback.directory.models import Unit
+from feedback.errors import InputError
+from feedback.extensions import db
+from feedback.figures import sql as fsql
+from feedback.tickets.models import Ticket, TicketEvent
+from feedback.timeutil import UTCDateTime, assume_local, iso, local_date, start_of_local_day
+
+GROUPS = ("unit", "region")
+QUANTUM = Decimal("0.01")  # hours and working days to two decimals (36 seconds)
+
+
+# --- results ---------------------------------------------------------------------------------
+
+@dataclass
+class Figures:
+    """FIGURES of CONTRACT.md (exactly these keys), plus the office's platform-clock figures."""
+
+    received: int = 0  # 收到留言数
+    closed: int = 0  # 办结数
+    on_time: int = 0  # 按期办结数
+    late: int = 0  # 超期办结数
+    overdue_open: int = 0  # 超期未办结数
+    pending: int = 0  # 办理中
+    on_time_rate: float | None = None  # 按期办结率, None when closed + overdue_open == 0
+    avg_handling_hours: float | None = None  # 平均办理时长(小时)
+    median_handling_hours: float | None = None
+    p90_handling_hours: float | None = None
+    avg_handling_workdays: float | None = None  # 平均办理时长(工作日)
+    platform: "Figures | None" = None
+
+    KEYS = ("received", "closed", "on_time", "late", "overdue_open", "pending", "on_time_rate",
+            "avg_handling_hours", "median_handling_hours", "p90_handling_hours", "avg_handling_workdays")
+
+    @classmethod
+    def zero(cls) -> "Figures":
+        return cls(platform=cls())
+
+    @property
+    def below_target(self) -> bool:
+        """Below 100% on time (an undefined rate is not below anything)."""
+        return self.on_time_rate is not None and self.on_time_rate < 1
+
+    def to_json(self) -> dict:
+        out = {key: getattr(self, key) for key in self.KEYS}
+        if self.platform is not None:
+            out["platform"] = self.platform.to_json()
+        return out
+
+
+@dataclass(frozen=True)
+class UnitRef:
+    id: int
+    code: str
+    name: str
+    parent_code: str | None
+    kind: str
+    depth: int
+    path: str
+
+    def to_json(self) -> dict:
+        return {"code": self.code, "name": self.name, "parent_code": self.parent_code}
+
+
+@dataclass
+class Row:
+    unit: UnitRef
+    region: UnitRef  # the group head the unit belongs to (itself for group="region" rows)
+    figures: Figures
+
+    def to_json(self) -> dict:
+        return {**self.figures.to_json(), "unit": self.unit.to_json(),
+                "region": {"code": self.region.code, "name": self.region.name}}
+
+
+@dataclass
+class ClosureReport:
+    date_from: date
+    date_to: date
+    as_of: datetime
+    group: str
+    root: UnitRef | None
+    rows: list[Row]
+    total: Figures
+    unassigned: int | None = None  # valid tickets received in the period still in triage
+
+    def to_json(self) -> dict:
+        """The body of GET /api/v1/metrics/closure (CONTRACT.md), plus group/unit/unassigned."""
+        return {
+            "from": self.date_from.isoformat(),
+            "to": self.date_to.isoformat(),
+            "as_of": iso(self.as_of),
+            "group": self.group,
+            "unit": self.root.to_json() if self.root else None,
+            "rows": [row.to_json() for row in self.rows],
+            "total": self.total.to_json(),
+            "unassigned": self.unassigned,
+        }
+
+
+@dataclass
+class MonthPoint:
+    month: date  # first day of the month
+    date_from: date
+    date_to: date
+    figures: Figures
+
+
+@dataclass
+class OverdueItem:
+    """One line of the 超期明细 sheet: a late-closed or overdue-open ticket as of T."""
+
+    ticket_id: int
+    platform_id: str
+    unit_code: str
+    unit_name: str
+    received_at: datetime
+    unit_due_at: datetime  # the deadline in force at T
+    replied_at: datetime | None  # the reply submitted by T (the accepted one when closed)
+    closed_at: datetime | None  # when closed by T
+    state: str  # the ticket's current state
+    status: str  # late (超期办结) | overdue_open (超期未办结)
+    overdue_workdays: int  # working days past the deadline: to the reply (late) or to T (open)
+
+
+# --- scope: which units, which rows ------------------------------------------------------------
+
+@dataclass
+class Scope:
+    actor: Actor
+    root: UnitRef | None  # None: the system actor over a forest of top units
+    units: list[UnitRef]  # the root's subtree within the actor's scope, in report order
+    region_of: dict[int, UnitRef]  # unit id → its group head
+    includes_triage: bool
+
+    @property
+    def heads(self) -> list[UnitRef]:
+        seen, out = set(), []
+        for unit in self.units:
+            head = self.region_of[unit.id]
+            if head.id not in seen:
+                seen.add(head.id)
+                out.append(head)
+        return out
+
+    @property
+    def anchor_depth(self) -> int:
+        return self.root.depth + 1 if self.root is not None else 0
+
+    def unit_clause(self):
+        """SQL on Unit: the units whose tickets this report counts."""
+        clause = unit_ids_clause(self.actor)
+        if self.root is not None:
+            clause = sa.and_(clause, Unit.path.startswith(self.root.path, autoescape=True))
+        return clause
+
+
+def resolve_scope(actor: Actor, unit_code: str | None = None) -> Scope:
+    """The report's root and units; a unit code outside the caller's scope is an InputError."""
+    parent = aliased(Unit)
+    base = sa.select(Unit.id, Unit.code, Unit.name, parent.code, Unit.kind, Unit.depth, Unit.path) \
+        .outerjoin(parent, parent.id == Unit.parent_id)
+    if unit_code:
+        found = db.session.execute(base.where(Unit.code == unit_code.strip(), unit_ids_clause(actor))).first()
+        if found is None:
+            raise InputError({"unit": f"no unit with code {unit_code!r} in your scope"})
+        root = UnitRef(*found)
+    elif actor.role == "system":
+        tops = db.session.execute(base.where(Unit.parent_id.is_(None))).all()
+        root = UnitRef(*tops[0]) if len(tops) == 1 else None
+    else:
+        root = UnitRef(*db.session.execute(base.where(Unit.id == actor.unit_id)).one())
+    clause = unit_ids_clause(actor)
+    if root is not None:
+        clause = sa.and_(clause, Unit.path.startswith(root.path, autoescape=True))
+    units = [UnitRef(*r) for r in db.session.execute(base.where(clause))]
+    region_of = _regions(units, root)
+    ordered = _report_order(units, root, region_of)
+    includes_triage = actor.role != "unit_staff" and (
+        root is None or (root.depth == 0 and (actor.role == "system" or actor.is_root)))
+    return Scope(actor, root, ordered, region_of, includes_triage)
+
+
+def _regions(units: list[UnitRef], root: UnitRef | None) -> dict[int, UnitRef]:
+    """Each unit's group head: its ancestor directly under the root when that is a region or an
+    office, else the root (市直/本级). Without a root: its top-level ancestor."""
+    by_id = {u.id: u for u in units}
+    anchor = root.depth + 1 if root is not None else 0
+    out = {}
+    for unit in units:
+        if unit.depth < anchor:
+            out[unit.id] = root
+            continue
+        head = by_id.get(int(unit.path.strip("/").split("/")[anchor]))
+        if root is not None and (head is None or head.kind == "department"):
+            head = root
+        out[unit.id] = head
+    return out
+
+
+def _report_order(units: list[UnitRef], root: UnitRef | None, region_of: dict[int, UnitRef]) -> list[UnitRef]:
+    children: dict[int | None, list[UnitRef]] = {}
+    ids = {u.id for u in units}
+    for unit in units:
+        parent_id = _parent_id(unit)
+        children.setdefault(parent_id if parent_id in ids else None, []).append(unit)
+    for siblings in children.values():
+        siblings.sort(key=lambda u: u.code)
+    tree_index: dict[int, int] = {}
+
+    def walk(unit: UnitRef) -> None:
+        tree_index[unit.id] = len(tree_index)
+        for child in children.get(unit.id, []):
+            walk(child)
+
+    for top in children.get(None, []):
+        walk(top)
+    root_id = root.id if root is not None else None
+
+    def key(unit: UnitRef):
+        head = region_of[unit.id]
+        return (head.id != root_id, head.code, tree_index[unit.id])
+
+    return sorted(units, key=key)
+
+
+def _parent_id(unit: UnitRef) -> int | None:
+    parts = unit.path.strip("/").split("/")
+    return int(parts[-2]) if len(parts) >= 2 else None
+
+
+# --- the cohort in SQL ------------------------------------------------------------------------
+
+def _as_of_param(as_of: datetime):
+    return sa.literal(as_of, UTCDateTime())
+
+
+def _cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
+            months: list[date] | None = None):
+    """Layer 1: the cohort's tickets with their group key, closed-by-T and the deadline in force at T."""
+    t = _as_of_param(as_of)
+    closed = sa.and_(Ticket.closed_at.is_not(None), Ticket.closed_at <= t)
+    ext = aliased(TicketEvent)
+    old_due = ext.data["old_due_at"].as_string()
+    # An extension approved after T: the deadline at T is the one it replaced (the earliest such).
+    due_before_later_extension = (
+        sa.select(fsql.iso_instant(old_due))
+        .where(ext.ticket_id == Ticket.id, ext.action == "decide-extension", ext.at > t,
+               ext.at >= Ticket.assigned_at, old_due.is_not(None))
+        .order_by(ext.at, ext.id).limit(1).scalar_subquery()
+    )
+    due_at = sa.type_coerce(sa.case(
+        (sa.and_(Ticket.extensions > 0, sa.not_(closed), Ticket.assigned_at <= t),
+         sa.func.coalesce(due_before_later_extension, Ticket.unit_due_at, type_=UTCDateTime())),
+        else_=Ticket.unit_due_at), UTCDateTime())
+
+    key, region_map = _key_expr(scope, key_kind, months)
+    q = sa.select(
+        key.label("key"),
+        Ticket.id.label("ticket_id"),
+        Ticket.state, Ticket.received_at, Ticket.assigned_at, Ticket.replied_at, Ticket.closed_at,
+        Ticket.unit_due_at, Ticket.platform_due_at, Ticket.handling_workdays,
+        sa.case((closed, 1), else_=0).label("closed"),
+        due_at.label("due_at"),
+    ).select_from(Ticket).join(Unit, Unit.id == Ticket.unit_id)
+    if region_map is not None:
+        q = q.join(region_map, region_map.c.unit_id == Ticket.unit_id)
+    return q.where(
+        scope.unit_clause(),
+        Ticket.state != "invalid",
+        Ticket.received_at >= start_of_local_day(date_from),
+        Ticket.received_at < start_of_local_day(date_to + timedelta(days=1)),
+        Ticket.received_at <= t,
+    ).subquery("cohort")
+
+
+def _key_expr(scope: Scope, key_kind: str | None, months: list[date] | None):
+    if key_kind is None:
+        return sa.literal_column("0"), None
+    if key_kind == "unit":
+        return Ticket.unit_id, None
+    if key_kind == "region":
+        region_map = _region_map(scope)
+        return region_map.c.region_id, region_map
+    if key_kind == "month":
+        whens = [(Ticket.received_at >= start_of_local_day(m), i) for i, m in reversed(list(enumerate(months)))]
+        return sa.case(*whens, else_=0), None
+    raise ValueError(key_kind)
+
+
+def _region_map(scope: Scope):
+    """unit id → group head id, the SQL twin of _regions (joined to tickets by unit id)."""
+    u, head = aliased(Unit), aliased(Unit)
+    cond = [head.depth == scope.anchor_depth, u.path.startswith(head.path)]
+    if scope.root is not None:
+        cond.append(head.kind != "department")
+        region_id = sa.func.coalesce(head.id, scope.root.id)
+        where = u.path.startswith(scope.root.path, autoescape=True)
+    else:
+        region_id, where = head.id, sa.true()
+    return sa.select(u.id.label("unit_id"), region_id.label("region_id")) \
+        .select_from(u).outerjoin(head, sa.and_(*cond)).where(where).subquery("region_map")
+
+
+def _flags(cohort, as_of: datetime, calendar: WorkCalendar, date_from: date):
+    """Layer 2: per ticket 0/1 flags and handling times, on both clocks."""
+    c = cohort.c
+    t = _as_of_param(as_of)
+    closed = c.closed == 1
+    reply, reject = aliased(TicketEvent), aliased(TicketEvent)
+    # A reply of the current assignment, submitted by T and by the deadline, not rejected by T.
+    on_time_reply_awaiting_at_t = sa.exists().where(
+        reply.ticket_id == c.ticket_id, reply.action == "reply", reply.at <= t,
+        reply.at >= c.assigned_at, reply.at <= c.due_at,
+        ~sa.exists().where(reject.ticket_id == reply.ticket_id, reject.action == "reject",
+                           reject.id > reply.id, reject.at <= t).correlate(reply),
+    )
+    latest_reply_stood_at_t = sa.and_(c.state.in_(("replied", "closed")), c.replied_at <= t)
+    overdue = sa.case(
+        (closed, 0),
+        (c.due_at >= t, 0),
+        # the row is exact here: the latest reply was submitted by T and nothing followed it by T
+        (sa.and_(latest_reply_stood_at_t, c.replied_at <= c.due_at), 0),
+        (latest_reply_stood_at_t, 1),
+        (c.replied_at.is_(None), 1),
+        # a rejected reply, or one after T: ask the events (rare, so the subquery rarely runs)
+        (on_time_reply_awaiting_at_t, 0),
+        else_=1,
+    )
+    on_time = sa.case((sa.and_(closed, c.replied_at <= c.unit_due_at), 1), else_=0)
+    last_day = max(local_date(as_of), date_from)
+    workday = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
+    return sa.select(
+        c.key, c.ticket_id, c.state, c.received_at, c.replied_at, c.closed_at, c.due_at, c.closed,
+        on_time.label("on_time"),
+        (c.closed - on_time).label("late"),
+        overdue.label("overdue"),
+        sa.case((closed, fsql.hours_between(c.assigned_at, c.replied_at))).label("hours"),
+        sa.case((closed, c.handling_workdays)).label("workdays"),
+        sa.case((sa.and_(closed, c.closed_at <= c.platform_due_at), 1), else_=0).label("p_on_time"),
+        sa.case((sa.and_(sa.not_(closed), c.platform_due_at < t), 1), else_=0).label("p_overdue"),
+        sa.case((closed, fsql.hours_between(c.received_at, c.closed_at))).label("p_hours"),
+        sa.case((closed, workday(c.closed_at) - workday(c.received_at))).label("p_workdays"),
+    ).subquery("flags")
+
+
+def _ranked(flags, grouped: bool):
+    """Layer 3: ranks of the handling times within each group, for the percentiles."""
+    f = flags.c
+    partition = [f.key, f.closed] if grouped else [f.closed]
+    return sa.select(
+        flags,
+        sa.func.row_number().over(partition_by=partition, order_by=f.hours).label("rn"),
+        sa.func.row_number().over(partition_by=partition, order_by=f.p_hours).label("p_rn"),
+        sa.func.count().over(partition_by=partition).label("n"),
+    ).subquery("ranked")
+
+
+def _percentile(value, rn, n, closed, numerator: int, denominator: int):
+    """percentile_cont(numerator/denominator) of `value` within each group, by linear
+    interpolation between the ranks around 1 + p(n-1), in integer arithmetic both databases share."""
+    below = (numerator * (n - 1)) // denominator  # 0-based rank at or below the position
+    frac = sa.cast(numerator * (n - 1) - denominator * below, sa.Float) / denominator
+    return sa.func.sum(sa.case(
+        (sa.and_(closed == 1, rn == below + 1), value * (1 - frac)),
+        (sa.and_(closed == 1, rn == below + 2), value * frac),
+        else_=0.0,
+    ))
+
+
+def _aggregate(ranked, grouped: bool):
+    """Layer 4: one row of sums per group key."""
+    r = ranked.c
+    cols = [
+        sa.func.count().label("received"),
+        sa.func.sum(r.closed).label("closed"),
+        sa.func.sum(r.on_time).label("on_time"),
+        sa.func.sum(r.overdue).label("overdue"),
+        sa.func.avg(r.hours).label("avg_hours"),
+        _percentile(r.hours, r.rn, r.n, r.closed, 1, 2).label("median_hours"),
+        _percentile(r.hours, r.rn, r.n, r.closed, 9, 10).label("p90_hours"),
+        sa.func.avg(r.workdays).label("avg_workdays"),
+        sa.func.sum(r.p_on_time).label("p_on_time"),
+        sa.func.sum(r.p_overdue).label("p_overdue"),
+        sa.func.avg(r.p_hours).label("p_avg_hours"),
+        _percentile(r.p_hours, r.p_rn, r.n, r.closed, 1, 2).label("p_median_hours"),
+        _percentile(r.p_hours, r.p_rn, r.n, r.closed, 9, 10).label("p_p90_hours"),
+        sa.func.avg(r.p_workdays).label("p_avg_workdays"),
+    ]
+    if grouped:
+        return sa.select(r.key, *cols).group_by(r.key)
+    return sa.select(sa.literal(None).label("key"), *cols)
+
+
+def _figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
+                    calendar: WorkCalendar, months: list[date] | None = None) -> dict:
+    cohort = _cohort(scope, date_from, date_to, as_of, key_kind, months)
+    grouped = key_kind is not None
+    query = _aggregate(_ranked(_flags(cohort, as_of, calendar, date_from), grouped), grouped)
+    return {row.key: _to_figures(row) for row in db.session.execute(query)}
+
+
+def _to_figures(row) -> Figures:
+    received, closed = int(row.received or 0), int(row.closed or 0)
+
+    def clock(on_time, overdue, avg_hours, median_hours, p90_hours, avg_workdays) -> Figures:
+        on_time, overdue = int(on_time or 0), int(overdue or 0)
+        denominator = closed + overdue
+        return Figures(
+            received=received, closed=closed, on_time=on_time, late=closed - on_time,
+            overdue_open=overdue, pending=received - closed - overdue,
+            on_time_rate=on_time / denominator if denominator else None,
+            avg_handling_hours=_rounded(avg_hours, closed),
+            median_handling_hours=_rounded(median_hours, closed),
+            p90_handling_hours=_rounded(p90_hours, closed),
+            avg_handling_workdays=_rounded(avg_workdays, closed),
+        )
+
+    figures = clock(row.on_time, row.overdue, row.avg_hours, row.median_hours, row.p90_hours, row.avg_workdays)
+    figures.platform = clock(row.p_on_time, row.p_overdue, row.p_avg_hours, row.p_median_hours,
+                             row.p_p90_hours, row.p_avg_workdays)
+    return figures
+
+
+def _rounded(value, closed: int) -> float | None:
+    """Half up, as the office rounds by hand (3.125 → 3.13), whatever numeric type the driver gives."""
+    if not closed or value is None:
+        return None
+    exact = Decimal(str(value)) if not isinstance(value, Decimal) else value
+    return float(exact.quantize(QUANTUM, rounding=ROUND_HALF_UP)) + 0.0  # + 0.0: never -0.0
+
+
+# --- public entry points ----------------------------------------------------------------------
+
+def _check(date_from: date, date_to: date, as_of: datetime, group: str = "unit") -> datetime:
+    if group not in GROUPS:
+        raise InputError({"group": "unit or region"})
+    if date_to < date_from:
+        raise InputError({"to": f"must be on or after from ({date_from.isoformat()})"})
+    return assume_local(as_of)
+
+
+def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, unit_code: str | None = None,
+            group: str = "unit", calendar: WorkCalendar | None = None) -> ClosureReport:
+    """The closure figures per unit (or per region) and in total; see the module docstring."""
+    as_of = _check(date_from, date_to, as_of, group)
+    calendar = calendar or current_calendar()
+    scope = resolve_scope(actor, unit_code)
+    by_key = _figures_by_key(scope, date_from, date_to, as_of, group, calendar)
+    if group == "unit":
+        rows = [Row(u, scope.region_of[u.id], by_key.get(u.id) or Figures.zero()) for u in scope.units]
+    else:
+        rows = [Row(head, head, by_key.get(head.id) or Figures.zero()) for head in scope.heads]
+    total = _figures_by_key(scope, date_from, date_to, as_of, None, calendar)[None]
+    unassigned = _unassigned(date_from, date_to, as_of) if scope.includes_triage else None
+    return ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total, unassigned)
+
+
+def _unassigned(date_from: date, date_to: date, as_of: datetime) -> int:
+    return db.session.execute(sa.select(sa.func.count()).select_from(Ticket).where(
+        Ticket.unit_id.is_(None), Ticket.state != "invalid",
+        Ticket.received_at >= start_of_local_day(date_from),
+        Ticket.received_at < start_of_local_day(date_to + timedelta(days=1)),
+        Ticket.received_at <= as_of,
+    )).scalar_one()
+
+
+def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code: str | None = None,
+                   calendar: WorkCalendar | None = None) -> list[MonthPoint]:
+    """The total figures of each of the `months` months up to as_of's month, each month's cohort
+    evaluated as of `as_of` (so a month agrees with closure() for that month): one query."""
+    if not 1 <= months <= 120:
+        raise InputError({"months": "a whole number from 1 to 120"})
+    as_of = assume_local(as_of)
+    calendar = calendar or current_calendar()
+    scope = resolve_scope(actor, unit_code)
+    last = local_date(as_of).replace(day=1)
+    starts = [_add_months(last, i - months + 1) for i in range(months)]
+    ends = [_add_months(m, 1) - timedelta(days=1) for m in starts]
+    by_key = _figures_by_key(scope, starts[0], ends[-1], as_of, "month", calendar, starts)
+    return [MonthPoint(m, m, end, by_key.get(i) or Figures.zero()) for i, (m, end) in enumerate(zip(starts, ends))]
+
+
+def _add_months(d: date, n: int) -> date:
+    index = d.year * 12 + d.month - 1 + n
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def overdue_details(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit_code: str | None = None,
+                    *, calendar: WorkCalendar | None = None, batch: int = 500) -> Iterator[OverdueItem]:
+    """The cohort's late-closed and overdue-open tickets as of T, streamed in batches
+    (for the 超期明细 sheet), ordered by unit code and received time. Same flags as closure()."""
+    as_of = _check(date_from, date_to, as_of)
+    calendar = calendar or current_calendar()
+    scope = resolve_scope(actor, unit_code)
+    flags = _flags(_cohort(scope, date_from, date_to, as_of, None), as_of, calendar, date_from)
+    f = flags.c
+    query = (
+        sa.select(f.ticket_id, Ticket.platform_id, Unit.code, Unit.name, f.received_at, f.due_at, f.replied_at,
+                  f.closed_at, f.state, f.closed, f.late)
+        .select_from(flags).join(Ticket, Ticket.id == f.ticket_id).join(Unit, Unit.id == Ticket.unit_id)
+        .where(sa.or_(f.late == 1, f.overdue == 1))
+        .order_by(Unit.code, f.received_at, Ticket.platform_id)
+        .execution_options(yield_per=batch)
+    )
+    for row in db.session.execute(query):
+        late = row.late == 1
+        replied_at = row.replied_at if row.replied_at is not None and row.replied_at <= as_of else None
+        yield OverdueItem(
+            ticket_id=row.ticket_id, platform_id=row.platform_id, unit_code=row.code, unit_name=row.name,
+            received_at=row.received_at, unit_due_at=row.due_at, replied_at=replied_at,
+            closed_at=row.closed_at if row.closed == 1 else None, state=row.state,
+            status="late" if late else "overdue_open",
+            overdue_workdays=overdue_workdays(row.due_at, row.replied_at if late else as_of, calendar),
+        )
+
+
+__all__ = [
+    "Figures", "UnitRef", "Row", "ClosureReport", "MonthPoint", "OverdueItem", "Scope",
+    "closure", "monthly_series", "overdue_details", "resolve_scope",
+]

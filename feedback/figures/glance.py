@@ -1,0 +1,53 @@
+"""The dashboard's at-a-glance counts: what needs someone now, in the caller's scope.
+
+- overdue now: the inbox's overdue filter (tickets/listing.overdue_clause), i.e. 超期未办结 at
+  this moment with the same review exception as the figures;
+- due today / due on the next working day: waiting on the unit (assigned, in progress) with the
+  unit deadline later today / at the end of the next working day (deadlines fall at the end of
+  working days, so the buckets do not overlap and nothing is due on a day off);
+- awaiting triage (state new) and awaiting review (state replied).
+One query with conditional counts over the scope's open tickets.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from feedback.accounts.scope import Actor, ticket_scope
+from feedback.calendar.workdays import WorkCalendar
+from feedback.extensions import db
+from feedback.tickets.listing import overdue_clause
+from feedback.tickets.models import OPEN_STATES, Ticket
+from feedback.timeutil import end_of_local_day, local_date
+
+
+@dataclass(frozen=True)
+class Glance:
+    overdue: int  # 已超期
+    due_today: int  # 今日到期
+    due_next_workday: int  # 下一工作日到期
+    awaiting_triage: int  # 待分派
+    awaiting_review: int  # 待审核
+
+
+def at_a_glance(actor: Actor, at: datetime, calendar: WorkCalendar) -> Glance:
+    today = local_date(at)
+    end_today = end_of_local_day(today)
+    end_next = end_of_local_day(calendar.nth_workday_after(today, 1)[0])
+    with_unit = Ticket.state.in_(("assigned", "in_progress"))
+
+    def count(condition):
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    row = db.session.execute(
+        sa.select(
+            count(overdue_clause(at)),
+            count(sa.and_(with_unit, Ticket.unit_due_at >= at, Ticket.unit_due_at <= end_today)),
+            count(sa.and_(with_unit, Ticket.unit_due_at > end_today, Ticket.unit_due_at <= end_next)),
+            count(Ticket.state == "new"),
+            count(Ticket.state == "replied"),
+        ).where(ticket_scope(actor), Ticket.state.in_(OPEN_STATES))
+    ).one()
+    return Glance(*(int(n or 0) for n in row))

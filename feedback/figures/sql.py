@@ -1,0 +1,119 @@
+"""Portable SQL for time arithmetic the figures need (PostgreSQL and SQLite, one query text each).
+
+UTCDateTime columns hold naive UTC (timestamp without time zone on PostgreSQL, the text
+'YYYY-MM-DD HH:MM:SS.ffffff' on SQLite). These constructs compile to each dialect's spelling;
+everything else in the figures is plain SQLAlchemy shared by both.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from feedback.calendar.workdays import WorkCalendar
+from feedback.timeutil import UTCDateTime
+
+EPOCH = date(1970, 1, 1)
+# Asia/Shanghai is UTC+8 all year (no daylight saving since 1991), so a local date is a fixed shift.
+LOCAL_OFFSET_SECONDS = 8 * 3600
+
+
+class epoch_seconds(FunctionElement):
+    """Seconds since 1970-01-01 00:00 UTC of a UTCDateTime expression."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "epoch_seconds"
+
+
+@compiles(epoch_seconds)  # SQLite (qmark parameters: '%' needs no escaping)
+def _epoch_seconds_sqlite(element, compiler, **kw):
+    return "CAST(strftime('%s', " + compiler.process(element.clauses, **kw) + ") AS INTEGER)"
+
+
+@compiles(epoch_seconds, "postgresql")
+def _epoch_seconds_pg(element, compiler, **kw):
+    return "CAST(EXTRACT(EPOCH FROM %s) AS DOUBLE PRECISION)" % compiler.process(element.clauses, **kw)
+
+
+class local_day_number(FunctionElement):
+    """Days since 1970-01-01 of the Asia/Shanghai local date of a UTCDateTime expression."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "local_day_number"
+
+
+@compiles(local_day_number)
+def _local_day_sqlite(element, compiler, **kw):
+    seconds = compiler.process(epoch_seconds(*element.clauses), **kw)
+    return f"(({seconds} + {LOCAL_OFFSET_SECONDS}) / 86400)"  # integer division of positive integers
+
+
+@compiles(local_day_number, "postgresql")
+def _local_day_pg(element, compiler, **kw):
+    seconds = compiler.process(epoch_seconds(*element.clauses), **kw)
+    return f"CAST(FLOOR(({seconds} + {LOCAL_OFFSET_SECONDS}) / 86400) AS INTEGER)"
+
+
+class iso_instant(FunctionElement):
+    """An ISO 8601 text with an offset (as TicketEvent.data stores deadlines) as a UTCDateTime value,
+    comparable with UTCDateTime columns and parameters."""
+
+    type = UTCDateTime()
+    inherit_cache = True
+    name = "iso_instant"
+
+
+@compiles(iso_instant)
+def _iso_instant_sqlite(element, compiler, **kw):
+    # strftime applies the offset; '%f' is SS.SSS, padded to the microseconds SQLAlchemy stores.
+    return "(strftime('%Y-%m-%d %H:%M:%f', " + compiler.process(element.clauses, **kw) + ") || '000')"
+
+
+@compiles(iso_instant, "postgresql")
+def _iso_instant_pg(element, compiler, **kw):
+    return f"(CAST({compiler.process(element.clauses, **kw)} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
+
+
+def hours_between(start, end):
+    """(end - start) in hours, as a float."""
+    return (epoch_seconds(end) - epoch_seconds(start)) / 3600.0
+
+
+def day_number(d: date) -> int:
+    return (d - EPOCH).days
+
+
+def workday_index(day, calendar: WorkCalendar, first: date, last: date):
+    """A SQL expression W(day) such that W(b) - W(a) = calendar.workdays_between(a, b)
+    for local day numbers a <= b within [first, last].
+
+    W = weekdays counted in closed form + the calendar's exceptions up to `day` (holidays on
+    weekdays -1, make-up workdays on weekends +1), as one CASE over the few exception dates
+    in the range: no calendar table, no per-ticket Python.
+    """
+    # Day 0 (1970-01-01) is a Thursday; shifting by 4 aligns day 0 of the count to a Monday,
+    # so weekdays among aligned days [0, m) = 5 * (m // 7) + min(m % 7, 5).
+    m = day + 4
+    rest = m % 7
+    weekdays = (m // 7) * 5 + sa.case((rest < 5, rest), else_=5)
+    whens = []
+    running = 0
+    for d, delta in _exceptions(calendar, first, last):
+        whens.append((day < day_number(d), running))
+        running += delta
+    if not whens:
+        return weekdays
+    return weekdays + sa.case(*whens, else_=running)
+
+
+def _exceptions(calendar: WorkCalendar, first: date, last: date):
+    day = first
+    while day <= last:
+        workday = calendar.is_workday(day)
+        if workday != (day.weekday() < 5):
+            yield day, (1 if workday else -1)
+        day += timedelta(days=1)

@@ -1,0 +1,168 @@
+"""The dashboard page: the same figures as the API, at-a-glance counts with their lists,
+region drill-down, sorting, the monthly chart with its table."""
+from __future__ import annotations
+
+import json
+
+import lxml.html
+import pytest
+
+from feedback.directory.admin import add_unit
+from feedback.extensions import db
+from feedback.figures.closure import Figures
+from tests.figures.worlds import OCTOBER_AS_OF, october
+
+
+@pytest.fixture
+def oct_world(ticket_lists, story, clock):
+    october(story)
+    clock.set(OCTOBER_AS_OF)  # the dashboard shows "now": Mon Nov 2 12:00
+    return story
+
+
+def page(browser, path: str):
+    r = browser.get(path)
+    assert r.status_code == 200, r.status_code
+    return lxml.html.fromstring(r.get_data(as_text=True))
+
+
+def table_rows(doc, table_id="closure-table") -> dict:
+    """{data-unit: {data-key: value}} of the figures table (the total row under "")."""
+    out = {}
+    for tr in doc.xpath(f'//table[@id="{table_id}"]//tr[@data-unit]'):
+        out[tr.get("data-unit")] = {td.get("data-key"): json.loads(td.get("data-value"))
+                                    for td in tr.xpath("./td[@data-key]")}
+    return out
+
+
+def cell_text(doc, unit: str, key: str) -> str:
+    [td] = doc.xpath(f'//table[@id="closure-table"]//tr[@data-unit="{unit}"]/td[@data-key="{key}"]')
+    return td.text.strip()  # the number as shown, without the screen-reader note after it
+
+
+def test_the_dashboard_and_the_api_agree(oct_world, signed_in, client, world):
+    doc = page(signed_in("boss"), "/dashboard?month=2026-10")
+    api = client.get("/api/v1/metrics/closure?from=2026-10-01&to=2026-10-31",
+                     headers=world.headers("boss")).get_json()
+    shown = table_rows(doc)
+    expected = {row["unit"]["code"]: row for row in api["rows"]} | {"": api["total"]}
+    assert set(shown) == set(expected)
+    for code, cells in shown.items():
+        assert len(cells) == 9
+        for key, value in cells.items():
+            assert value == expected[code][key], (code, key)
+    # what a person reads (hand-counted in test_closure.py): D1 10 received, 50.0% on time, 141 h
+    assert (cell_text(doc, "D1", "received"), cell_text(doc, "D1", "on_time_rate"),
+            cell_text(doc, "D1", "avg_handling_hours")) == ("10", "50.0%", "141")
+    assert cell_text(doc, "", "on_time_rate") == "54.5%"  # 6 / 11
+    assert cell_text(doc, "C0", "on_time_rate") == "—"
+    assert doc.xpath('//*[@data-unassigned="1"]')  # T14 in triage, said beside the table
+
+
+def test_units_below_target_stand_out(oct_world, signed_in):
+    doc = page(signed_in("watcher"), "/dashboard?month=2026-10")
+    below = {tr.get("data-unit") for tr in doc.xpath('//tr[contains(@class, "below-target")][@data-unit]')}
+    # D1 50%, D3 0% are below 100%; D2 and R1 are at 100%; "—" is not below anything
+    assert below == {"D1", "D3"}
+
+
+def test_at_a_glance_counts_link_to_their_lists(oct_world, signed_in, story, clock):
+    # Two more D2 tickets: Wed Oct 28 → due Mon Nov 2 (today); Thu Oct 29 → due Tue Nov 3 (next working day).
+    story.receive("G1", "2026-10-28T09:00:00+08:00", unit="D2")
+    story.receive("G2", "2026-10-29T09:00:00+08:00", unit="D2")
+    clock.set(OCTOBER_AS_OF)
+    doc = page(signed_in("boss"), "/dashboard")
+    tiles = {el.get("data-glance"): el for el in doc.xpath("//*[@data-glance]")}
+    counts = {key: int(el.xpath('.//*[@class="n"]')[0].text) for key, el in tiles.items()}
+    # overdue at Mon Nov 2 noon: T9 (due Oct 26), T12 (late reply), T13 (due Oct 10), T16 (D3, due Oct 27);
+    # not T11 (replied on time, awaiting review). Triage: T14. Review: T11 and T12.
+    assert counts == {"overdue": 4, "due_today": 1, "due_next_workday": 1, "awaiting_triage": 1, "awaiting_review": 2}
+    assert tiles["overdue"].get("href") == "/inbox?overdue=true"
+    assert tiles["due_today"].get("href") == "/inbox?due=today"
+    assert tiles["due_next_workday"].get("href") == "/inbox?due=next_workday"
+    assert tiles["awaiting_triage"].get("href") == "/triage"
+    assert tiles["awaiting_review"].get("href") == "/review"
+
+
+def test_glance_is_scoped(oct_world, signed_in):
+    doc = page(signed_in("east_boss"), "/dashboard")
+    counts = {el.get("data-glance"): int(el.xpath('.//*[@class="n"]')[0].text) for el in doc.xpath("//*[@data-glance]")}
+    # the county R1 sees T9 T12 T13 overdue (not D3's T16), no triage (the city's), T11 T12 to review
+    assert counts["overdue"] == 3 and counts["awaiting_triage"] == 0 and counts["awaiting_review"] == 2
+
+
+def test_by_region_and_drilling_down(oct_world, signed_in):
+    browser = signed_in("boss")
+    doc = page(browser, "/dashboard?month=2026-10&group=region")
+    rows = table_rows(doc)
+    assert list(rows) == ["C0", "R1", "R2", ""]
+    assert (rows["R1"]["received"], rows["R1"]["on_time_rate"]) == (12, 0.6)
+    [drill] = doc.xpath('//tr[@data-unit="R1"]//a')
+    assert drill.get("href") == "/dashboard?unit=R1&month=2026-10"
+    doc = page(browser, drill.get("href"))
+    assert list(table_rows(doc)) == ["R1", "D1", "D2", ""]
+    assert doc.xpath('//a[@href="/dashboard?unit=C0&month=2026-10"]')  # back up one level
+
+
+def test_sorting_keeps_undefined_rates_last(oct_world, signed_in):
+    browser = signed_in("boss")
+    # rates: R1 100%, D2 100%, D1 50%, D3 0%; C0, D9, R2 "—"; ties by unit code
+    desc = page(browser, "/dashboard?month=2026-10&sort=on_time_rate&dir=desc")
+    assert list(table_rows(desc))[:-1] == ["D2", "R1", "D1", "D3", "C0", "D9", "R2"]
+    asc = page(browser, "/dashboard?month=2026-10&sort=on_time_rate")
+    assert list(table_rows(asc))[:-1] == ["D3", "D1", "D2", "R1", "C0", "D9", "R2"]
+    by_received = page(browser, "/dashboard?month=2026-10&sort=received&dir=desc")
+    assert list(table_rows(by_received))[:2] == ["D1", "D2"]
+
+
+def test_quarter_and_range(oct_world, signed_in):
+    browser = signed_in("boss")
+    doc = page(browser, "/dashboard?quarter=2026Q4")
+    [table] = doc.xpath('//table[@id="closure-table"]')
+    assert (table.get("data-from"), table.get("data-to")) == ("2026-10-01", "2026-12-31")
+    # Q4 so far: October's 13 and T13b (Nov 1)
+    assert table_rows(doc)[""]["received"] == 14
+    doc = page(browser, "/dashboard?from=2026-10-12&to=2026-10-16")
+    assert table_rows(doc)[""]["received"] == 5  # T1–T5
+
+
+def test_the_monthly_chart_has_its_numbers_beside_it(oct_world, signed_in):
+    doc = page(signed_in("boss"), "/dashboard")
+    months = {tr.get("data-month"): {td.get("data-key"): json.loads(td.get("data-value")) for td in tr.xpath("./td")}
+              for tr in doc.xpath('//table[@id="series-table"]//tr[@data-month]')}
+    assert list(months)[0] == "2025-12" and list(months)[-1] == "2026-11" and len(months) == 12
+    assert months["2026-10"] == {"received": 13, "closed": 8, "overdue_open": 3, "on_time_rate": 6 / 11}
+    assert months["2026-09"]["on_time_rate"] == 0.0 and months["2026-11"]["on_time_rate"] is None
+    assert len(doc.xpath('//*[local-name()="svg"]//*[local-name()="rect"][@class="bar"]')) == 12
+    assert doc.xpath('//*[local-name()="polyline"][@class="rate-line"]')
+    # one unit's chart
+    doc = page(signed_in("boss"), "/dashboard?unit=D2")
+    rows = doc.xpath('//table[@id="series-table"]//tr[@data-month="2026-10"]/td[@data-key="received"]')
+    assert json.loads(rows[0].get("data-value")) == 1
+
+
+def test_bad_arguments_are_shown_and_defaults_used(oct_world, signed_in):
+    doc = page(signed_in("boss"), "/dashboard?month=2026-13&unit=NOPE&sort=x")
+    assert {p.get("data-error") for p in doc.xpath("//*[@data-error]")} == {"month", "unit", "sort"}
+    [table] = doc.xpath('//table[@id="closure-table"]')
+    assert table.get("data-from") == "2026-11-01"  # the current month
+
+
+def test_only_supervisors_and_viewers(app, oct_world, signed_in, client):
+    r = signed_in("edu_clerk").get("/dashboard")
+    assert r.status_code == 302 and r.headers["Location"].endswith("/inbox")  # their landing page instead
+    assert client.get("/dashboard").status_code in (302, 401)  # signed out
+
+
+def test_names_are_escaped(app, world, signed_in, ticket_lists):
+    add_unit("X1", '<img src=x onerror="alert(1)">', "department", world.units["C0"])
+    db.session.commit()
+    html = signed_in("boss").get("/dashboard").get_data(as_text=True)
+    assert '<img src=x onerror="alert(1)">' not in html and "&lt;img src=x" in html
+
+
+def test_an_empty_scope_renders(app, world, signed_in, ticket_lists):
+    doc = page(signed_in("boss"), "/dashboard")
+    total = table_rows(doc)[""]
+    assert total == {k: v for k, v in Figures().to_json().items() if k in total}
+    assert not doc.xpath('//*[local-name()="polyline"]')  # no rate to draw
