@@ -5,11 +5,9 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from feedback.api import bp
-from feedback.directory.models import Unit
 from feedback.errors import Forbidden, InputError
 from feedback.exports.assessment import assess, to_json
 from feedback.exports.periods import PeriodError, parse_as_of, parse_quarter
-from feedback.extensions import db
 from feedback.timeutil import now
 
 ROLES = ("supervisor", "viewer")
@@ -22,7 +20,7 @@ def assessment_quarter(quarter: str):
     try:
         q = parse_quarter(quarter, "quarter")
         as_of = parse_as_of(request.args.get("as_of"), "as_of") or now()
-        result = assess(g.actor, q, as_of, scope_unit=db.session.get(Unit, g.actor.unit_id))
+        result = assess(g.actor, q, as_of)
     except PeriodError as exc:
         raise InputError({exc.field: exc.message}) from None
     return jsonify(to_json(result))

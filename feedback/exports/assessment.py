@@ -17,9 +17,10 @@ from flask import current_app, has_app_context
 from openpyxl import Workbook
 
 from feedback.exports import cells
-from feedback.exports.cells import DECIMAL_FORMAT, PERCENT_FORMAT, SUM_FILL
+from feedback.exports.cells import PERCENT_FORMAT
 from feedback.exports.closure_sheet import (SUBTOTAL, SUMMARY_HEADERS, TOTAL, Line, parent_names, print_header,
-                                            region_code_of, summary_lines, summary_values, summary_widths, unit_of)
+                                            report_root_code,
+                                            styled_row, summary_lines, summary_values, summary_widths)
 from feedback.exports.periods import Period, Quarter, cut_off
 from feedback.extensions import db
 from feedback.timeutil import iso
@@ -58,7 +59,7 @@ class AssessedRow:
 
     @property
     def unit(self):
-        return unit_of(self.row)
+        return self.row.unit
 
     @property
     def figures(self):
@@ -77,6 +78,7 @@ class Assessment:
     rules: dict
     paragraph: str
     parents: dict = field(default_factory=dict)
+    root_code: str | None = None  # the report root (its own group's 小计 is 本级)
 
     @property
     def total_deductions(self) -> float:
@@ -186,11 +188,12 @@ def assess(actor, quarter: Quarter, as_of: datetime, *, scope_unit=None, unit_co
     period = cut_off(quarter.period, as_of)
     report = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="unit")
     regions = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="region")
-    returned = returns_by_unit([unit_of(r).id for r in report.rows], period, as_of)
-    rows = [assess_row(r, returned.get(unit_of(r).id, 0), rule) for r in report.rows]
-    word = scope_word(scope_unit)
+    returned = returns_by_unit([r.unit.id for r in report.rows], period, as_of)
+    rows = [assess_row(r, returned.get(r.unit.id, 0), rule) for r in report.rows]
+    word = scope_word(scope_unit if scope_unit is not None else report.root)
     return Assessment(quarter, period, as_of, word, rows, regions.rows, report.total, rule,
-                      notice_paragraph(period, report.total, word), parent_names(report.rows))
+                      notice_paragraph(period, report.total, word), parent_names(report.rows),
+                      report_root_code(report))
 
 
 def to_json(a: Assessment) -> dict:
@@ -226,12 +229,12 @@ def _extra_values(a: Assessment, line: Line, by_code: dict[str, AssessedRow]) ->
         r = by_code[line.code]
         labels = "；".join(flag_label(f, r, a.rules) for f in r.flags)
         return [r.returns, r.deductions, labels, r.problems]
-    members = a.rows if line.kind == "total" else [r for r in a.rows if region_code_of(r.row) == line.code]
+    members = a.rows if line.kind == "total" else [r for r in a.rows if r.row.region.code == line.code]
     return [sum(r.returns for r in members), round(sum(r.deductions for r in members), 2), "", ""]
 
 
 def write_xlsx(a: Assessment, path: str) -> None:
-    lines = summary_lines([r.row for r in a.rows], a.region_rows, a.total, a.parents)
+    lines = summary_lines([r.row for r in a.rows], a.region_rows, a.total, a.parents, a.root_code)
     by_code = {r.unit.code: r for r in a.rows}
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(ASSESSMENT_SHEET)
@@ -239,10 +242,7 @@ def write_xlsx(a: Assessment, path: str) -> None:
     cells.setup_sheet(ws, widths, print_header(f"{a.quarter.label} {ASSESSMENT_SHEET}", a.period, a.as_of))
     ws.append(cells.header_row(ws, SUMMARY_HEADERS + EXTRA_HEADERS))
     for line in lines:
-        values = summary_values(line) + _extra_values(a, line, by_code)
-        bold = line.kind != "unit"
-        ws.append([cells.cell(ws, v, PERCENT_FORMAT if i == 10 else DECIMAL_FORMAT if i in (11, 12) else None,
-                              bold=bold, fill=SUM_FILL if bold else None) for i, v in enumerate(values)])
+        ws.append(styled_row(ws, line, summary_values(line) + _extra_values(a, line, by_code)))
     _rules_sheet(wb, a)
     wb.save(path)
 

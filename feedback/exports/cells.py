@@ -23,10 +23,11 @@ TIME_FORMAT = "yyyy-mm-dd hh:mm"
 
 _THIN = Side(style="thin", color="999999")
 BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-HEADER_FONT = Font(bold=True)
+HEADER_FONT = Font(name="Calibri", sz=11, bold=True)  # the workbook default face, bold
 HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 SUM_FILL = PatternFill("solid", fgColor="F2F2F2")
 WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
+CENTER = Alignment(horizontal="center")
 
 
 def safe_text(value: str) -> str:
@@ -104,11 +105,11 @@ def header_row(ws: Worksheet, headers: list[str]) -> list[WriteOnlyCell]:
     return cells
 
 
-def _style_for(ws: Worksheet, number_format: str | None, bold: bool, fill: PatternFill | None):
+def _style_for(ws: Worksheet, number_format: str | None, bold: bool, fill: PatternFill | None, center: bool):
     """Styling a cell through openpyxl's descriptors hashes every style object each time, which
     dominated the cost of a large sheet; a style is built once per sheet and its index array copied."""
     cache = ws.__dict__.setdefault("_export_styles", {})
-    key = (number_format, bold, None if fill is None else fill.fgColor.rgb)
+    key = (number_format, bold, None if fill is None else fill.fgColor.rgb, center)
     style = cache.get(key)
     if style is None:
         proto = WriteOnlyCell(ws)
@@ -119,12 +120,14 @@ def _style_for(ws: Worksheet, number_format: str | None, bold: bool, fill: Patte
             proto.font = HEADER_FONT
         if fill is not None:
             proto.fill = fill
+        if center:
+            proto.alignment = CENTER
         style = cache[key] = proto._style
     return style
 
 
 def cell(ws: Worksheet, value, number_format: str | None = None, *, bold: bool = False,
-         fill: PatternFill | None = None) -> WriteOnlyCell:
+         fill: PatternFill | None = None, center: bool = False) -> WriteOnlyCell:
     out = WriteOnlyCell(ws, value=safe(value))
-    out._style = copy(_style_for(ws, number_format, bold, fill))
+    out._style = copy(_style_for(ws, number_format, bold, fill, center))
     return out

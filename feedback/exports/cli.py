@@ -60,11 +60,6 @@ def _unit(code: str | None) -> Unit | None:
     return unit
 
 
-def _root_unit() -> Unit | None:
-    roots = db.session.execute(sa.select(Unit).where(Unit.parent_id.is_(None)).order_by(Unit.id)).scalars().all()
-    return roots[0] if len(roots) == 1 else None
-
-
 @export_cli.command("closure", help="The monthly closure-rate export (按期办结率).")
 @click.option("--month", help="YYYY-MM")
 @click.option("--from", "date_from", help="first day, YYYY-MM-DD")
@@ -104,6 +99,6 @@ def assessment_command(quarter, as_of, fmt, output):
     except PeriodError as exc:
         _fail(str(exc))
     path = _output(output)
-    a = export_assessment(Actor.system("export"), q, cutoff, fmt, path, scope_unit=_root_unit())
+    a = export_assessment(Actor.system("export"), q, cutoff, fmt, path)
     click.echo(f"wrote {path}: {len(a.rows)} units, {a.total.received} messages, "
                f"{a.period.date_from.isoformat()} to {a.period.date_to.isoformat()}")

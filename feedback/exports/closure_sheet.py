@@ -34,7 +34,7 @@ COUNT_FIELDS = ("received", "closed", "on_time", "late", "overdue_open", "pendin
 SUBTOTAL, TOTAL = "小计", "合计"
 
 STATE_LABELS = {  # 状态 as the office writes it
-    "new": "待分派", "assigned": "待签收", "in_progress": "办理中", "replied": "待审核",
+    "new": "待分派", "assigned": "待签收", "in_progress": "办理中", "replied": "已答复待审核",
     "closed": "办结", "invalid": "无效",
 }
 
@@ -57,52 +57,43 @@ class Line:
     figures: object  # figures.closure.Figures
 
 
-# --- reading the figures module's rows (one place that knows their shape) ---------------------
-
-def unit_of(row):
-    return row.unit
-
-
-def region_code_of(row) -> str | None:
-    region = row.region
-    return region.code if region is not None else None
-
-
 def parent_names(rows) -> dict[str, str]:
     """Names of the parent units (上级单位), one query for the whole sheet."""
     from feedback.directory.models import Unit
     from feedback.extensions import db
 
-    codes = {unit_of(r).parent_code for r in rows if unit_of(r).parent_code}
+    codes = {r.unit.parent_code for r in rows if r.unit.parent_code}
     if not codes:
         return {}
     return dict(db.session.execute(sa.select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all())
 
 
-def summary_lines(rows, region_rows, total, parents: dict[str, str] | None = None) -> list[Line]:
-    """Unit lines in the figures module's order, a 小计 after each region's run of units, then 合计."""
+def summary_lines(rows, region_rows, total, parents: dict[str, str] | None = None,
+                  root_code: str | None = None) -> list[Line]:
+    """Unit lines in the figures module's order (each region's units together), a 小计 after each
+    region's run of units from that region's own figures, then the 合计.
+
+    The report root's own group (the office itself and the departments directly under it, 本级)
+    is named so, since it holds fewer units than the root's whole subtree."""
     parents = parents or {}
-    by_region = {unit_of(r).code: r for r in region_rows}
+    by_region = {r.unit.code: r for r in region_rows}
     lines: list[Line] = []
-    current = None
     number = 0
 
-    def close_region(code):
+    def subtotal(code: str) -> Line:
         region = by_region.get(code)
         if region is None:
             raise LookupError(f"the figures module returned no region figures for {code!r}")
-        lines.append(Line("subtotal", None, unit_of(region).code, unit_of(region).name, SUBTOTAL, region.figures))
+        name = f"{region.unit.name}（本级）" if code == root_code else region.unit.name
+        return Line("subtotal", None, region.unit.code, name, "", region.figures)
 
-    for row in rows:
-        code = region_code_of(row)
-        if lines and code != current and current is not None:
-            close_region(current)
-        current = code
+    for index, row in enumerate(rows):
         number += 1
-        unit = unit_of(row)
-        lines.append(Line("unit", number, unit.code, unit.name, parents.get(unit.parent_code, ""), row.figures))
-    if current is not None:
-        close_region(current)
+        lines.append(Line("unit", number, row.unit.code, row.unit.name, parents.get(row.unit.parent_code, ""),
+                          row.figures))
+        following = rows[index + 1] if index + 1 < len(rows) else None
+        if following is None or following.region.code != row.region.code:
+            lines.append(subtotal(row.region.code))
     lines.append(Line("total", None, "", "", "", total))
     return lines
 
@@ -112,7 +103,7 @@ def _first_cells(line: Line) -> list:
     if line.kind == "unit":
         return [line.number, line.code, line.name, line.parent]
     if line.kind == "subtotal":
-        return [SUBTOTAL, line.code, line.name, ""]
+        return [SUBTOTAL, line.code, line.name, line.parent]
     return [TOTAL, "", "", ""]
 
 
@@ -131,34 +122,37 @@ def summary_widths(lines: list[Line]) -> list[float]:
             12, 9, 12, 12, 13, 9, 12, 20, 22]
 
 
-def _summary_row(ws, line: Line) -> list:
-    values = summary_values(line)
+def number_format(column: int) -> str | None:
+    """按期办结率 is a percent; the two averages show one decimal (the value keeps two)."""
+    return PERCENT_FORMAT if column == 10 else DECIMAL_FORMAT if column in (11, 12) else None
+
+
+def styled_row(ws, line: Line, values: list) -> list:
     bold = line.kind != "unit"
-    fill = SUM_FILL if bold else None
-    out = []
-    for i, value in enumerate(values):
-        fmt = PERCENT_FORMAT if i == 10 else DECIMAL_FORMAT if i in (11, 12) else None
-        out.append(cells.cell(ws, value, fmt, bold=bold, fill=fill))
-    return out
+    return [cells.cell(ws, v, number_format(i), bold=bold, fill=SUM_FILL if bold else None, center=i == 0)
+            for i, v in enumerate(values)]
 
 
-def _detail_row(ws, record) -> list:
-    state = STATE_LABELS.get(record.state, record.state)
+def state_label(item) -> str:
+    """状态 at the cut-off time: 办结 for a late closure; for a ticket overdue at T, its state then
+    (a ticket closed since T was still open at T: awaiting review if its reply was in by T)."""
+    if item.status == "late":
+        return STATE_LABELS["closed"]
+    if item.state == "closed":
+        return STATE_LABELS["replied" if item.replied_at is not None else "in_progress"]
+    return STATE_LABELS.get(item.state, item.state)
+
+
+def _detail_row(ws, item) -> list:
     return [
-        cells.cell(ws, record.platform_id),
-        cells.cell(ws, _unit_name(record.unit)),
-        cells.cell(ws, cells.local_naive(record.received_at), TIME_FORMAT),
-        cells.cell(ws, cells.local_naive(record.unit_due_at), TIME_FORMAT),
-        cells.cell(ws, cells.local_naive(record.replied_at), TIME_FORMAT),
-        cells.cell(ws, state),
-        cells.cell(ws, record.overdue_workdays),
+        cells.cell(ws, item.platform_id),
+        cells.cell(ws, item.unit_name),
+        cells.cell(ws, cells.local_naive(item.received_at), TIME_FORMAT),
+        cells.cell(ws, cells.local_naive(item.unit_due_at), TIME_FORMAT),
+        cells.cell(ws, cells.local_naive(item.replied_at), TIME_FORMAT),
+        cells.cell(ws, state_label(item), center=True),
+        cells.cell(ws, item.overdue_workdays),
     ]
-
-
-def _unit_name(unit) -> str:
-    if unit is None:
-        return ""
-    return unit if isinstance(unit, str) else unit.name
 
 
 def print_header(title: str, period: Period, as_of: datetime) -> str:
@@ -174,7 +168,7 @@ def write_xlsx(path: str, lines: list[Line], details: Iterable, *, expected_deta
     cells.setup_sheet(summary, summary_widths(lines), header)
     summary.append(cells.header_row(summary, SUMMARY_HEADERS))
     for line in lines:
-        summary.append(_summary_row(summary, line))
+        summary.append(styled_row(summary, line, summary_values(line)))
     progress(40)
 
     detail = wb.create_sheet(DETAIL_SHEET)
@@ -213,7 +207,7 @@ def export_closure(actor, period: Period, as_of: datetime, fmt: str, path: str, 
 
     report = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="unit")
     regions = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="region")
-    lines = summary_lines(report.rows, regions.rows, report.total, parent_names(report.rows))
+    lines = summary_lines(report.rows, regions.rows, report.total, parent_names(report.rows), report_root_code(report))
     progress(30)
     partial = f"{path}.part"
     details = 0
@@ -229,6 +223,10 @@ def export_closure(actor, period: Period, as_of: datetime, fmt: str, path: str, 
     os.replace(partial, path)
     progress(100)
     return {"units": sum(1 for line in lines if line.kind == "unit"), "details": details}
+
+
+def report_root_code(report) -> str | None:
+    return report.root.code if report.root is not None else None
 
 
 def default_filename(period: Period, fmt: str, scope_code: str) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from docx import Document
 from docx.enum.section import WD_ORIENT
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_CELL_VERTICAL_ALIGNMENT, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_BREAK, WD_LINE_SPACING
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt, RGBColor
@@ -77,6 +77,7 @@ def _page(doc) -> None:
 
 def _cell_text(cell, text: str, *, header: bool = False, center: bool = False) -> None:
     cell.paragraphs[0]._element.getparent().remove(cell.paragraphs[0]._element)
+    cell.vertical_alignment = WD_CELL_VERTICAL_ALIGNMENT.CENTER
     _paragraph(cell, text, HEAD_FONT if header else BODY_FONT, TABLE_SIZE, line=Pt(22),
                align=WD_ALIGN_PARAGRAPH.CENTER if header or center else WD_ALIGN_PARAGRAPH.LEFT)
 
