@@ -9,6 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from feedback.exports import cells, closure_sheet
+from feedback.figures.closure import Figures, OverdueItem
 from feedback.exports.assessment import date_span, problems_text, scope_word
 from feedback.exports.periods import (Period, PeriodError, cut_off, parse_as_of, parse_month, parse_quarter,
                                       parse_range, previous_month)
@@ -103,16 +104,12 @@ def test_the_detail_sheet_streams_in_flat_memory(tmp_path):
     """超期明细 is written row by row: ten times the rows cost no more memory (holding 3,000 rows
     of cells in memory would take several MB)."""
     t = datetime(2026, 11, 2, 10, 0, tzinfo=LOCAL)
-    unit = SimpleNamespace(name="东城县教育局")
 
     def rows(n):
         for i in range(n):
-            yield SimpleNamespace(platform_id=f"Z{i:08d}", unit=unit, received_at=t, unit_due_at=t, replied_at=None,
-                                  state="in_progress", overdue_workdays=i % 9)
+            yield OverdueItem(i, f"Z{i:08d}", "D1", "东城县教育局", t, t, None, None, "in_progress", "overdue_open", i % 9)
 
-    total = SimpleNamespace(received=0, closed=0, on_time=0, late=0, overdue_open=0, pending=0, on_time_rate=None,
-                            avg_handling_hours=None, avg_handling_workdays=None)
-    lines = closure_sheet.summary_lines([], [], total)
+    lines = closure_sheet.summary_lines([], [], Figures.zero())
 
     def peak(n):
         tracemalloc.start()
