@@ -54,8 +54,9 @@ def _local_day_sqlite(element, compiler, **kw):
 
 @compiles(local_day_number, "postgresql")
 def _local_day_pg(element, compiler, **kw):
-    seconds = compiler.process(epoch_seconds(*element.clauses), **kw)
-    return f"CAST(FLOOR(({seconds} + {LOCAL_OFFSET_SECONDS}) / 86400) AS INTEGER)"
+    # date arithmetic stays in integers (EXTRACT(EPOCH ...) is numeric since PostgreSQL 14: slow)
+    ts = compiler.process(element.clauses, **kw)
+    return f"(CAST({ts} + INTERVAL '{LOCAL_OFFSET_SECONDS} seconds' AS DATE) - DATE '1970-01-01')"
 
 
 class iso_instant(FunctionElement):
@@ -78,9 +79,24 @@ def _iso_instant_pg(element, compiler, **kw):
     return f"(CAST({compiler.process(element.clauses, **kw)} AS TIMESTAMPTZ) AT TIME ZONE 'UTC')"
 
 
-def hours_between(start, end):
-    """(end - start) in hours, as a float."""
-    return (epoch_seconds(end) - epoch_seconds(start)) / 3600.0
+class hours_between(FunctionElement):
+    """(end - start) in hours, as a float, of two UTCDateTime expressions."""
+
+    type = sa.Float()
+    inherit_cache = True
+    name = "hours_between"
+
+
+@compiles(hours_between)
+def _hours_between_sqlite(element, compiler, **kw):
+    start, end = (compiler.process(epoch_seconds(c), **kw) for c in element.clauses)
+    return f"(({end} - {start}) / 3600.0)"
+
+
+@compiles(hours_between, "postgresql")
+def _hours_between_pg(element, compiler, **kw):
+    start, end = (compiler.process(c, **kw) for c in element.clauses)
+    return f"CAST(EXTRACT(EPOCH FROM ({end} - {start})) / 3600 AS DOUBLE PRECISION)"
 
 
 def day_number(d: date) -> int:

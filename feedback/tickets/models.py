@@ -99,4 +99,8 @@ class TicketEvent(db.Model):
 
     ticket: Mapped[Ticket] = relationship(back_populates="events")
 
-    __table_args__ = (sa.Index("ix_ticket_events_action_at", "action", "at"),)
+    __table_args__ = (
+        sa.Index("ix_ticket_events_action_at", "action", "at"),
+        # a ticket's replies, rejections, extension decisions up to a time (figures as of T)
+        sa.Index("ix_ticket_events_ticket_action_at", "ticket_id", "action", "at"),
+    )
