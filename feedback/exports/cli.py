@@ -30,6 +30,12 @@ def export_cli():
     pass
 
 
+def _require_format(fmt: str | None, choices: str) -> None:
+    # checked here rather than by click's required=True, whose message runs over several lines
+    if fmt is None:
+        _fail(f"--format is missing: give {choices}")
+
+
 def _closure_period(month: str | None, date_from: str | None, date_to: str | None) -> Period:
     if month and (date_from or date_to):
         _fail("give either --month or --from and --to, not both")
@@ -66,12 +72,13 @@ def _unit(code: str | None) -> Unit | None:
 @click.option("--to", "date_to", help="last day (inclusive), YYYY-MM-DD")
 @click.option("--as-of", "as_of", help="cut-off time (default now); without an offset it is Asia/Shanghai")
 @click.option("--unit", "unit_code", help="only this unit's subtree")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "csv"]), help="xlsx or csv")
 @click.option("-o", "--output", "output", required=True, help="the file to write")
 @with_appcontext
 def closure_command(month, date_from, date_to, as_of, unit_code, fmt, output):
     from feedback.exports.closure_sheet import export_closure
 
+    _require_format(fmt, "xlsx or csv")
     try:
         period = _closure_period(month, date_from, date_to)
         cutoff = parse_as_of(as_of, "--as-of") or now()
@@ -86,12 +93,13 @@ def closure_command(month, date_from, date_to, as_of, unit_code, fmt, output):
 @export_cli.command("assessment", help="The quarterly assessment (季度考核).")
 @click.option("--quarter", required=True, help="YYYYQn, e.g. 2026Q3")
 @click.option("--as-of", "as_of", help="cut-off time (default now); without an offset it is Asia/Shanghai")
-@click.option("--format", "fmt", type=click.Choice(["xlsx", "docx", "json"]), required=True)
+@click.option("--format", "fmt", type=click.Choice(["xlsx", "docx", "json"]), help="xlsx, docx or json")
 @click.option("-o", "--output", "output", required=True, help="the file to write")
 @with_appcontext
 def assessment_command(quarter, as_of, fmt, output):
     from feedback.exports.assessment import export_assessment
 
+    _require_format(fmt, "xlsx, docx or json")
     try:
         q = parse_quarter(quarter, "--quarter")
         cutoff = parse_as_of(as_of, "--as-of") or now()

@@ -10,13 +10,22 @@ from wtforms.validators import ValidationError
 
 from feedback.exports.periods import PeriodError, Quarter, parse_month, parse_quarter, parse_range, previous_month
 
+try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
+    from wtforms.fields.choices import SelectChoice as _Choice
+except ImportError:  # pragma: no cover - older WTForms
+    _Choice = None
+
+
+def choice(value: str, label):
+    return _Choice(value, label) if _Choice is not None else (value, label)
+
 
 class ClosureForm(FlaskForm):
     kind = HiddenField(default="closure")
     month = StringField(_l("月份"), render_kw={"type": "month", "placeholder": "2026-10"})
     date_from = StringField(_l("或：开始日期"), render_kw={"type": "date"})
     date_to = StringField(_l("结束日期"), render_kw={"type": "date"})
-    format = SelectField(_l("格式"), choices=[("xlsx", "Excel (XLSX)"), ("csv", "CSV")], default="xlsx")
+    format = SelectField(_l("格式"), choices=[choice("xlsx", "Excel (XLSX)"), choice("csv", "CSV")], default="xlsx")
 
     period = None
 
@@ -48,11 +57,11 @@ def recent_quarters(today: date, count: int = 8) -> list[Quarter]:
 class AssessmentForm(FlaskForm):
     kind = HiddenField(default="assessment")
     quarter = SelectField(_l("季度"), choices=[])
-    format = SelectField(_l("格式"), choices=[("docx", _l("通报草稿 (DOCX)")), ("xlsx", "Excel (XLSX)"),
-                                             ("json", "JSON")], default="docx")
+    format = SelectField(_l("格式"), choices=[choice("docx", _l("通报草稿 (DOCX)")),
+                                             choice("xlsx", "Excel (XLSX)"), choice("json", "JSON")], default="docx")
 
     def fill_quarters(self, today: date) -> None:
-        self.quarter.choices = [(q.label, f"{q.year}年第{q.number}季度") for q in recent_quarters(today)]
+        self.quarter.choices = [choice(q.label, q.chinese) for q in recent_quarters(today)]
 
     def validate_quarter(self, field):
         try:

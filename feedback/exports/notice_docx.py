@@ -27,7 +27,6 @@ COLUMNS = (Cm(1.8), Cm(5.2), Cm(8.6))
 ATTACHMENT_TITLE = "“我为政府网站找错”网民留言办理存在问题的单位名单"
 # Titles break where the meaning breaks, not where the line happens to end.
 ATTACHMENT_TITLE_LINES = ("“我为政府网站找错”网民留言", "办理存在问题的单位名单")
-QUARTER_NAMES = {1: "第一季度", 2: "第二季度", 3: "第三季度", 4: "第四季度"}
 
 
 def _font(run, name: str, size, *, bold: bool = False, color: RGBColor | None = None) -> None:
@@ -110,7 +109,7 @@ def build(a):
     """The document for an Assessment (feedback.exports.assessment)."""
     doc = Document()
     _page(doc)
-    _title(doc, (f"{a.quarter.year}年{QUARTER_NAMES[a.quarter.number]}", "“我为政府网站找错”留言办理情况"))
+    _title(doc, (a.quarter.chinese, "“我为政府网站找错”留言办理情况"))
     cut = a.as_of.astimezone(LOCAL)
     note = f"（通报草稿，数据截至{cut.year}年{cut.month}月{cut.day}日{cut:%H:%M}）"
     _paragraph(doc, note, NOTE_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, color=RGBColor(0x59, 0x59, 0x59))

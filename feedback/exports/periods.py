@@ -83,6 +83,10 @@ class Quarter:
         return f"{self.year}Q{self.number}"
 
     @property
+    def chinese(self) -> str:
+        return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
+
+    @property
     def period(self) -> Period:
         first = date(self.year, 3 * self.number - 2, 1)
         last = month_period(self.year, 3 * self.number).date_to
