@@ -154,6 +154,20 @@ def run_job(job_id: int) -> str | None:
     return path
 
 
+def sweep(at: datetime | None = None, *, grace: timedelta = timedelta(minutes=2)) -> list[int]:
+    """Start again what was lost: jobs still queued a while after they were made (Redis was down
+    when they were enqueued) and runs that went stale with their worker. For the cron schedule."""
+    at = at or now()
+    table = ExportJob.__table__
+    lost = db.session.execute(sa.select(table.c.id).where(sa.or_(
+        sa.and_(table.c.status == "queued", table.c.created_at < at - grace),
+        sa.and_(table.c.status == "running", table.c.started_at < at - STALE_RUN),
+    )).order_by(table.c.id)).scalars().all()
+    for job_id in lost:
+        enqueue(WORKER_ENTRY, job_id, queue_name="exports")
+    return list(lost)
+
+
 # --- the monthly schedule -------------------------------------------------------------------------
 
 def top_level_supervisor_units() -> list[Unit]:

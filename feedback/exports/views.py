@@ -10,7 +10,8 @@ import os
 from functools import wraps
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, current_app, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
+                   url_for)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -114,7 +115,8 @@ def _request_job(form) -> int:
         params = jobs.assessment_params(form.quarter.data, t)
         job = jobs.new_job("assessment", form.format.data, params, current_user.unit, owner_id=current_user.id)
     db.session.commit()
-    jobs.start(job)
+    if not jobs.start(job):
+        flash(_("后台任务暂时无法启动，系统会在几分钟内自动重试；本页会显示进度。"), "warning")
     return job.id
 
 
