@@ -57,6 +57,11 @@ def from_environment(instance_path: str) -> dict:
         "SESSION_COOKIE_SAMESITE": "Lax",
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # Secure cookies always when set; otherwise whenever the request came over HTTPS
+        # (behind a proxy, set FEEDBACK_PROXY_COUNT so X-Forwarded-Proto is trusted).
+        "SESSION_COOKIE_SECURE": (env.get("FEEDBACK_SECURE_COOKIES") or "0") == "1",
+        "REMEMBER_COOKIE_SECURE": (env.get("FEEDBACK_SECURE_COOKIES") or "0") == "1",
+        "PROXY_COUNT": _int("FEEDBACK_PROXY_COUNT", 0),
         "PER_PAGE": 50,
         # Injected clock for tests and replays: a callable returning an aware datetime.
         "CLOCK": None,

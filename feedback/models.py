@@ -4,3 +4,4 @@ from feedback.calendar.models import CalendarDay  # noqa: F401
 from feedback.directory.models import Property, RoutingRule, Unit  # noqa: F401
 from feedback.exports.models import ExportJob  # noqa: F401
 from feedback.tickets.models import Ticket, TicketEvent  # noqa: F401
+from feedback.accounts.throttle import LoginThrottle  # noqa: F401

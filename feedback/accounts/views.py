@@ -1,4 +1,180 @@
-"""Pages for accounts: filled in by its own issue."""
-from flask import Blueprint
+"""Signing in and out, one's own password and language, and the users admin (supervisors)."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
+from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import selectinload
+
+from feedback.accounts.forms import (LocaleForm, LoginForm, PasswordChangeForm, UserCreateForm, UserEditForm,
+                                     choice)
+from feedback.accounts.login import authenticate, find_user, password_version
+from feedback.accounts.models import User
+from feedback.accounts.scope import unit_ids_clause, units_query
+from feedback.directory.models import Unit
+from feedback.extensions import db, login_manager
+from feedback.timeutil import now
+from feedback.web.helpers import actor, landing_endpoint, paginate, roles_required, safe_next
 
 bp = Blueprint("accounts", __name__)
+
+login_manager.login_view = "accounts.login"
+login_manager.login_message = None  # the login page itself says what to do
+login_manager.session_protection = "basic"
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    if not user_id.isdigit():
+        return None
+    user = db.session.get(User, int(user_id))
+    # A changed password or a deactivated account ends every existing session.
+    if user is None or not user.active or session.get("pwv") != password_version(user):
+        return None
+    return user
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    if current_user.is_authenticated:
+        return redirect(url_for(landing_endpoint(current_user)))
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        outcome = authenticate(form.username.data, form.password.data, request.remote_addr, now())
+        db.session.commit()  # failure counters are kept whatever the outcome
+        if outcome.user is not None:
+            locale = session.get("locale")
+            session.clear()  # a fresh session at sign-in: nothing carried over from before
+            if locale:  # a language picked on the login page is the person's explicit choice
+                outcome.user.locale = locale
+            session["pwv"] = password_version(outcome.user)
+            login_user(outcome.user)
+            db.session.commit()
+            return redirect(safe_next(request.args.get("next")) or url_for(landing_endpoint(outcome.user)))
+        if outcome.locked_until is not None:
+            minutes = max(1, -(-int((outcome.locked_until - now()).total_seconds()) // 60))
+            flash(ngettext("登录失败次数过多，请 %(num)d 分钟后再试。", "登录失败次数过多，请 %(num)d 分钟后再试。", minutes),
+                  "error")
+            status = 429
+        else:
+            flash(_("用户名或密码不正确。"), "error")
+    return render_template("accounts/login.html", form=form, locale_form=LocaleForm()), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("已退出登录。"), "info")
+    return redirect(url_for("accounts.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = PasswordChangeForm(current_user.username)
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("当前密码不正确"))
+        else:
+            current_user.set_password(form.new.data)
+            session["pwv"] = password_version(current_user)  # this session stays; others end
+            db.session.commit()
+            flash(_("密码已修改。"), "success")
+            return redirect(url_for("base.index"))
+    return render_template("accounts/password.html", form=form)
+
+
+@bp.post("/account/locale")
+def set_locale():
+    form = LocaleForm()
+    if form.validate_on_submit():
+        if current_user.is_authenticated:
+            current_user.locale = form.locale.data
+            db.session.commit()
+        else:
+            session["locale"] = form.locale.data
+    return redirect(safe_next(request.form.get("next")) or url_for("base.index"))
+
+
+# --- users admin (supervisors, within their subtree) -----------------------------------------
+
+def _unit_choices():
+    units = db.session.execute(units_query(actor()).order_by(Unit.path)).scalars().all()
+    return [choice(u.code, ("　" * u.depth) + f"{u.name}（{u.code}）") for u in units]
+
+
+def _unit_by_code(code: str) -> Unit | None:
+    return db.session.execute(
+        sa.select(Unit).where(Unit.code == code, unit_ids_clause(actor()))
+    ).scalar_one_or_none()
+
+
+def _user_in_scope(user_id: int) -> User:
+    user = db.session.execute(
+        sa.select(User).join(Unit, User.unit_id == Unit.id).where(User.id == user_id, unit_ids_clause(actor()))
+    ).scalar_one_or_none()
+    if user is None:
+        abort(404)
+    return user
+
+
+@bp.route("/admin/users", methods=["GET", "POST"])
+@roles_required("supervisor")
+def users():
+    form = UserCreateForm()
+    form.unit.choices = _unit_choices()
+    if form.validate_on_submit():
+        unit = _unit_by_code(form.unit.data)
+        if find_user(form.username.data) is not None:
+            form.username.errors.append(_("已有同名用户"))
+        elif unit is None:
+            form.unit.errors.append(_("请选择您管辖范围内的单位"))
+        else:
+            user = User(username=form.username.data.strip(), display_name=form.display_name.data or None,
+                        email=form.email.data or None, role=form.role.data, unit=unit, locale="zh_CN")
+            user.set_password(form.password.data)
+            db.session.add(user)
+            db.session.commit()
+            flash(_("已创建用户 %(name)s。", name=user.username), "success")
+            return redirect(url_for("accounts.users"))
+    query = sa.select(User).join(Unit, User.unit_id == Unit.id).where(unit_ids_clause(actor()))
+    page = paginate(query.options(selectinload(User.unit)), (Unit.path, User.username))
+    return render_template("accounts/users.html", page=page, form=form)
+
+
+@bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("supervisor")
+def user_edit(user_id: int):
+    user = _user_in_scope(user_id)
+    form = UserEditForm(obj=None if request.method == "POST" else user)
+    form.unit.choices = _unit_choices()
+    if request.method == "GET":
+        form.unit.data = user.unit.code
+    if form.validate_on_submit():
+        unit = _unit_by_code(form.unit.data)
+        is_self = user.id == current_user.id
+        if unit is None:
+            form.unit.errors.append(_("请选择您管辖范围内的单位"))
+        elif is_self and (not form.active.data or form.role.data != user.role or unit.id != user.unit_id):
+            # Demoting or disabling oneself could leave nobody able to administer the unit.
+            form.role.errors.append(_("不能停用自己或修改自己的角色和单位"))
+        elif form.password.data and form.password.data.strip().lower() == user.username.lower():
+            form.password.errors.append(_("密码不能与用户名相同"))
+        else:
+            user.display_name = form.display_name.data or None
+            user.email = form.email.data or None
+            user.role, user.unit, user.active = form.role.data, unit, form.active.data
+            if form.password.data:
+                user.set_password(form.password.data)
+                user.failed_logins = 0
+                if is_self:
+                    session["pwv"] = password_version(user)
+            db.session.commit()
+            flash(_("已保存用户 %(name)s。", name=user.username), "success")
+            return redirect(url_for("accounts.users"))
+    return render_template("accounts/user_edit.html", user=user, form=form)

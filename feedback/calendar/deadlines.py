@@ -38,3 +38,13 @@ def overdue_workdays(due_at: datetime, at: datetime, calendar: WorkCalendar) -> 
         return 0
     count, _ = calendar.workdays_between(local_date(due_at), local_date(at))
     return max(count, 1)
+
+
+def workdays_left(due_at: datetime, at: datetime, calendar: WorkCalendar) -> int:
+    """Working days after `at`'s local date up to and including the deadline's local date, so
+    0 means the deadline is today. Only for `at` on or before the deadline; after it, see
+    overdue_workdays. A ticket due N working days after t has N left at t."""
+    if at > due_at:
+        raise ValueError("the deadline has passed: use overdue_workdays")
+    count, _ = calendar.workdays_between(local_date(at), local_date(due_at))
+    return count

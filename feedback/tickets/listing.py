@@ -11,7 +11,7 @@ from feedback.accounts.scope import Actor, ticket_scope, unit_ids_clause
 from feedback.directory.models import Unit
 from feedback.errors import InputError
 from feedback.extensions import db
-from feedback.tickets.models import STATES, Ticket
+from feedback.tickets.models import CATEGORIES, OPEN_STATES, STATES, Ticket
 from feedback.timeutil import start_of_local_day
 
 MAX_PER_PAGE = 200
@@ -27,6 +27,26 @@ def overdue_clause(at: datetime):
     )
 
 
+def search_clause(text: str):
+    """The text anywhere in the 留言编号, the URL or the description (any letter case)."""
+    needle = text.strip().lower()
+    return sa.or_(
+        sa.func.lower(Ticket.platform_id).contains(needle, autoescape=True),
+        sa.func.lower(Ticket.url).contains(needle, autoescape=True),
+        sa.func.lower(Ticket.description).contains(needle, autoescape=True),
+    )
+
+
+def urgent_first():
+    """Most urgent first: the nearest deadline (the unit's, else the office's), with tickets
+    already replied — waiting on the office, not on the unit — after the rest."""
+    return (
+        sa.case((Ticket.state == "replied", 1), else_=0),
+        sa.func.coalesce(Ticket.unit_due_at, Ticket.platform_due_at),
+        Ticket.id,
+    )
+
+
 @dataclass
 class TicketFilter:
     state: str | None = None
@@ -34,6 +54,9 @@ class TicketFilter:
     overdue: bool = False
     received_from: date | None = None
     received_to: date | None = None
+    category: str | None = None
+    q: str | None = None  # 留言编号, or text in the URL or the description
+    open_only: bool = False
     page: int = 1
     per_page: int = 50
 
@@ -46,6 +69,11 @@ class TicketFilter:
             errors["state"] = f"one of {', '.join(STATES)}"
         f.state = state
         f.unit = args.get("unit") or None
+        category = args.get("category") or None
+        if category and category not in CATEGORIES:
+            errors["category"] = f"one of {', '.join(CATEGORIES)}"
+        f.category = category
+        f.q = (args.get("q") or "").strip()[:200] or None
         overdue = (args.get("overdue") or "").lower()
         if overdue not in ("", "true", "false", "1", "0"):
             errors["overdue"] = "true or false"
@@ -89,6 +117,12 @@ def filtered_query(actor: Actor, f: TicketFilter, at: datetime):
         if unit is None:
             raise InputError({"unit": f"no unit with code {f.unit!r} in your scope"})
         q = q.where(Ticket.unit_id.in_(sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))))
+    if f.open_only:
+        q = q.where(Ticket.state.in_(OPEN_STATES))
+    if f.category:
+        q = q.where(Ticket.category == f.category)
+    if f.q:
+        q = q.where(search_clause(f.q))
     if f.overdue:
         q = q.where(overdue_clause(at))
     if f.received_from:

@@ -18,5 +18,10 @@ VIEW_MODULES = (
 
 
 def register(app: Flask) -> None:
+    from feedback.web.helpers import init_pages
+    from feedback.web.security import init_security
+
+    init_security(app)
+    init_pages(app)
     for name in VIEW_MODULES:
         app.register_blueprint(import_module(name).bp)
