@@ -1,7 +1,7 @@
 """export jobs: a unique dedupe key so the automatic monthly export is produced once per scope and month
 
 Revision ID: 0005
-Revises: 0004
+Revises: 0003, 0004
 Create Date: 2026-11-24
 
 """
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0005'
-down_revision = '0004'
+down_revision = ('0003', '0004')
 branch_labels = None
 depends_on = None
 
