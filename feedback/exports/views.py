@@ -7,22 +7,23 @@ ticket outside one's scope).
 from __future__ import annotations
 
 import os
-from functools import wraps
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from feedback.accounts.models import User
-from feedback.accounts.scope import Actor, unit_ids_clause, unit_in_scope
+from feedback.accounts.scope import unit_ids_clause, unit_in_scope
 from feedback.directory.models import Unit
 from feedback.exports import jobs
 from feedback.exports.forms import AssessmentForm, ClosureForm, default_month
 from feedback.exports.models import ExportJob
 from feedback.extensions import db
-from feedback.timeutil import LOCAL, local_date, now
+from feedback.timeutil import local_date, now
+from feedback.web.helpers import actor, roles_required
 
 bp = Blueprint("exports", __name__)
 
@@ -31,32 +32,15 @@ KIND_LABELS = {"closure": "月度按期办结率", "assessment": "季度考核"}
 STATUS_LABELS = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败"}
 
 
-def viewer_required(view):
-    @wraps(view)
-    @login_required
-    def wrapped(*args, **kwargs):
-        if current_user.role not in ROLES:
-            abort(403)
-        return view(*args, **kwargs)
-
-    return wrapped
-
-
-def _actor() -> Actor:
-    return Actor.of(current_user)
+viewer_required = roles_required(*ROLES)
 
 
 def _job_in_scope(job_id: int) -> tuple[ExportJob, Unit]:
     job = db.session.get(ExportJob, job_id)
     unit = db.session.get(Unit, job.scope_unit_id) if job is not None else None
-    if job is None or unit is None or not unit_in_scope(_actor(), unit):
+    if job is None or unit is None or not unit_in_scope(actor(), unit):
         abort(404)
     return job, unit
-
-
-@bp.app_template_filter("export_time")
-def export_time(t) -> str:
-    return "" if t is None else t.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
 
 
 def period_label(job: ExportJob) -> str:
@@ -83,7 +67,7 @@ def _past_jobs(page: int):
     base = (sa.select(ExportJob, Unit.name, User.display_name, User.username)
             .join(Unit, Unit.id == ExportJob.scope_unit_id)
             .outerjoin(User, User.id == ExportJob.owner_id)
-            .where(unit_ids_clause(_actor())))
+            .where(unit_ids_clause(actor())))
     total = db.session.execute(sa.select(sa.func.count()).select_from(base.subquery())).scalar_one()
     rows = db.session.execute(base.order_by(ExportJob.created_at.desc(), ExportJob.id.desc())
                               .limit(per_page).offset((page - 1) * per_page)).all()
@@ -100,9 +84,9 @@ def index():
             return redirect(url_for(".job", job_id=_request_job(form)))
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     rows, total, per_page = _past_jobs(page)
-    return render_template("exports/index.html", closure=closure, assessment=assessment, rows=rows, total=total,
-                           page=page, pages=max(1, -(-total // per_page)), period_label=period_label,
-                           KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS), (
+    return render_template("exports/index.html", closure=closure, assessment=assessment, rows=rows,
+                           listing=SimpleNamespace(page=page, per_page=per_page, total=total),
+                           period_label=period_label, KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS), (
         422 if request.method == "POST" else 200)
 
 

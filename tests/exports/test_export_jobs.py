@@ -39,7 +39,7 @@ def test_a_county_supervisor_gets_a_download_that_only_covering_scopes_can_fetch
     assert job.scope_unit_id == story.world.units["R1"].id and not job.automatic
 
     page = east.get(job_url).get_data(as_text=True)
-    assert "exports.js" in page and "<progress" in page and f"/exports/{job.id}/download" in page
+    assert "exports/exports.js" in page and "<progress" in page and f"/exports/{job.id}/download" in page
     status = east.get(f"{job_url}/status").get_json()
     assert status["status"] == "done" and status["progress"] == 100
     assert status["download_url"].endswith(f"/exports/{job.id}/download")
