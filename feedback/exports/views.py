@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import (Blueprint, abort, current_app, flash, jsonify, redirect, render_template, request, send_file,
                    url_for)
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from feedback.accounts.models import User
@@ -28,8 +29,8 @@ from feedback.web.helpers import actor, roles_required
 bp = Blueprint("exports", __name__)
 
 ROLES = ("supervisor", "viewer")
-KIND_LABELS = {"closure": "月度按期办结率", "assessment": "季度考核"}
-STATUS_LABELS = {"queued": "排队中", "running": "生成中", "done": "已完成", "failed": "失败"}
+KIND_LABELS = {"closure": _l("月度按期办结率"), "assessment": _l("季度考核")}
+STATUS_LABELS = {"queued": _l("排队中"), "running": _l("生成中"), "done": _l("已完成"), "failed": _l("失败")}
 
 
 viewer_required = roles_required(*ROLES)
@@ -107,7 +108,7 @@ def _request_job(form) -> int:
 def _status(job: ExportJob) -> dict:
     done = jobs.is_finished(job)
     return {
-        "id": job.id, "status": job.status, "status_label": _(STATUS_LABELS.get(job.status, job.status)),
+        "id": job.id, "status": job.status, "status_label": str(STATUS_LABELS.get(job.status, job.status)),
         "progress": job.progress,
         "download_url": url_for(".download", job_id=job.id) if done else None,
         "filename": job.filename if done else None,

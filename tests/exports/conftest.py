@@ -15,15 +15,15 @@ from feedback.accounts.models import ApiToken, User
 from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.directory.admin import add_unit
-from feedback.extensions import db, login_manager
+from feedback.extensions import db
 from feedback.tickets import lifecycle
 from feedback.tickets.ingest import ingest, parse_all
 from feedback.tickets.models import Ticket
+from tests.web_helpers import PASSWORD, sign_in
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example","点我")'  # a unit name a spreadsheet would run
 CLERKS = {"D1": "edu_clerk", "D2": "health_clerk", "D3": "hr_clerk", "D5": "odd_clerk", "D9": "traffic_clerk"}
 STAFF_ACTIONS = ("accept", "reply", "return", "request-extension")
-PASSWORD = "correct horse"  # tests/factories.py gives every user this password
 
 
 class Story:
@@ -171,31 +171,17 @@ NOVEMBER = [
 
 @pytest.fixture
 def signed_in(app, city):
-    """A test client signed in as one user: through the real login form when the web branch's
-    /login is here, else straight into the session."""
+    """A test client signed in as one user through the real login form."""
     def client_for(username: str):
-        c = app.test_client()
-        g.pop("_login_user", None)
-        if "accounts.login" in app.view_functions and "POST" in _methods(app, "accounts.login"):
-            user = city.users[username]
-            if not user.password_hash:  # hashing costs a third of a second: only for who signs in
-                user.set_password(PASSWORD)
-                db.session.commit()
-            r = c.post("/login", data={"username": username, "password": PASSWORD})
-            assert r.status_code == 302, f"sign-in as {username} failed"
-        else:
-            if login_manager._user_callback is None:
-                login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
-            with c.session_transaction() as session:
-                session["_user_id"] = str(city.users[username].id)
-                session["_fresh"] = True
-        return Client(c)
+        user = city.users[username]
+        if not user.password_hash:  # hashing costs a third of a second: only for who signs in
+            user.set_password(PASSWORD)
+            db.session.commit()
+        c = Client(app.test_client())
+        assert sign_in(c, username).status_code == 302, f"sign-in as {username} failed"
+        return c
 
     return client_for
-
-
-def _methods(app, endpoint: str) -> set:
-    return {m for rule in app.url_map.iter_rules() if rule.endpoint == endpoint for m in rule.methods}
 
 
 class Client:
