@@ -18,11 +18,12 @@ from openpyxl import Workbook
 
 from feedback.exports import cells
 from feedback.exports.cells import PERCENT_FORMAT
-from feedback.exports.closure_sheet import (SUBTOTAL, SUMMARY_HEADERS, TOTAL, Line, parent_names, print_header,
-                                            report_root_code,
+from feedback.exports.closure_sheet import (SUMMARY_HEADERS, Line, parent_names, print_header, report_root_code,
                                             styled_row, summary_lines, summary_values, summary_widths)
 from feedback.exports.periods import Period, Quarter, cut_off
 from feedback.extensions import db
+from feedback.figures.closure import closure
+from feedback.tickets.models import TicketEvent
 from feedback.timeutil import iso
 
 # Overridable by app.config["EXPORT_ASSESSMENT_RULES"] (any subset of these keys).
@@ -122,8 +123,6 @@ def flag_label(flag: str, row: AssessedRow, rule: dict) -> str:
 def returns_by_unit(unit_ids: list[int], period: Period, as_of: datetime) -> dict[int, int]:
     """退回 per returning unit in the period up to the cut-off: one GROUP BY over the events
     (lifecycle writes the returning unit into the return event's unit_id)."""
-    from feedback.tickets.models import TicketEvent
-
     if not unit_ids:
         return {}
     end = min(period.ends_before, as_of)
@@ -182,8 +181,6 @@ def notice_paragraph(period: Period, total, word: str, section: str | None = Non
 
 def assess(actor, quarter: Quarter, as_of: datetime, *, scope_unit=None, unit_code: str | None = None,
            rule_overrides: dict | None = None) -> Assessment:
-    from feedback.figures.closure import closure
-
     rule = rules(rule_overrides)
     period = cut_off(quarter.period, as_of)
     report = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="unit")
@@ -288,6 +285,3 @@ def export_assessment(actor, quarter: Quarter, as_of: datetime, fmt: str, path: 
 def default_filename(quarter: Quarter, fmt: str, scope_code: str) -> str:
     return f"季度考核_{scope_code}_{quarter.label}.{fmt}"
 
-
-__all__ = ["DEFAULT_RULES", "Assessment", "AssessedRow", "assess", "to_json", "notice_paragraph", "scope_word",
-           "date_span", "problems_text", "export_assessment", "SUBTOTAL", "TOTAL"]

@@ -17,9 +17,12 @@ from typing import Callable, Iterable, Iterator
 import sqlalchemy as sa
 from openpyxl import Workbook
 
+from feedback.directory.models import Unit
 from feedback.exports import cells
 from feedback.exports.cells import DECIMAL_FORMAT, PERCENT_FORMAT, SUM_FILL, TIME_FORMAT
-from feedback.exports.periods import Period
+from feedback.exports.periods import Period, month_period
+from feedback.extensions import db
+from feedback.figures.closure import closure, overdue_details
 from feedback.timeutil import LOCAL
 
 SUMMARY_SHEET = "按期办结率"
@@ -59,9 +62,6 @@ class Line:
 
 def parent_names(rows) -> dict[str, str]:
     """Names of the parent units (上级单位), one query for the whole sheet."""
-    from feedback.directory.models import Unit
-    from feedback.extensions import db
-
     codes = {r.unit.parent_code for r in rows if r.unit.parent_code}
     if not codes:
         return {}
@@ -203,8 +203,6 @@ def write_csv(path: str, lines: list[Line]) -> None:
 def export_closure(actor, period: Period, as_of: datetime, fmt: str, path: str, *,
                    unit_code: str | None = None, progress: Progress = _no_progress) -> dict:
     """Compute the figures and write the export to `path` (replaced atomically)."""
-    from feedback.figures.closure import closure, overdue_details
-
     report = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="unit")
     regions = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="region")
     lines = summary_lines(report.rows, regions.rows, report.total, parent_names(report.rows), report_root_code(report))
@@ -238,6 +236,4 @@ def default_filename(period: Period, fmt: str, scope_code: str) -> str:
 
 
 def _month_end(period: Period):
-    from feedback.exports.periods import month_period
-
     return month_period(period.date_from.year, period.date_from.month).date_to

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -116,7 +116,7 @@ def produce(job: ExportJob, path: str, progress) -> str:
     p = job.params
     as_of = datetime.fromisoformat(p["as_of"])
     if job.kind == "closure":
-        period = Period(datetime.fromisoformat(p["date_from"]).date(), datetime.fromisoformat(p["date_to"]).date())
+        period = Period(date.fromisoformat(p["date_from"]), date.fromisoformat(p["date_to"]))
         closure_sheet.export_closure(actor, period, as_of, job.format, path, progress=progress)
         return closure_sheet.default_filename(period, job.format, unit.code)
     quarter = parse_quarter(p["quarter"])
