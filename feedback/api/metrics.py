@@ -5,6 +5,8 @@ unit only. Every bad parameter is named in one 422.
 """
 from __future__ import annotations
 
+from functools import partial
+
 from flask import g, jsonify, request
 
 from feedback.api import bp
@@ -18,10 +20,7 @@ def closure_args(args, current) -> dict:
     """from, to, as_of (default now, never in the future), unit, group → closure() keywords."""
     errors, out = {}, {}
     for parse in (_range, _as_of, _group):
-        try:
-            out.update(parse(args, current))
-        except InputError as exc:
-            errors.update(exc.errors)
+        out.update(params.attempt(errors, partial(parse, args, current), {}))
     if errors:
         raise InputError(errors)
     out["unit_code"] = (args.get("unit") or "").strip() or None

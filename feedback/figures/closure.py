@@ -50,6 +50,11 @@ total counts each ticket of the root's subtree once (= the sum of the rows' coun
 Tickets without a unit (in triage) belong to no unit's cohort: they are in no row and not in the
 total; `unassigned` reports how many valid ones were received in the period (only to callers
 whose scope includes triage: the top office and the system).
+
+Entry points: closure() (rows and total; a region's 小计 with its own median comes from
+group="region", as medians do not add up), monthly_series() (the chart: each month's total, median
+and P90 left out), overdue_details() (the 超期明细 lines, streamed), resolve_scope() (the units and
+their group heads, without figures).
 """
 from __future__ import annotations
 
@@ -440,31 +445,27 @@ def _percentile(value, rn, n, closed, numerator: int, denominator: int):
     ))
 
 
+CLOCKS = ("", "p_")  # column prefixes: the unit's clock, the office's platform clock
+
+
 def _aggregate(rows, grouped: bool, percentiles: bool):
     """Layer 4: one row of sums per group key (over the ranked layer when percentiles are wanted)."""
     r = rows.c
+    cols = [sa.func.count().label("received"), sa.func.sum(r.closed).label("closed")]
+    for prefix in CLOCKS:
+        hours, rank = r[prefix + "hours"], r.get(prefix + "rn")
 
-    def pct(value, rn, numerator, denominator):
-        if not percentiles:
-            return sa.null()
-        return _percentile(value, rn, r.n, r.closed, numerator, denominator)
+        def pct(numerator, denominator):
+            return _percentile(hours, rank, r.n, r.closed, numerator, denominator) if percentiles else sa.null()
 
-    cols = [
-        sa.func.count().label("received"),
-        sa.func.sum(r.closed).label("closed"),
-        sa.func.sum(r.on_time).label("on_time"),
-        sa.func.sum(r.overdue).label("overdue"),
-        sa.func.avg(r.hours).label("avg_hours"),
-        pct(r.hours, r.get("rn"), 1, 2).label("median_hours"),
-        pct(r.hours, r.get("rn"), 9, 10).label("p90_hours"),
-        sa.func.avg(r.workdays).label("avg_workdays"),
-        sa.func.sum(r.p_on_time).label("p_on_time"),
-        sa.func.sum(r.p_overdue).label("p_overdue"),
-        sa.func.avg(r.p_hours).label("p_avg_hours"),
-        pct(r.p_hours, r.get("p_rn"), 1, 2).label("p_median_hours"),
-        pct(r.p_hours, r.get("p_rn"), 9, 10).label("p_p90_hours"),
-        sa.func.avg(r.p_workdays).label("p_avg_workdays"),
-    ]
+        cols += [
+            sa.func.sum(r[prefix + "on_time"]).label(prefix + "on_time"),
+            sa.func.sum(r[prefix + "overdue"]).label(prefix + "overdue"),
+            sa.func.avg(hours).label(prefix + "avg_hours"),
+            pct(1, 2).label(prefix + "median_hours"),
+            pct(9, 10).label(prefix + "p90_hours"),
+            sa.func.avg(r[prefix + "workdays"]).label(prefix + "avg_workdays"),
+        ]
     if grouped:
         return sa.select(r.key, *cols).group_by(r.key)
     return sa.select(sa.literal(None).label("key"), *cols)
@@ -496,22 +497,22 @@ def _execute(query, *, stream: int | None = None):
 def _to_figures(row) -> Figures:
     received, closed = int(row.received or 0), int(row.closed or 0)
 
-    def clock(on_time, overdue, avg_hours, median_hours, p90_hours, avg_workdays) -> Figures:
-        on_time, overdue = int(on_time or 0), int(overdue or 0)
+    def clock(prefix: str) -> Figures:
+        value = row._mapping
+        on_time, overdue = int(value[prefix + "on_time"] or 0), int(value[prefix + "overdue"] or 0)
         denominator = closed + overdue
         return Figures(
             received=received, closed=closed, on_time=on_time, late=closed - on_time,
             overdue_open=overdue, pending=received - closed - overdue,
             on_time_rate=on_time / denominator if denominator else None,
-            avg_handling_hours=_rounded(avg_hours, closed),
-            median_handling_hours=_rounded(median_hours, closed),
-            p90_handling_hours=_rounded(p90_hours, closed),
-            avg_handling_workdays=_rounded(avg_workdays, closed),
+            avg_handling_hours=_rounded(value[prefix + "avg_hours"], closed),
+            median_handling_hours=_rounded(value[prefix + "median_hours"], closed),
+            p90_handling_hours=_rounded(value[prefix + "p90_hours"], closed),
+            avg_handling_workdays=_rounded(value[prefix + "avg_workdays"], closed),
         )
 
-    figures = clock(row.on_time, row.overdue, row.avg_hours, row.median_hours, row.p90_hours, row.avg_workdays)
-    figures.platform = clock(row.p_on_time, row.p_overdue, row.p_avg_hours, row.p_median_hours,
-                             row.p_p90_hours, row.p_avg_workdays)
+    figures = clock("")
+    figures.platform = clock("p_")
     return figures
 
 

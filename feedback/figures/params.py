@@ -27,17 +27,22 @@ def parse_date(name: str, raw: str | None, *, required: bool = True) -> date | N
         raise InputError({name: f"{raw!r} is not a date YYYY-MM-DD"}) from None
 
 
+def attempt(errors: dict, parse, fallback=None):
+    """parse(); on an InputError, its fields go into `errors` and `fallback` comes back, so one
+    answer can name every bad parameter."""
+    try:
+        return parse()
+    except InputError as exc:
+        errors.update(exc.errors)
+        return fallback
+
+
 def parse_range(raw_from: str | None, raw_to: str | None, *, names=("from", "to")) -> tuple[date, date]:
-    errors = {}
-    parsed = []
-    for name, raw in zip(names, (raw_from, raw_to)):
-        try:
-            parsed.append(parse_date(name, raw))
-        except InputError as exc:
-            errors.update(exc.errors)
+    errors: dict = {}
+    date_from = attempt(errors, lambda: parse_date(names[0], raw_from))
+    date_to = attempt(errors, lambda: parse_date(names[1], raw_to))
     if errors:
         raise InputError(errors)
-    date_from, date_to = parsed
     if date_to < date_from:
         raise InputError({names[1]: f"must be on or after {names[0]} ({date_from.isoformat()})"})
     if (date_to - date_from).days > MAX_RANGE_DAYS:

@@ -74,14 +74,15 @@ class DashboardArgs:
     @classmethod
     def parse(cls, args, current: datetime) -> "DashboardArgs":
         errors: dict = {}
-        as_of = _try(errors, lambda: params.parse_as_of(args.get("as_of"), default=current), current)
+        as_of = params.attempt(errors, lambda: params.parse_as_of(args.get("as_of"), default=current), current)
         if as_of > current:
             errors["as_of"] = "must not be in the future"
             as_of = current
         month_now = local_date(as_of).strftime("%Y-%m")
-        period = _try(errors, lambda: _period(args), None) or ("month", month_now, *params.month_range(month_now))
+        default_period = ("month", month_now, *params.month_range(month_now))
+        period = params.attempt(errors, lambda: _period(args), None) or default_period
         kind, value, date_from, date_to = period
-        group = _try(errors, lambda: params.parse_group(args.get("group")), "unit")
+        group = params.attempt(errors, lambda: params.parse_group(args.get("group")), "unit")
         sort = args.get("sort") or None
         if sort is not None and sort not in SORT_KEYS:
             errors["sort"] = f"one of {', '.join(sorted(SORT_KEYS))}"
@@ -104,14 +105,6 @@ class DashboardArgs:
     def sort_link(self, key: str) -> str:
         descending = not self.descending if self.sort == key else key != "unit"
         return self.link(sort=key, dir="desc" if descending else None)
-
-
-def _try(errors: dict, parse, fallback):
-    try:
-        return parse()
-    except InputError as exc:
-        errors.update(exc.errors)
-        return fallback
 
 
 def _period(args):

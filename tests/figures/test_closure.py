@@ -245,3 +245,29 @@ def test_bad_arguments_name_the_parameter(boss, world):
     with pytest.raises(InputError) as exc:
         closure(boss, *OCT, AS_OF, unit_code="NOPE")
     assert "unit" in exc.value.errors
+
+
+def test_reassignment_after_t_counts_for_the_new_unit(oct_world, boss):
+    # Documented approximation: as of Tue Oct 20 12:00 T6 had just been returned by D1 (10:00) and
+    # was waiting in triage; today's row knows only its last assignee, D2 (from Oct 21), so it
+    # counts for D2 — pending, as D2's clock had not started — and not for D1.
+    rows = by_code(closure(boss, date(2026, 10, 19), date(2026, 10, 19),
+                           datetime.fromisoformat("2026-10-20T12:00:00+08:00")))
+    assert (rows["D2"].figures.received, rows["D2"].figures.pending) == (1, 1)
+    assert rows["D1"].figures.received == 0
+
+
+def test_system_actor_over_several_top_units(oct_world):
+    # a second tree with no common office: no root; each top unit heads its own group
+    from feedback.directory.admin import add_unit
+    from feedback.extensions import db
+
+    other = add_unit("Z0", "另一主管单位", "office", None)
+    add_unit("Z1", "另一部门", "department", other)
+    db.session.commit()
+    report = closure(Actor.system(), *OCT, AS_OF, group="region")
+    assert report.root is None
+    assert [r.unit.code for r in report.rows] == ["C0", "Z0"]
+    assert report.rows[0].figures.received == 13 and report.rows[1].figures.received == 0
+    by_unit = closure(Actor.system(), *OCT, AS_OF)
+    assert [r.region.code for r in by_unit.rows][-2:] == ["Z0", "Z0"] and by_unit.total.received == 13
