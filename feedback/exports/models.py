@@ -19,6 +19,9 @@ class ExportJob(db.Model):
     owner_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"), index=True)
     scope_unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))
     automatic: Mapped[bool] = mapped_column(default=False)
+    # One automatic export per (kind, scope, month): a unique key makes a repeated or racing
+    # cron run find the existing job instead of producing a second one.
+    dedupe_key: Mapped[str | None] = mapped_column(sa.String(120), unique=True)
     status: Mapped[str] = mapped_column(sa.String(20), default="queued")  # queued|running|done|failed
     progress: Mapped[int] = mapped_column(default=0)  # 0..100
     path: Mapped[str | None] = mapped_column(sa.String(500))

@@ -1,0 +1,239 @@
+"""The monthly closure-rate export, 月度按期办结率 (CONTRACT.md: Monthly closure-rate export).
+
+Sheet 按期办结率: one line per unit, a 小计 line after each region's units and a last 合计
+line. Subtotals come from the figures module's group="region" figures (rates from summed
+counts, averages over the region's tickets), never from averaging the unit lines.
+Sheet 超期明细: every late-closed or overdue-open ticket, streamed from the database into a
+write-only workbook so memory stays flat however many there are. The CSV carries sheet 1.
+"""
+from __future__ import annotations
+
+import csv
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterable, Iterator
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from feedback.directory.models import Unit
+from feedback.exports import cells
+from feedback.exports.cells import DECIMAL_FORMAT, PERCENT_FORMAT, SUM_FILL, TIME_FORMAT
+from feedback.exports.periods import Period, month_period
+from feedback.extensions import db
+from feedback.figures.closure import closure, overdue_details
+from feedback.timeutil import LOCAL
+
+SUMMARY_SHEET = "按期办结率"
+DETAIL_SHEET = "超期明细"
+SUMMARY_HEADERS = [
+    "序号", "单位编码", "单位", "上级单位", "收到留言数", "办结数", "按期办结数", "超期办结数",
+    "超期未办结数", "办理中", "按期办结率", "平均办理时长(小时)", "平均办理时长(工作日)",
+]
+DETAIL_HEADERS = ["留言编号", "单位", "转办时间", "办理期限", "答复时间", "状态", "超期工作日数"]
+DETAIL_WIDTHS = [24, 32, 18, 18, 18, 14, 14]
+COUNT_FIELDS = ("received", "closed", "on_time", "late", "overdue_open", "pending")
+SUBTOTAL, TOTAL = "小计", "合计"
+
+STATE_LABELS = {  # 状态 as the office writes it
+    "new": "待分派", "assigned": "待签收", "in_progress": "办理中", "replied": "已答复待审核",
+    "closed": "办结", "invalid": "无效",
+}
+
+Progress = Callable[[int], None]
+
+
+def _no_progress(_: int) -> None:
+    pass
+
+
+@dataclass
+class Line:
+    """One line of sheet 1: a unit, a region's 小计 or the 合计."""
+
+    kind: str  # unit | subtotal | total
+    number: int | None
+    code: str
+    name: str
+    parent: str
+    figures: object  # figures.closure.Figures
+
+
+def parent_names(rows) -> dict[str, str]:
+    """Names of the parent units (上级单位), one query for the whole sheet."""
+    codes = {r.unit.parent_code for r in rows if r.unit.parent_code}
+    if not codes:
+        return {}
+    return dict(db.session.execute(sa.select(Unit.code, Unit.name).where(Unit.code.in_(codes))).all())
+
+
+def summary_lines(rows, region_rows, total, parents: dict[str, str] | None = None,
+                  root_code: str | None = None) -> list[Line]:
+    """Unit lines in the figures module's order (each region's units together), a 小计 after each
+    region's run of units from that region's own figures, then the 合计.
+
+    The report root's own group (the office itself and the departments directly under it, 本级)
+    is named so, since it holds fewer units than the root's whole subtree."""
+    parents = parents or {}
+    by_region = {r.unit.code: r for r in region_rows}
+    lines: list[Line] = []
+    number = 0
+
+    def subtotal(code: str) -> Line:
+        region = by_region.get(code)
+        if region is None:
+            raise LookupError(f"the figures module returned no region figures for {code!r}")
+        name = f"{region.unit.name}（本级）" if code == root_code else region.unit.name
+        return Line("subtotal", None, region.unit.code, name, "", region.figures)
+
+    for index, row in enumerate(rows):
+        number += 1
+        lines.append(Line("unit", number, row.unit.code, row.unit.name, parents.get(row.unit.parent_code, ""),
+                          row.figures))
+        following = rows[index + 1] if index + 1 < len(rows) else None
+        if following is None or following.region.code != row.region.code:
+            lines.append(subtotal(row.region.code))
+    lines.append(Line("total", None, "", "", "", total))
+    return lines
+
+
+def _first_cells(line: Line) -> list:
+    """序号, 单位编码, 单位, 上级单位: a 小计 names its region, the label sits in 序号."""
+    if line.kind == "unit":
+        return [line.number, line.code, line.name, line.parent]
+    if line.kind == "subtotal":
+        return [SUBTOTAL, line.code, line.name, line.parent]
+    return [TOTAL, "", "", ""]
+
+
+def summary_values(line: Line) -> list:
+    """The 13 values of a line as numbers (rate 0..1, None when undefined)."""
+    f = line.figures
+    return _first_cells(line) + [getattr(f, name) for name in COUNT_FIELDS] + [
+        f.on_time_rate, f.avg_handling_hours, f.avg_handling_workdays]
+
+
+def summary_widths(lines: list[Line]) -> list[float]:
+    name_width = max([cells.display_width(line.name) for line in lines] + [12])
+    parent_width = max([cells.display_width(line.parent) for line in lines] + [12])
+    code_width = max([len(line.code) for line in lines] + [10])
+    return [7, min(code_width + 3, 30), min(name_width + 3, 60), min(parent_width + 3, 50),
+            12, 9, 12, 12, 13, 9, 12, 20, 22]
+
+
+def number_format(column: int) -> str | None:
+    """按期办结率 is a percent; the two averages show one decimal (the value keeps two)."""
+    return PERCENT_FORMAT if column == 10 else DECIMAL_FORMAT if column in (11, 12) else None
+
+
+def styled_row(ws, line: Line, values: list) -> list:
+    bold = line.kind != "unit"
+    return [cells.cell(ws, v, number_format(i), bold=bold, fill=SUM_FILL if bold else None, center=i == 0)
+            for i, v in enumerate(values)]
+
+
+def state_label(item) -> str:
+    """状态 at the cut-off time: 办结 for a late closure; for a ticket overdue at T, its state then
+    (a ticket closed since T was still open at T: awaiting review if its reply was in by T)."""
+    if item.status == "late":
+        return STATE_LABELS["closed"]
+    if item.state == "closed":
+        return STATE_LABELS["replied" if item.replied_at is not None else "in_progress"]
+    return STATE_LABELS.get(item.state, item.state)
+
+
+def _detail_row(ws, item) -> list:
+    return [
+        cells.cell(ws, item.platform_id),
+        cells.cell(ws, item.unit_name),
+        cells.cell(ws, cells.local_naive(item.received_at), TIME_FORMAT),
+        cells.cell(ws, cells.local_naive(item.unit_due_at), TIME_FORMAT),
+        cells.cell(ws, cells.local_naive(item.replied_at), TIME_FORMAT),
+        cells.cell(ws, state_label(item), center=True),
+        cells.cell(ws, item.overdue_workdays),
+    ]
+
+
+def print_header(title: str, period: Period, as_of: datetime) -> str:
+    cut = as_of.astimezone(LOCAL).strftime("%Y-%m-%d %H:%M")
+    return f"{title}  {period.date_from.isoformat()} 至 {period.date_to.isoformat()}（截至 {cut}）"
+
+
+def write_xlsx(path: str, lines: list[Line], details: Iterable, *, expected_details: int = 0,
+               header: str = "", progress: Progress = _no_progress) -> int:
+    """Write both sheets; returns the number of 超期明细 rows. `details` is consumed lazily."""
+    wb = Workbook(write_only=True)
+    summary = wb.create_sheet(SUMMARY_SHEET)
+    cells.setup_sheet(summary, summary_widths(lines), header)
+    summary.append(cells.header_row(summary, SUMMARY_HEADERS))
+    for line in lines:
+        summary.append(styled_row(summary, line, summary_values(line)))
+    progress(40)
+
+    detail = wb.create_sheet(DETAIL_SHEET)
+    cells.setup_sheet(detail, DETAIL_WIDTHS, header.replace(SUMMARY_SHEET, DETAIL_SHEET, 1))
+    detail.append(cells.header_row(detail, DETAIL_HEADERS))
+    count = 0
+    step = max(expected_details // 20, 500)
+    for record in details:
+        detail.append(_detail_row(detail, record))
+        count += 1
+        if expected_details and count % step == 0:
+            progress(40 + min(55, 55 * count // expected_details))
+    wb.save(path)
+    return count
+
+
+def csv_rows(lines: list[Line]) -> Iterator[list[str]]:
+    yield SUMMARY_HEADERS
+    for line in lines:
+        values = summary_values(line)
+        out = [cells.safe(v) if isinstance(v, str) else ("" if v is None else str(v)) for v in values[:10]]
+        out += [cells.rate_text(values[10]), cells.one_decimal(values[11]), cells.one_decimal(values[12])]
+        yield out
+
+
+def write_csv(path: str, lines: list[Line]) -> None:
+    # utf-8-sig: the BOM makes Excel open the Chinese headers correctly.
+    with open(path, "w", encoding="utf-8-sig", newline="") as fh:
+        csv.writer(fh).writerows(csv_rows(lines))
+
+
+def export_closure(actor, period: Period, as_of: datetime, fmt: str, path: str, *,
+                   unit_code: str | None = None, progress: Progress = _no_progress) -> dict:
+    """Compute the figures and write the export to `path` (replaced atomically)."""
+    report = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="unit")
+    regions = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="region")
+    lines = summary_lines(report.rows, regions.rows, report.total, parent_names(report.rows), report_root_code(report))
+    progress(30)
+    partial = f"{path}.part"
+    details = 0
+    if fmt == "csv":
+        write_csv(partial, lines)
+    elif fmt == "xlsx":
+        total = report.total
+        stream = overdue_details(actor, period.date_from, period.date_to, as_of, unit_code=unit_code)
+        details = write_xlsx(partial, lines, stream, expected_details=total.late + total.overdue_open,
+                             header=print_header(SUMMARY_SHEET, period, as_of), progress=progress)
+    else:
+        raise ValueError(f"unknown closure export format {fmt!r}")
+    os.replace(partial, path)
+    progress(100)
+    return {"units": sum(1 for line in lines if line.kind == "unit"), "details": details}
+
+
+def report_root_code(report) -> str | None:
+    return report.root.code if report.root is not None else None
+
+
+def default_filename(period: Period, fmt: str, scope_code: str) -> str:
+    if period.date_from.day == 1 and period.date_to == _month_end(period):
+        span = period.date_from.strftime("%Y-%m")
+    else:
+        span = f"{period.date_from.isoformat()}_{period.date_to.isoformat()}"
+    return f"按期办结率_{scope_code}_{span}.{fmt}"
+
+
+def _month_end(period: Period):
+    return month_period(period.date_from.year, period.date_from.month).date_to
