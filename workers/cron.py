@@ -14,7 +14,7 @@ import os
 from rq import cron
 
 from feedback.config import from_environment
-from workers import imports, tasks
+from workers import exports, imports, tasks
 
 PREFIX = from_environment(instance_path=".")["RQ_QUEUE_PREFIX"]
 NOTIFY_QUEUE = f"{PREFIX}-notify"
@@ -28,3 +28,9 @@ cron.register(tasks.recompute_and_notify, queue_name=NOTIFY_QUEUE, cron="30 18 *
 # Imports whose worker died mid-file are resumed from their last committed chunk.
 cron.register(imports.requeue_stalled_imports, queue_name=f"{PREFIX}-imports", interval=SWEEP_SECONDS,
               job_timeout=600, result_ttl=3600, name=f"{PREFIX}:requeue-stalled-imports")
+# The previous month's closure export for each top-level supervisor, on the 1st (it catches up a
+# missed month on a later run); and export jobs lost with Redis or a dead worker are restarted.
+cron.register(exports.monthly_exports, queue_name=f"{PREFIX}-exports", cron="30 16 * * *", job_timeout=3600,
+              result_ttl=86400, name=f"{PREFIX}:monthly-exports")
+cron.register(exports.sweep_exports, queue_name=f"{PREFIX}-exports", interval=SWEEP_SECONDS, job_timeout=600,
+              result_ttl=3600, name=f"{PREFIX}:sweep-exports")

@@ -40,8 +40,8 @@ def import_command(file):
     click.echo(json.dumps({**summary(job), "results": str(results.resolve())}, ensure_ascii=False))
 
 
-@click.command("sweep", help="Find due reminders, escalations, digests and platform deliveries, and send "
-                             "them (what `rq cron` does every few minutes; without Redis run it from cron).")
+@click.command("sweep", help="Find due reminders, escalations, digests, platform deliveries, stalled imports and "
+                             "the monthly export, and run them (what `rq cron` does every few minutes; without Redis run it from cron).")
 @click.option("--at", "at", metavar="TIME", help="Run as of this time (ISO 8601; no offset = Asia/Shanghai).")
 @with_appcontext
 def sweep_command(at):
@@ -53,4 +53,12 @@ def sweep_command(at):
         when = parse_at(at) if at else now()
     except ValueError:
         raise click.BadParameter(f"{at!r} is not a time like 2026-11-26T09:00", param_hint="--at") from None
-    click.echo(json.dumps(run_sweep(when), sort_keys=True))
+    counts = run_sweep(when)
+    # Without Redis there is no `rq cron`: this command stands in for all of workers/cron.py.
+    from feedback.exports.jobs import monthly_exports, sweep as sweep_exports
+    from feedback.jobs.imports import requeue_stalled_imports
+
+    counts["imports_resumed"] = len(requeue_stalled_imports(when))
+    counts["exports_restarted"] = len(sweep_exports(when))
+    counts["monthly_exports"] = len(monthly_exports(when))
+    click.echo(json.dumps(counts, sort_keys=True))

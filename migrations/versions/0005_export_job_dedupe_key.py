@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 revision = '0005'
-down_revision = ('0003', '0004')
+down_revision = '0003'
 branch_labels = None
 depends_on = None
 

@@ -306,3 +306,22 @@ def test_sweep_command_prints_its_counts(app, client, world, clock):
     assert json.loads(out.output)["reminders"] == 1
     bad = app.test_cli_runner().invoke(sweep_command, ["--at", "tomorrow"])
     assert bad.exit_code == 2 and "--at" in bad.output
+
+
+def test_sweep_command_makes_the_previous_months_export_once(app, world, clock):
+    """Without Redis, `feedback sweep` from cron stands in for rq cron, monthly export included."""
+    import sqlalchemy as sa
+
+    from feedback.exports.models import ExportJob
+    from feedback.extensions import db
+    from feedback.jobs.cli import sweep_command
+
+    clock.set("2026-12-01T01:00:00+08:00")
+    runner = app.test_cli_runner()
+    for _ in range(2):  # cron runs it every few minutes: the second run finds the job made
+        out = runner.invoke(sweep_command, ["--at", "2026-12-01T01:00"])
+        assert out.exit_code == 0, out.output
+        assert json.loads(out.output)["monthly_exports"] == 1  # one top-level supervisor scope: C0
+    [job] = db.session.execute(sa.select(ExportJob)).scalars().all()
+    assert job.automatic and job.status == "done" and job.scope_unit_id == world.units["C0"].id
+    assert "2026-11" in (job.filename or "") or job.params.get("month") == "2026-11"
