@@ -287,7 +287,7 @@ class TicketMaker:
         if assigned is not None:
             udue_day, unit_provisional = table.nth_after(local_day(assigned), days)
             unit_due, provisional = end_of_local_day(udue_day), provisional or unit_provisional
-        code, label, description, url, site_code, site_name = self._report(prop, with_code)
+        code, label, description, url, site_code, site_name = self.report_fields(prop, with_code)
         rng = self.rng
         email = f"user{rng.randrange(10**6)}@example.cn" if rng.random() < 0.3 else None
         row = (
@@ -302,7 +302,7 @@ class TicketMaker:
         events = [(eid + i, tid, db(e[0]), e[5], e[6], e[1], e[2], e[3], e[4], e[7]) for i, e in enumerate(happened)]
         return row, events
 
-    def _report(self, prop: Prop | None, with_code: bool):
+    def report_fields(self, prop: Prop | None, with_code: bool):
         """What the netizen reported: category, description, and where."""
         rng = self.rng
         code, label = rng.choices(self.labels, cum_weights=self.label_cum)[0]
