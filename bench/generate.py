@@ -84,7 +84,16 @@ def add_open_tickets(engine: sa.Engine, dataset: Dataset, count: int, *, unit_id
         tid, eid = loader.next_ids()
         _load_tickets(loader, maker, times, chosen, tid, eid, lambda m: None, force_open=True)
         loader.finish()
+    settle(engine, "tickets")
     return count
+
+
+def settle(engine: sa.Engine, table: str) -> None:
+    """VACUUM ANALYZE, as autovacuum does after a bulk insert (if it is on): index-only scans need
+    the visibility map it sets, so the workloads see the table as it is in steady use."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql(f'VACUUM (ANALYZE) "{table}"')
 
 
 def _maker(province: Province, calendar: WorkCalendar, as_of: int, rng: random.Random) -> TicketMaker:

@@ -63,8 +63,8 @@ INBOX_COUNT = f"SELECT count(*) FROM tickets WHERE unit_id = :unit AND state IN 
 INBOX_PAGE = f"""
 SELECT id, platform_id, state, category, description, url, received_at, unit_due_at, replied_at
 FROM tickets WHERE unit_id = :unit AND state IN {OPEN}
-ORDER BY unit_due_at, id LIMIT 50
-"""
+ORDER BY CASE WHEN state = 'replied' THEN 1 ELSE 0 END, coalesce(unit_due_at, platform_due_at), id LIMIT 50
+"""  # most urgent first, replied ones (waiting on the office) last
 
 
 def db_time(engine: sa.Engine, t: datetime):
