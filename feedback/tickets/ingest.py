@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import cache
-from datetime import datetime
+import json
+from datetime import datetime, timezone
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -128,8 +129,10 @@ def _store(session, rows: list[dict], plans: dict, actor, at, source) -> dict[st
     if session.get_bind().dialect.name == "postgresql":
         events = [dict(e, platform_id=pid) for pid, (_, report, plan) in plans.items()
                   for e in _events(None, report, plan, actor, at, source)]
-        params = _as_arrays(rows, TICKET_COLUMNS)
-        params.update({f"e_{c}": [e[c] for e in events] for c in ("platform_id", *EVENT_COLUMNS[1:])})
+        for n, event in enumerate(events):
+            event["n"] = n  # the insert keeps this order, so event ids follow it
+        params = {"tickets": _json_rows(rows, TICKET_COLUMNS),
+                  "events": _json_rows(events, ("platform_id", "n", *EVENT_COLUMNS[1:]))}
         return {row.platform_id: (row.id, tuple(row)[2:]) for row in session.execute(_insert_with_events(), params)}
     inserted = {pid: (ticket_id, None) for ticket_id, pid in session.execute(
         InsertNew(Ticket.__table__).returning(Ticket.id, Ticket.platform_id), rows)}
@@ -155,47 +158,54 @@ class InsertNew(sa.sql.dml.Insert):
 def _insert_with_events() -> sa.TextualSelect:
     """PostgreSQL: the new tickets, their events and what the results show, in one statement.
 
-    Each column travels as one array (INSERT … SELECT FROM unnest): a few parameters whatever
-    the batch size — the multi-row VALUES form has 29 per ticket, ~15,000 for a batch of 500,
-    which the driver re-parses and the server re-plans every time. Events join the inserted
-    tickets on platform_id, so a ticket skipped by ON CONFLICT gets none, and keep their order.
+    The rows travel as two JSON documents (json_to_recordset): two parameters whatever the batch
+    size — the multi-row VALUES form has 29 per ticket, ~15,000 for a batch of 500, which the
+    driver re-parses and the server re-plans every time. Events join the inserted tickets on
+    platform_id, so a ticket skipped by ON CONFLICT gets none, and keep their order.
     """
     tickets, history = db.metadata.tables["tickets"], db.metadata.tables["ticket_events"]
     event_columns = EVENT_COLUMNS[1:]  # ticket_id comes from the insert
-    ticket_arrays = ", ".join(_array_param(c, tickets.c[c].type) for c in TICKET_COLUMNS)
-    event_arrays = ", ".join([_array_param("e_platform_id", tickets.c.platform_id.type)]
-                             + [_array_param(f"e_{c}", history.c[c].type) for c in event_columns])
+    ticket_defs = ", ".join(f"{c} {_pg_type(tickets.c[c])}" for c in TICKET_COLUMNS)
+    event_defs = ", ".join([f"platform_id {_pg_type(tickets.c.platform_id)}", "n integer"]
+                           + [f"{c} {_pg_type(history.c[c])}" for c in event_columns])
     sql = f"""
         WITH new AS (
-            INSERT INTO tickets ({", ".join(TICKET_COLUMNS)}) SELECT * FROM unnest({ticket_arrays})
+            INSERT INTO tickets ({", ".join(TICKET_COLUMNS)})
+            SELECT {", ".join(TICKET_COLUMNS)} FROM json_to_recordset(CAST(:tickets AS json)) AS r({ticket_defs})
             ON CONFLICT (platform_id) DO NOTHING
             RETURNING id, platform_id, state, unit_id, unit_due_at, platform_due_at, deadline_provisional
         ), history AS (
             INSERT INTO ticket_events (ticket_id, {", ".join(event_columns)})
             SELECT new.id, {", ".join("e." + c for c in event_columns)}
-            FROM unnest({event_arrays}) WITH ORDINALITY AS e(platform_id, {", ".join(event_columns)}, n)
+            FROM json_to_recordset(CAST(:events AS json)) AS e({event_defs})
             JOIN new ON new.platform_id = e.platform_id
             ORDER BY e.n
         )
         SELECT new.id, new.platform_id, new.state, units.code, units.name, new.unit_due_at,
                new.platform_due_at, new.deadline_provisional
         FROM new LEFT JOIN units ON units.id = new.unit_id"""
-    binds = [sa.bindparam(c, type_=postgresql.ARRAY(tickets.c[c].type)) for c in TICKET_COLUMNS]
-    binds.append(sa.bindparam("e_platform_id", type_=postgresql.ARRAY(tickets.c.platform_id.type)))
-    binds += [sa.bindparam(f"e_{c}", type_=postgresql.ARRAY(history.c[c].type)) for c in event_columns]
     # positional result columns: SQLAlchemy caches their processing (by name it would not)
-    return sa.text(sql).bindparams(*binds).columns(
+    return sa.text(sql).columns(
         sa.column("id", sa.Integer), sa.column("platform_id", sa.String), sa.column("state", sa.String),
         sa.column("code", sa.String), sa.column("name", sa.String), sa.column("unit_due_at", tickets.c.unit_due_at.type),
         sa.column("platform_due_at", tickets.c.platform_due_at.type), sa.column("deadline_provisional", sa.Boolean))
 
 
-def _array_param(name: str, type_) -> str:
-    return f"CAST(:{name} AS {type_.compile(dialect=postgresql.dialect())}[])"
+def _pg_type(column) -> str:
+    return column.type.compile(dialect=postgresql.dialect())
 
 
-def _as_arrays(rows: list[dict], columns: tuple[str, ...]) -> dict[str, list]:
-    return {c: [row[c] for row in rows] for c in columns}
+def _json_rows(rows: list[dict], columns: tuple[str, ...]) -> str:
+    """The rows as one JSON array, times as naive UTC (as UTCDateTime stores them)."""
+    return json.dumps([{c: _json_value(row[c]) for c in columns} for row in rows])
+
+
+def _json_value(value):
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat()
+    return value
 
 
 def _units_by_code(session, codes: set[str]) -> dict[str, Unit]:
