@@ -34,6 +34,8 @@ def parse_args(argv):
     parser.add_argument("--json", metavar="PATH", help="also write the JSON object to PATH")
     parser.add_argument("--keep", action="store_true", help="keep the database and work files afterwards")
     parser.add_argument("--seed", type=int, default=20261124, help="random seed of the generator")
+    parser.add_argument("--threads", type=int, default=1, help="threads per gunicorn worker (default 1: sync "
+                        "workers; more: gthread workers)")
     parser.add_argument("--only", help=f"comma-separated workloads to run (default all: {','.join(RUN_ORDER)})")
     args = parser.parse_args(argv)
     if args.tickets < 1000:
@@ -146,7 +148,7 @@ def run(args, url: str, workdir: Path, log) -> dict:
         dataset = generate(db.engine, args.tickets, as_of=as_of, seed=args.seed, log=log)
         log(f"loaded in {dataset.seconds:.1f} s: {dataset.counts}")
         token = _api_token()
-        server = Server(url, workdir)
+        server = Server(url, workdir, threads=args.threads)
         results = {}
         try:
             server.wait_ready()
@@ -175,7 +177,9 @@ def run(args, url: str, workdir: Path, log) -> dict:
         "overdue_share": dataset.counts["overdue_share"],
     }
     output["setup"] = {
-        "database": sa.engine.make_url(url).get_backend_name(), "server": "gunicorn, 2 sync workers, 127.0.0.1",
+        "database": sa.engine.make_url(url).get_backend_name(),
+        "server": "gunicorn, 2 " + ("sync workers" if args.threads == 1 else f"gthread workers × {args.threads} threads")
+                  + ", 127.0.0.1",
         "cpus": os.cpu_count(), "python": platform.python_version(), "as_of": as_of.isoformat(timespec="seconds"),
         "ratio": "figure ÷ baseline, in the figure's unit",
     }

@@ -31,16 +31,18 @@ def free_port() -> int:
 
 
 class Server:
-    """gunicorn 'feedback:create_app()' as a child process; stop() ends it (and only it)."""
+    """gunicorn 'feedback:create_app()' as a child process; stop() ends it (and only it).
+    threads > 1 runs gthread workers (each serves that many requests at once)."""
 
-    def __init__(self, database_url: str, workdir: Path, *, workers: int = 2):
+    def __init__(self, database_url: str, workdir: Path, *, workers: int = 2, threads: int = 1):
         self.port = free_port()
         self.log = workdir / "gunicorn.log"
         env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "FEEDBACK_REQUIRE_SERVICES")}
         env.update(DATABASE_URL=database_url, SECRET_KEY=os.urandom(16).hex(), PYTHONPATH=str(ROOT),
                    FEEDBACK_INSTANCE_PATH=str(workdir / "instance"))
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "--workers", str(workers), "--worker-class", "sync",
+            [sys.executable, "-m", "gunicorn", "--workers", str(workers),
+             "--worker-class", "sync" if threads == 1 else "gthread", "--threads", str(threads),
              "--bind", f"127.0.0.1:{self.port}", "--timeout", "300", "--error-logfile", str(self.log),
              "feedback:create_app()"],
             cwd=ROOT, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
