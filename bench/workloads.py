@@ -113,40 +113,36 @@ def ingest_single(ctx: Context) -> dict:
     """reports/s through POST /api/v1/reports, one report per request, against raw INSERTs of the
     same rows (ticket + its receive/assign events, one transaction per report)."""
     reports = _reports(ctx, SINGLE["requests"], "BENCH-S")
-    bodies = [prepare(ctx.port, "POST", "/api/v1/reports", body=json.dumps(r, ensure_ascii=False).encode(),
-                      headers={**ctx.auth, "Content-Type": "application/json"}) for r, _, _ in reports]
-    ctx.log(f"ingest_single: {len(bodies)} requests, {SINGLE['concurrency']} clients")
-    with CpuMeter(ctx) as cpu:
-        load = run_load(ctx.port, bodies, concurrency=SINGLE["concurrency"], cap_seconds=SINGLE["cap_seconds"])
-    _require_ok(load, (201,), "POST /api/v1/reports")
-    created = _count_tickets(ctx, "BENCH-S%")
-    rate = created / load.elapsed
-    baseline = _raw_insert_rate(ctx, reports[:load.count], batch=1, prefix="BASE-S", connections=2)
-    return {"reports_per_s": round(rate, 1), "baseline_rows_per_s": round(baseline, 1), "ratio": _ratio(rate, baseline),
-            "requests": load.count, "created": created, "clients": SINGLE["concurrency"],
-            "seconds": round(load.elapsed, 2), "p50_ms": ms(percentile(load.latencies, 0.5)),
-            "p95_ms": ms(percentile(load.latencies, 0.95)), "capped": load.capped, **cpu.per(created)}
+    bodies = [_post_reports(ctx, report) for report, _, _ in reports]
+    return _ingest(ctx, "BENCH-S", reports, bodies, batch=1, settings=SINGLE, status=201)
 
 
 def ingest_batch(ctx: Context) -> dict:
     """reports/s through POST /api/v1/reports in batches of 500, against raw INSERTs of the same rows
     (one transaction per batch)."""
-    size, batches = BATCH["size"], BATCH["batches"]
-    reports = _reports(ctx, size * batches, "BENCH-B")
-    bodies = []
-    for i in range(batches):
-        items = [r for r, _, _ in reports[i * size:(i + 1) * size]]
-        bodies.append(prepare(ctx.port, "POST", "/api/v1/reports", headers={**ctx.auth, "Content-Type": "application/json"},
-                              body=json.dumps({"reports": items}, ensure_ascii=False).encode()))
-    ctx.log(f"ingest_batch: {batches} batches of {size}, {BATCH['concurrency']} clients")
+    size = BATCH["size"]
+    reports = _reports(ctx, size * BATCH["batches"], "BENCH-B")
+    bodies = [_post_reports(ctx, {"reports": [report for report, _, _ in reports[i:i + size]]})
+              for i in range(0, len(reports), size)]
+    return {"batch_size": size, **_ingest(ctx, "BENCH-B", reports, bodies, batch=size, settings=BATCH, status=200)}
+
+
+def _post_reports(ctx: Context, body: dict) -> bytes:
+    return prepare(ctx.port, "POST", "/api/v1/reports", headers={**ctx.auth, "Content-Type": "application/json"},
+                   body=json.dumps(body, ensure_ascii=False).encode())
+
+
+def _ingest(ctx: Context, prefix: str, reports, bodies, *, batch: int, settings: dict, status: int) -> dict:
+    ctx.log(f"POST /api/v1/reports: {len(bodies)} requests of {batch}, {settings['concurrency']} clients")
     with CpuMeter(ctx) as cpu:
-        load = run_load(ctx.port, bodies, concurrency=BATCH["concurrency"], cap_seconds=BATCH["cap_seconds"])
-    _require_ok(load, (200,), "POST /api/v1/reports (batch)")
-    created = _count_tickets(ctx, "BENCH-B%")
+        load = run_load(ctx.port, bodies, concurrency=settings["concurrency"], cap_seconds=settings["cap_seconds"])
+    _require_ok(load, (status,), "POST /api/v1/reports")
+    created = _count_tickets(ctx, f"{prefix}%")
     rate = created / load.elapsed
-    baseline = _raw_insert_rate(ctx, reports[:load.count * size], batch=size, prefix="BASE-B", connections=2)
+    baseline = _raw_insert_rate(ctx, reports[:load.count * batch], batch=batch, prefix=prefix.replace("BENCH", "BASE"),
+                                connections=2)
     return {"reports_per_s": round(rate, 1), "baseline_rows_per_s": round(baseline, 1), "ratio": _ratio(rate, baseline),
-            "batches": load.count, "batch_size": size, "created": created, "clients": BATCH["concurrency"],
+            "requests": load.count, "created": created, "clients": settings["concurrency"],
             "seconds": round(load.elapsed, 2), "p50_ms": ms(percentile(load.latencies, 0.5)),
             "p95_ms": ms(percentile(load.latencies, 0.95)), "capped": load.capped, **cpu.per(created)}
 
