@@ -5,10 +5,12 @@ from datetime import timedelta
 
 import sqlalchemy as sa
 from flask import g, request
+from werkzeug.local import LocalProxy
 
 from feedback.accounts.models import ApiToken, User, hash_token
 from feedback.accounts.scope import Actor
 from feedback.api import bp
+from feedback.directory.models import Unit
 from feedback.extensions import db
 from feedback.timeutil import now
 
@@ -28,18 +30,23 @@ def authenticate():
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise Unauthorized("send Authorization: Bearer TOKEN")
-    row = db.session.execute(
-        sa.select(ApiToken, User)
-        .join(User, ApiToken.user_id == User.id)
-        .where(ApiToken.token_hash == hash_token(token.strip()), ApiToken.revoked_at.is_(None))
-    ).first()
-    if row is None or not row.User.active:
+    row = db.session.execute(TOKEN_QUERY, {"token_hash": hash_token(token.strip())}).first()
+    if row is None or not row.active:
         raise Unauthorized("unknown or revoked token")
-    api_token, user = row
-    g.actor = Actor.of(user)
-    g.user = user
+    # Plain columns, no ORM objects: this runs before every API request.
+    g.actor = Actor(row.user_id, row.display_name or row.username, row.role, row.unit_id, row.unit_path)
+    g.user = LocalProxy(lambda: db.session.get(User, row.user_id))  # loaded only if someone asks
     t = now()
     # Touch last_used_at at most once a minute: not a write on every request.
-    if api_token.last_used_at is None or t - api_token.last_used_at > timedelta(minutes=1):
-        api_token.last_used_at = t
+    if row.last_used_at is None or t - row.last_used_at > timedelta(minutes=1):
+        db.session.execute(sa.update(ApiToken).where(ApiToken.id == row.id).values(last_used_at=t))
         db.session.commit()
+
+
+TOKEN_QUERY = (
+    sa.select(ApiToken.id, ApiToken.last_used_at, User.id.label("user_id"), User.username, User.display_name,
+              User.role, User.unit_id, User.active, Unit.path.label("unit_path"))
+    .join(User, ApiToken.user_id == User.id)
+    .join(Unit, User.unit_id == Unit.id)
+    .where(ApiToken.token_hash == sa.bindparam("token_hash"), ApiToken.revoked_at.is_(None))
+)

@@ -5,14 +5,13 @@ import json
 
 import sqlalchemy as sa
 from flask import g, jsonify, request
-from sqlalchemy.orm import selectinload
 
 from feedback.api import bp
 from feedback.errors import Forbidden, InputError
 from feedback.extensions import db
 from feedback.tickets.ingest import Result, ingest, parse_all
+from feedback.directory.models import Unit
 from feedback.tickets.models import Ticket
-from feedback.tickets.serialize import unit_ref
 from feedback.timeutil import iso, now
 
 MAX_BATCH = 1000
@@ -52,9 +51,9 @@ def post_reports():
 
     good, bad = parse_all(items, naive_is_local=False)
     stored = ingest(good, g.actor, now(), source="api")
-    db.session.commit()
     results = sorted(bad + stored, key=lambda r: r.index)
-    rendered = render_results(results)
+    rendered = render_results(results)  # in the same transaction: one connection checkout, not two
+    db.session.commit()
 
     if not batch:
         only = rendered[0]
@@ -65,22 +64,26 @@ def post_reports():
     return jsonify({**counts, "results": rendered}), 200
 
 
+SHOWN_COLUMNS = (Ticket.id, Ticket.state, Unit.code, Unit.name, Ticket.unit_due_at, Ticket.platform_due_at,
+                 Ticket.deadline_provisional)
+
+
 def render_results(results: list[Result]) -> list[dict]:
-    ids = {r.ticket_id for r in results if r.ticket_id}
-    tickets = {}
+    # What ingest did not already return (duplicates, the SQLite path): one light query, no ORM objects.
+    ids = {r.ticket_id for r in results if r.ticket_id and r.shown is None}
+    shown = {}
     if ids:
         rows = db.session.execute(
-            sa.select(Ticket).options(selectinload(Ticket.unit)).where(Ticket.id.in_(ids))).scalars()
-        tickets = {t.id: t for t in rows}
+            sa.select(*SHOWN_COLUMNS).outerjoin(Unit, Unit.id == Ticket.unit_id).where(Ticket.id.in_(ids)))
+        shown = {row.id: tuple(row)[1:] for row in rows}
     out = []
     for r in results:
-        t = tickets.get(r.ticket_id)
+        t = r.shown or shown.get(r.ticket_id)
+        state, code, name, unit_due_at, platform_due_at, provisional = t or (None,) * 6
         out.append({
             "index": r.index, "platform_id": r.platform_id, "status": r.status, "ticket_id": r.ticket_id,
-            "state": t.state if t else None, "unit": unit_ref(t.unit) if t else None,
-            "unit_due_at": iso(t.unit_due_at) if t else None,
-            "platform_due_at": iso(t.platform_due_at) if t else None,
-            "deadline_provisional": t.deadline_provisional if t else None,
-            "errors": r.errors or {},
+            "state": state, "unit": {"code": code, "name": name} if code is not None else None,
+            "unit_due_at": iso(unit_due_at), "platform_due_at": iso(platform_due_at),
+            "deadline_provisional": provisional, "errors": r.errors or {},
         })
     return out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cache
 from urllib.parse import unquote, urlsplit
 
 import sqlalchemy as sa
@@ -113,8 +114,6 @@ def normalize_pattern(kind: str, pattern: str) -> str | None:
 
 def route_many(session, queries: list[Query]) -> list[RuleRow | None]:
     """Route a batch with one query for all candidate rules."""
-    from feedback.directory.models import RoutingRule
-
     codes, prefixes, accounts = set(), set(), set()
     for q in queries:
         if q.site_code and q.site_code.strip():
@@ -124,15 +123,24 @@ def route_many(session, queries: list[Query]) -> list[RuleRow | None]:
             prefixes.update(candidate_prefixes(normalized))
         if q.account and q.account.strip():
             accounts.add(q.account.strip())
-    clauses = []
-    for kind, values in (("site_code", codes), ("url_prefix", prefixes), ("account", accounts)):
-        if values:
-            clauses.append(sa.and_(RoutingRule.kind == kind, RoutingRule.pattern.in_(sorted(values))))
-    if not clauses:
+    if not (codes or prefixes or accounts):
         return [None] * len(queries)
-    rows = session.execute(
-        sa.select(RoutingRule.id, RoutingRule.kind, RoutingRule.pattern, RoutingRule.unit_id,
-                  RoutingRule.property_id, RoutingRule.priority).where(sa.or_(*clauses))
-    ).all()
+    rows = session.execute(_candidate_rules(), {
+        "site_code": sorted(codes), "url_prefix": sorted(prefixes), "account": sorted(accounts)}).all()
     rules = [RuleRow(*row) for row in rows]
     return [choose(q, rules) for q in queries]
+
+
+@cache
+def _candidate_rules():
+    """The rules whose key some report carries — built once: ingest routes on every request and
+    building the expression each time cost more than running it. An empty list matches nothing."""
+    from feedback.directory.models import RoutingRule
+
+    return sa.select(
+        RoutingRule.id, RoutingRule.kind, RoutingRule.pattern, RoutingRule.unit_id, RoutingRule.property_id,
+        RoutingRule.priority,
+    ).where(sa.or_(*(
+        sa.and_(RoutingRule.kind == kind, RoutingRule.pattern.in_(sa.bindparam(kind, expanding=True)))
+        for kind in ("site_code", "url_prefix", "account")
+    )))

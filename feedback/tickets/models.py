@@ -12,6 +12,7 @@ from feedback.timeutil import UTCDateTime, now
 
 STATES = ("new", "assigned", "in_progress", "replied", "closed", "invalid")
 OPEN_STATES = ("new", "assigned", "in_progress", "replied")
+OPEN_PREDICATE = "state IN ('new', 'assigned', 'in_progress', 'replied')"
 CATEGORIES = ("content_error", "outdated", "broken_link", "no_response", "service", "security", "other")
 
 
@@ -71,6 +72,11 @@ class Ticket(db.Model):
         sa.Index("ix_tickets_unit_state", "unit_id", "state"),
         sa.Index("ix_tickets_received_at_unit", "received_at", "unit_id"),
         sa.Index("ix_tickets_state_unit_due_at", "state", "unit_due_at"),
+        # Open tickets only (a few percent of a province's million), covering what the dashboard's
+        # at-a-glance counts and the reminder sweep read: an index-only scan instead of visiting
+        # a heap page per open ticket (measured with bench/, revision 0008).
+        sa.Index("ix_tickets_open_due", "unit_due_at", postgresql_include=["id", "unit_id", "state", "replied_at"],
+                 postgresql_where=sa.text(OPEN_PREDICATE), sqlite_where=sa.text(OPEN_PREDICATE)),
         sa.CheckConstraint(
             sa.text("state in ('new','assigned','in_progress','replied','closed','invalid')"), name="state"
         ),
