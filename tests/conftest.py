@@ -127,3 +127,22 @@ def world(app):
     from tests.factories import build_world
 
     return build_world()
+
+
+# One chromium for the whole run, shared by every directory's browser tests: Playwright's sync
+# API allows only one running instance per thread.
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists("/usr/bin/chromium"):
+        if os.environ.get("FEEDBACK_REQUIRE_SERVICES") == "1":
+            pytest.fail("/usr/bin/chromium is missing (apt-get install -y chromium)")
+        pytest.skip("/usr/bin/chromium is missing (apt-get install -y chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield chromium
+        chromium.close()

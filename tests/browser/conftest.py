@@ -2,7 +2,7 @@
 
 - `live_server`: the test's app (its database, its injected clock) served by werkzeug on
   127.0.0.1 at a random port, in a thread; `.url` is its base URL. Stopped after the test.
-- `browser`: one chromium for the whole run (never a downloaded browser).
+- `browser` (tests/conftest.py): one chromium for the whole run (never a downloaded browser).
 - `page`: a fresh context (1366×768, zh-CN, base URL set) per test; `page.dialogs` lists every
   alert/confirm/prompt that opened (each is dismissed), `page.console_errors` every console
   error, CSP violations included.
@@ -15,7 +15,6 @@ Tickets and signed-in clients from tests/web_helpers.py (`make_ticket`, `as_user
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 
@@ -57,23 +56,6 @@ def live_server(app, world):
     server = LiveServer(app).start()
     yield server
     server.stop()
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not os.path.exists(CHROMIUM):
-        if os.environ.get("FEEDBACK_REQUIRE_SERVICES") == "1":
-            pytest.fail(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        chromium = pw.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

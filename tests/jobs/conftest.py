@@ -13,7 +13,7 @@ import pytest
 from flask import g
 
 from feedback.accounts.models import User
-from feedback.extensions import db, login_manager
+from feedback.extensions import db
 from feedback.jobs.models import ImportJob
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -22,14 +22,14 @@ REQUIRE_SERVICES = os.environ.get("FEEDBACK_REQUIRE_SERVICES") == "1"
 
 @pytest.fixture
 def login(client):
-    """Sign a world user in by their session cookie (the login page belongs to another issue)."""
-    if login_manager._user_callback is None and login_manager._request_callback is None:
-        login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+    """Sign a world user in through the session the real login sets up (tests/web covers the form)."""
+    from feedback.accounts.login import password_version
 
     def sign_in(user: User):
         with client.session_transaction() as session:
             session["_user_id"] = str(user.id)
             session["_fresh"] = True
+            session["pwv"] = password_version(user)
         # Requests reuse the test's app context, so Flask-Login's per-request cache would keep
         # the previous user.
         g.pop("_login_user", None)

@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 
 from feedback.accounts.models import User
-from feedback.extensions import db, login_manager
+from feedback.extensions import db
 from feedback.timeutil import iso, now
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -164,23 +164,19 @@ def receiver():
     r.stop()
 
 
-# --- logging a person in (the accounts pages may not exist on this branch yet) ------------------
+# --- logging a person in ------------------------------------------------------------------------
 
 def login(client, user: User) -> None:
-    if login_manager._user_callback is None:
-        login_manager.user_loader(lambda user_id: db.session.get(User, int(user_id)))
+    """Sign in through the session the real login sets up (tests/web covers the form itself)."""
+    from flask import g
+
+    from feedback.accounts.login import password_version
+
     with client.session_transaction() as session:
         session["_user_id"] = user.get_id()
         session["_fresh"] = True
-
-
-@pytest.fixture(autouse=True)
-def notices_blueprint(app):
-    """Register the notices pages until the lead adds them to feedback/web."""
-    from feedback.jobs.notice_views import bp
-
-    if "notices" not in app.blueprints:
-        app.register_blueprint(bp)
+        session["pwv"] = password_version(user)
+    g.pop("_login_user", None)  # requests reuse the test's app context
 
 
 # --- Redis and real `rq worker` processes -----------------------------------------------------

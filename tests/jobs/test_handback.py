@@ -15,7 +15,7 @@ from feedback.jobs.sweep import run_sweep
 from feedback.tickets import lifecycle
 from feedback.tickets.models import Ticket
 from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)
-    SECRET, act, close, count, notices_blueprint, post_report, receiver,
+    SECRET, act, close, count, post_report, receiver,
 )
 
 CLOSED_AT = "2026-11-25T16:00:00+08:00"

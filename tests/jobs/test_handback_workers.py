@@ -12,7 +12,7 @@ from feedback.jobs.notify_models import PlatformDelivery
 from feedback.jobs.queue import enqueue
 from feedback.timeutil import iso
 from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)
-    close, notices_blueprint, post_report, queue_prefix, receiver, redis_url, run_job, wait_for, workers,
+    close, post_report, queue_prefix, receiver, redis_url, run_job, wait_for, workers,
 )
 
 pytestmark = pytest.mark.services

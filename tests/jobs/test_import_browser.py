@@ -23,19 +23,6 @@ def live_server(app):
     thread.join(timeout=10)
 
 
-@pytest.fixture
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install -y chromium)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
-        yield browser
-        browser.close()
-
-
 def test_upload_then_watch_the_progress_reach_done_and_download_the_results(
         world, login, workers, live_server, browser, tmp_path):
     client = login(world.users["boss"])

@@ -14,7 +14,7 @@ from feedback.jobs.notify_models import Notification
 from feedback.jobs.sweep import run_sweep
 from feedback.tickets.models import Ticket
 from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)
-    act, count, give_emails, login, notices_blueprint, post_report, smtp,
+    act, count, give_emails, login, post_report, smtp,
 )
 
 N = Notification

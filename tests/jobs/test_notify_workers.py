@@ -15,7 +15,7 @@ from feedback.jobs.queue import enqueue
 from feedback.tickets.models import Ticket
 from feedback.timeutil import iso
 from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)
-    RQ, close, closed_redis_url, count, give_emails, login, notices_blueprint, post_report, queue_prefix,
+    RQ, close, closed_redis_url, count, give_emails, login, post_report, queue_prefix,
     receiver, redis_url, run_job, smtp, wait_for, workers,
 )
 
