@@ -36,7 +36,7 @@ def test_upload_then_watch_the_progress_reach_done_and_download_the_results(
     page.on("pageerror", lambda exc: errors.append(str(exc)))
     page.goto(f"{live_server}/imports")
     page.set_input_files("input[name=file]", str(path))
-    page.click("button[type=submit]")
+    page.click("main form button[type=submit]")
     page.wait_for_url("**/imports/*")
     assert page.inner_text('[data-field="status"]') == "排队中"  # no worker yet
 
