@@ -227,7 +227,8 @@ def _invalidate(ticket, actor, at, data, calendar):  # 无效 / 重复
     dup = data.get("duplicate_of")
     if dup is not None:
         primary = _find_primary(dup)
-        if primary is None or primary.id == ticket.id:
+        # Outside the supervisor's scope the primary does not exist for them (no existence leak).
+        if primary is None or primary.id == ticket.id or not ticket_in_scope(actor, primary):
             raise InputError({"duplicate_of": "give the id or 留言编号 of another existing ticket"})
         ticket.duplicate_of_id = primary.id
         out["duplicate_of"] = primary.id

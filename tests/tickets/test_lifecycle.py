@@ -152,3 +152,14 @@ def test_deadline_in_an_unknown_year_is_provisional(world, clock):
     # weekend rule: Thu 31 Dec (known), Fri 1 Jan 2027, Mon 4 Jan 2027
     assert iso(t.unit_due_at) == "2027-01-04T23:59:59+08:00"
     assert t.deadline_provisional is True
+
+
+def test_duplicate_of_a_ticket_outside_the_scope_is_refused(world, clock):
+    outside = new_ticket(clock, "X-1", url="http://nobody.example.org/a")  # unrouted: city triage only
+    mine = new_ticket(clock, "X-2")  # D1, inside R1
+    with pytest.raises(InputError) as err:
+        act(world, "east_boss", mine, "invalidate", clock, reason="重复", duplicate_of="X-1")
+    assert "duplicate_of" in err.value.errors
+    db.session.rollback()
+    act(world, "boss", mine, "invalidate", clock, reason="重复", duplicate_of="X-1")  # the city office sees both
+    assert mine.duplicate_of_id == outside.id
