@@ -31,7 +31,7 @@ from feedback.errors import NotFound
 from feedback.extensions import db
 from feedback.jobs.models import ImportJob, ImportRow
 from feedback.jobs.queue import enqueue
-from feedback.jobs.sheets import NO_CACHED_VALUE, FileRefused, Limits, Table, open_table
+from feedback.jobs.sheets import NO_CACHED_VALUE, FileRefused, Limits, open_table
 from feedback.tickets.ingest import Result, ingest, parse_all
 from feedback.tickets.reports import FIELDS, HEADER_ALIASES, REQUIRED
 from feedback.timeutil import now
