@@ -228,8 +228,9 @@ class Scope:
         return clause
 
 
-def resolve_scope(actor: Actor, unit_code: str | None = None) -> Scope:
-    """The report's root and units; a unit code outside the caller's scope is an InputError."""
+def resolve_scope(actor: Actor, unit_code: str | None = None, *, levels: int | None = None) -> Scope:
+    """The report's root and units; a unit code outside the caller's scope is an InputError.
+    levels: only the units at most that many levels below the root (a unit picker's choices)."""
     parent = aliased(Unit)
     base = sa.select(Unit.id, Unit.code, Unit.name, parent.code, Unit.kind, Unit.depth, Unit.path) \
         .outerjoin(parent, parent.id == Unit.parent_id)
@@ -246,6 +247,8 @@ def resolve_scope(actor: Actor, unit_code: str | None = None) -> Scope:
     clause = unit_ids_clause(actor)
     if root is not None:
         clause = sa.and_(clause, Unit.path.startswith(root.path, autoescape=True))
+    if levels is not None:
+        clause = sa.and_(clause, Unit.depth <= (root.depth if root is not None else 0) + levels)
     units = [UnitRef(*r) for r in db.session.execute(base.where(clause))]
     region_of = _regions(units, root)
     ordered = _report_order(units, root, region_of)
@@ -373,7 +376,8 @@ def _key_expr(scope: Scope, key_kind: str | None, months: list[date] | None):
 def _region_map(scope: Scope):
     """unit id → group head id, the SQL twin of _regions (joined to tickets by unit id)."""
     u, head = aliased(Unit), aliased(Unit)
-    cond = [head.depth == scope.anchor_depth, u.path.startswith(head.path)]
+    above = len(scope.root.path) if scope.root is not None else len("/")  # the path before the head's id
+    cond = [head.id == fsql.path_component(u.path, sa.literal(above, sa.Integer))]
     if scope.root is not None:
         cond.append(head.kind != "department")
         region_id = sa.func.coalesce(head.id, scope.root.id)
@@ -607,11 +611,12 @@ def _check(date_from: date, date_to: date, as_of: datetime, group: str = "unit")
 
 
 def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, unit_code: str | None = None,
-            group: str = "unit", calendar: WorkCalendar | None = None) -> ClosureReport:
-    """The closure figures per unit (or per region) and in total; see the module docstring."""
+            group: str = "unit", calendar: WorkCalendar | None = None, scope: Scope | None = None) -> ClosureReport:
+    """The closure figures per unit (or per region) and in total; see the module docstring.
+    scope: resolve_scope(actor, unit_code) when the caller already has it (a page that needs it twice)."""
     as_of = _check(date_from, date_to, as_of, group)
     calendar = calendar or current_calendar()
-    scope = resolve_scope(actor, unit_code)
+    scope = scope or resolve_scope(actor, unit_code)
     by_key = _figures_by_key(scope, date_from, date_to, as_of, group, calendar, with_total=True)
     total = by_key.pop(None, None) or Figures.zero()
     if group == "unit":
@@ -632,7 +637,7 @@ def _unassigned(date_from: date, date_to: date, as_of: datetime) -> int:
 
 
 def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code: str | None = None,
-                   calendar: WorkCalendar | None = None) -> list[MonthPoint]:
+                   calendar: WorkCalendar | None = None, scope: Scope | None = None) -> list[MonthPoint]:
     """The total figures of each of the `months` months up to as_of's month, each month's cohort
     evaluated as of `as_of`, so a month agrees with closure() for that month — except the median
     and P90, left out (None): the chart does not show them and they cost a sort per clock. One query."""
@@ -640,7 +645,7 @@ def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code
         raise InputError({"months": "a whole number from 1 to 120"})
     as_of = assume_local(as_of)
     calendar = calendar or current_calendar()
-    scope = resolve_scope(actor, unit_code)
+    scope = scope or resolve_scope(actor, unit_code)
     last = local_date(as_of).replace(day=1)
     starts = [_add_months(last, i - months + 1) for i in range(months)]
     ends = [_add_months(m, 1) - timedelta(days=1) for m in starts]

@@ -133,3 +133,30 @@ def _exceptions(calendar: WorkCalendar, first: date, last: date):
         if workday != (day.weekday() < 5):
             yield day, (1 if workday else -1)
         day += timedelta(days=1)
+
+
+class path_component(FunctionElement):
+    """The unit id that follows the first `offset` characters of a materialised path, or NULL
+    ('/1/4/17/' after '/1/' → 4): a unit's ancestor just below a known one, without a LIKE join."""
+
+    type = sa.Integer()
+    inherit_cache = True
+    name = "path_component"
+
+
+def _path_parts(element, compiler, **kw):
+    path, offset = (compiler.process(c, **kw) for c in element.clauses)
+    return path, offset
+
+
+@compiles(path_component)
+def _path_component_sqlite(element, compiler, **kw):
+    path, offset = _path_parts(element, compiler, **kw)
+    rest = f"substr({path}, {offset} + 1)"
+    return f"(CASE WHEN instr({rest}, '/') > 1 THEN CAST(substr({rest}, 1, instr({rest}, '/') - 1) AS INTEGER) END)"
+
+
+@compiles(path_component, "postgresql")
+def _path_component_pg(element, compiler, **kw):
+    path, offset = _path_parts(element, compiler, **kw)
+    return f"CAST(NULLIF(split_part(substr({path}, {offset} + 1), '/', 1), '') AS INTEGER)"

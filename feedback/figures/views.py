@@ -1,9 +1,13 @@
 """The dashboard (supervisor, viewer): at a glance, the closure table, the monthly chart.
 
 Query args (all optional): month=YYYY-MM | quarter=YYYYQn | from=D&to=D (the period; default the
-current month), unit=CODE (a unit with its subtree; the chart follows it), group=unit|region,
-sort=<column>&dir=asc|desc, as_of=T (the table and chart; default now). Bad args are shown and
-replaced by their defaults. The figures come from figures/closure.py, as the API's do.
+current month), unit=CODE (a unit with its subtree; the chart follows it), group=unit|region
+(default: unit, or region when the scope has more than ROWS_PER_PAGE units), sort=<column>&dir=asc|desc,
+page=N, as_of=T (the table and chart; default now). Bad args are shown and replaced by their
+defaults. The figures come from figures/closure.py, as the API's do.
+
+A province office has thousands of units: its page opens by region (市/州, then 县/区 below each
+by drilling down), a unit table is paged, and the unit picker offers the top two levels.
 """
 from __future__ import annotations
 
@@ -27,6 +31,8 @@ from feedback.timeutil import LOCAL, local_date, now
 bp = Blueprint("figures", __name__)
 
 ROLES = ("supervisor", "viewer")
+ROWS_PER_PAGE = 100  # a longer unit table is paged; a scope with more units opens by region
+PICKER_LEVELS = 2  # the unit picker's depth below the caller's own unit
 COLUMNS = (  # (key, header); the table's columns, sortable by key
     ("received", _l("收到留言")),
     ("closed", _l("办结")),
@@ -55,6 +61,7 @@ ERROR_HINTS = {  # what to do, per bad query arg
     "unit": _l("该单位不在您的管辖范围内。"),
     "group": _l("分组只能按单位或按地区。"),
     "sort": _l("无法按该列排序。"),
+    "page": _l("页码请写成正整数。"),
 }
 
 
@@ -66,10 +73,15 @@ class DashboardArgs:
     period_value: str  # what the form shows
     as_of: datetime
     unit_code: str | None = None
-    group: str = "unit"
+    group_arg: str | None = None  # as asked; None: the default for the scope (see resolve_group)
     sort: str | None = None
     descending: bool = False
+    page: int = 1
     errors: dict = field(default_factory=dict)
+    group: str = "unit"  # the grouping shown
+
+    def resolve_group(self, unit_count: int) -> None:
+        self.group = self.group_arg or ("region" if unit_count > ROWS_PER_PAGE else "unit")
 
     @classmethod
     def parse(cls, args, current: datetime) -> "DashboardArgs":
@@ -82,17 +94,18 @@ class DashboardArgs:
         default_period = ("month", month_now, *params.month_range(month_now))
         period = params.attempt(errors, lambda: _period(args), None) or default_period
         kind, value, date_from, date_to = period
-        group = params.attempt(errors, lambda: params.parse_group(args.get("group")), "unit")
+        group = params.attempt(errors, lambda: params.parse_group(args["group"]) if args.get("group") else None)
+        page = params.attempt(errors, lambda: _page(args.get("page")), 1)
         sort = args.get("sort") or None
         if sort is not None and sort not in SORT_KEYS:
             errors["sort"] = f"one of {', '.join(sorted(SORT_KEYS))}"
             sort = None
         return cls(date_from, date_to, kind, value, as_of, (args.get("unit") or "").strip() or None, group, sort,
-                   args.get("dir") == "desc", errors)
+                   args.get("dir") == "desc", page, errors)
 
     def link(self, **changes) -> str:
         """This dashboard with some args changed (None drops one)."""
-        current = {"unit": self.unit_code, "group": self.group if self.group != "unit" else None,
+        current = {"unit": self.unit_code, "group": self.group_arg,
                    "sort": self.sort, "dir": "desc" if self.descending else None, **self.period_args()}
         current.update(changes)
         return url_for("figures.dashboard", **{k: v for k, v in current.items() if v is not None})
@@ -105,6 +118,37 @@ class DashboardArgs:
     def sort_link(self, key: str) -> str:
         descending = not self.descending if self.sort == key else key != "unit"
         return self.link(sort=key, dir="desc" if descending else None)
+
+
+def _up_code(scope, units) -> str | None:
+    """The parent of the unit shown, while it is inside the caller's scope (a link back up)."""
+    root = scope.root
+    if root is None or not root.parent_code or not units:
+        return None
+    return root.parent_code if root.depth > min(u.depth for u in units) else None
+
+
+def _page(raw: str | None) -> int:
+    if raw is None or raw == "":
+        return 1
+    if not raw.isdigit() or int(raw) < 1:
+        raise InputError({"page": "a whole number from 1"})
+    return int(raw)
+
+
+@dataclass
+class Pager:
+    """One page of the table's rows, in the shape macros.html's pagination() reads."""
+
+    page: int
+    total: int  # rows in all pages
+    per_page: int = ROWS_PER_PAGE
+
+    @classmethod
+    def of(cls, rows: list, page: int) -> tuple["Pager", list]:
+        page = min(page, max(1, -(-len(rows) // ROWS_PER_PAGE)))  # past the end: the last page
+        start = (page - 1) * ROWS_PER_PAGE
+        return cls(page, len(rows), ROWS_PER_PAGE), rows[start:start + ROWS_PER_PAGE]
 
 
 def _period(args):
@@ -193,21 +237,25 @@ def dashboard():
     args = DashboardArgs.parse(request.args, at)
     calendar = current_calendar()
     try:
-        report = closure(actor, args.date_from, args.date_to, args.as_of, unit_code=args.unit_code,
-                         group=args.group, calendar=calendar)
+        scope = resolve_scope(actor, args.unit_code)
     except InputError as exc:  # a unit outside the scope: show the whole scope instead
         args.errors.update(exc.errors)
         args.unit_code = None
-        report = closure(actor, args.date_from, args.date_to, args.as_of, group=args.group, calendar=calendar)
-    series = monthly_series(actor, args.as_of, unit_code=args.unit_code, calendar=calendar)
-    units = resolve_scope(actor).units
+        scope = resolve_scope(actor)
+    args.resolve_group(len(scope.units))
+    report = closure(actor, args.date_from, args.date_to, args.as_of, group=args.group, calendar=calendar, scope=scope)
+    series = monthly_series(actor, args.as_of, calendar=calendar, scope=scope)
+    units = resolve_scope(actor, levels=PICKER_LEVELS).units
+    if args.unit_code and args.unit_code not in {u.code for u in units}:
+        units = units + [scope.root]  # the unit shown, when deeper than the picker reaches
     glance = at_a_glance(actor, at, calendar)
+    pager, rows = Pager.of(sorted_rows(report.rows, args.sort, args.descending), args.page)
     return render_template(
-        "figures/dashboard.html", args=args, report=report, rows=sorted_rows(report.rows, args.sort, args.descending),
+        "figures/dashboard.html", args=args, report=report, rows=rows, pager=pager,
         grouped_view=args.sort is None and args.group == "unit" and len({r.region.id for r in report.rows}) > 1,
         series=series, chart=monthly_chart(series), links=glance_links(),
         glance={key: getattr(glance, key) for key, _label in GLANCE}, glance_items=GLANCE,
-        units=units, unit_codes={u.code for u in units}, columns=COLUMNS, show=show,
+        units=units, up_code=_up_code(scope, units), columns=COLUMNS, show=show,
         quarters=quarter_choices(args.as_of), quarter_label=quarter_label, period_label=period_label(args),
         error_hint=lambda name: ERROR_HINTS.get(name, name), format_percent=format_percent, tz=LOCAL,
         sort_mark=lambda key: ("▼" if args.descending else "▲") if args.sort == key else "",

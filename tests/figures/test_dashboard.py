@@ -3,12 +3,14 @@ region drill-down, sorting, the monthly chart with its table."""
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
 import pytest
 
 from feedback.directory.admin import add_unit
 from feedback.extensions import db
+from feedback.figures import views
 from feedback.figures.closure import Figures
 from tests.figures.worlds import OCTOBER_AS_OF, october
 
@@ -166,3 +168,43 @@ def test_an_empty_scope_renders(app, world, signed_in, ticket_lists):
     total = table_rows(doc)[""]
     assert total == {k: v for k, v in Figures().to_json().items() if k in total}
     assert not doc.xpath('//*[local-name()="polyline"]')  # no rate to draw
+
+
+def test_a_large_scope_opens_by_region_and_pages_its_unit_table(oct_world, signed_in, client, world, monkeypatch):
+    """A province's thousands of units: the page opens by region; asked for units, it pages them,
+    every page under the same total."""
+    monkeypatch.setattr(views, "ROWS_PER_PAGE", 3)  # the world's 7 units are "many" now
+    browser = signed_in("boss")
+    opening = page(browser, "/dashboard?month=2026-10")
+    assert list(table_rows(opening)) == ["C0", "R1", "R2", ""]
+    assert opening.xpath('//select[@id="group"]/option[@selected]/@value') == ["region"]
+    api = client.get("/api/v1/metrics/closure?from=2026-10-01&to=2026-10-31",
+                     headers=world.headers("boss")).get_json()
+    seen = []
+    for number in (1, 2, 3):
+        doc = page(browser, f"/dashboard?month=2026-10&group=unit&page={number}")
+        rows = table_rows(doc)
+        assert rows.pop("") == {key: api["total"][key] for key in rows[next(iter(rows))]}
+        assert len(rows) == (3 if number < 3 else 1)
+        seen += list(rows)
+        [where] = doc.xpath('//nav[@class="pagination"]/span[@class="of"]/text()')
+        assert where == f"第 {number} / 3 页"
+    assert seen == [row["unit"]["code"] for row in api["rows"]]  # each unit once, in report order
+    [next_page] = page(browser, "/dashboard?month=2026-10&group=unit").xpath('//nav[@class="pagination"]/a[@rel="next"]')
+    assert parse_qs(urlsplit(next_page.get("href")).query) == {"month": ["2026-10"], "group": ["unit"], "page": ["2"]}
+    past_the_end = page(browser, "/dashboard?month=2026-10&group=unit&page=9")
+    assert list(table_rows(past_the_end)) == [seen[-1], ""]  # the last page
+    bad = page(browser, "/dashboard?month=2026-10&group=unit&page=zero")
+    assert bad.xpath('//*[@data-error="page"]') and len(table_rows(bad)) == 4
+
+
+def test_the_unit_picker_offers_the_top_levels_and_the_unit_shown(oct_world, signed_in, monkeypatch):
+    monkeypatch.setattr(views, "PICKER_LEVELS", 1)
+    browser = signed_in("boss")
+    top = page(browser, "/dashboard?month=2026-10")
+    offered = top.xpath('//select[@id="unit"]/option/@value')
+    assert "R1" in offered and "D1" not in offered  # D1 sits two levels down, under R1
+    deep = page(browser, "/dashboard?month=2026-10&unit=D1")
+    assert deep.xpath('//select[@id="unit"]/option[@selected]/@value') == ["D1"]
+    assert deep.xpath('//a[@href="/dashboard?unit=R1&month=2026-10"]')  # back up one level
+    assert list(table_rows(deep)) == ["D1", ""]
