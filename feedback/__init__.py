@@ -19,6 +19,9 @@ def create_app(config: dict | None = None) -> Flask:
         instance_path=os.environ.get("FEEDBACK_INSTANCE_PATH") or str(ROOT / "instance"),
         template_folder=str(ROOT / "templates"),
     )
+    from feedback.web.json_provider import FastJSONProvider
+
+    app.json = FastJSONProvider(app)
     app.config.update(config_module.from_environment(app.instance_path))
     if config:
         app.config.update(config)
