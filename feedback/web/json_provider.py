@@ -10,6 +10,7 @@ from __future__ import annotations
 import typing as t
 
 import orjson
+from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
 # Hand these to `default` (Flask's conversions) instead of orjson's own formats; allow int keys.
@@ -22,5 +23,18 @@ class FastJSONProvider(DefaultJSONProvider):
             return super().dumps(obj, **kwargs)
         sort_keys = kwargs.get("sort_keys", self.sort_keys)
         default = kwargs.get("default", self.default)
-        options = OPTIONS | (orjson.OPT_SORT_KEYS if sort_keys else 0)
-        return orjson.dumps(obj, default=default, option=options).decode()
+        return self._bytes(obj, sort_keys, default).decode()
+
+    def response(self, *args: t.Any, **kwargs: t.Any) -> Response:
+        """As Flask's: the document and a newline, compact unless debugging; the bytes go out as
+        orjson writes them (no str round trip for a body of megabytes)."""
+        if (self.compact is None and self._app.debug) or self.compact is False:
+            return super().response(*args, **kwargs)
+        obj = self._prepare_response_obj(args, kwargs)
+        body = self._bytes(obj, self.sort_keys, self.default, orjson.OPT_APPEND_NEWLINE)
+        return self._app.response_class(body, mimetype=self.mimetype)
+
+    @staticmethod
+    def _bytes(obj: t.Any, sort_keys: bool, default, extra: int = 0) -> bytes:
+        options = OPTIONS | extra | (orjson.OPT_SORT_KEYS if sort_keys else 0)
+        return orjson.dumps(obj, default=default, option=options)

@@ -49,3 +49,9 @@ def test_the_app_answers_json_through_it(app, client):
     assert isinstance(app.json, FastJSONProvider)
     r = client.get("/api/v1/openapi.json")
     assert r.status_code == 200 and r.is_json and r.get_json()["openapi"]
+
+
+def test_a_response_is_the_compact_document_and_a_newline(app):
+    with app.test_request_context():
+        body = FastJSONProvider(app).response({"b": [1, 2], "a": "办结"}).get_data()
+    assert body == '{"a":"办结","b":[1,2]}\n'.encode()
