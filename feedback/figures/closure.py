@@ -234,9 +234,11 @@ class Scope:
         return clause
 
 
-def resolve_scope(actor: Actor, unit_code: str | None = None, *, levels: int | None = None) -> Scope:
+def resolve_scope(actor: Actor, unit_code: str | None = None, *, picker_levels: int | None = None) -> Scope:
     """The report's root and units; a unit code outside the caller's scope is an InputError.
-    levels: only the units at most that many levels below the root (a unit picker's choices)."""
+    picker_levels: only what a unit picker offers: the units directly under the root, and the
+    regions and offices down to that many levels (a province's thousands of departments are
+    reached by drilling down)."""
     run = db.session.connection().execute  # Core rows: no ORM loading for 5,000 plain tuples
     parent = aliased(Unit)
     base = sa.select(Unit.id, Unit.code, Unit.name, parent.code, Unit.kind, Unit.depth, Unit.path) \
@@ -254,8 +256,10 @@ def resolve_scope(actor: Actor, unit_code: str | None = None, *, levels: int | N
     clause = unit_ids_clause(actor)
     if root is not None:
         clause = sa.and_(clause, Unit.path.startswith(root.path, autoescape=True))
-    if levels is not None:
-        clause = sa.and_(clause, Unit.depth <= (root.depth if root is not None else 0) + levels)
+    if picker_levels is not None:
+        top = root.depth if root is not None else 0
+        clause = sa.and_(clause, sa.or_(Unit.depth <= top + 1,
+                                        sa.and_(Unit.depth <= top + picker_levels, Unit.kind != "department")))
     units = [UnitRef(*r) for r in run(base.where(clause)).all()]
     region_of = _regions(units, root)
     ordered = _report_order(units, root, region_of)

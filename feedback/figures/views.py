@@ -7,7 +7,8 @@ page=N, as_of=T (the table and chart; default now). Bad args are shown and repla
 defaults. The figures come from figures/closure.py, as the API's do.
 
 A province office has thousands of units: its page opens by region (市/州, then 县/区 below each
-by drilling down), a unit table is paged, and the unit picker offers the top two levels.
+by drilling down), a unit table is paged, and the unit picker offers departments one level
+down and regions two.
 """
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ bp = Blueprint("figures", __name__)
 
 ROLES = ("supervisor", "viewer")
 ROWS_PER_PAGE = 100  # a longer unit table is paged; a scope with more units opens by region
-PICKER_LEVELS = 2  # the unit picker's depth below the caller's own unit
+PICKER_LEVELS = 2  # the unit picker: regions this deep below the caller's unit, departments one level
 COLUMNS = (  # (key, header); the table's columns, sortable by key
     ("received", _l("收到留言")),
     ("closed", _l("办结")),
@@ -245,7 +246,7 @@ def dashboard():
     args.resolve_group(len(scope.units))
     report = closure(actor, args.date_from, args.date_to, args.as_of, group=args.group, calendar=calendar, scope=scope)
     series = monthly_series(actor, args.as_of, calendar=calendar, scope=scope)
-    units = resolve_scope(actor, levels=PICKER_LEVELS).units
+    units = resolve_scope(actor, picker_levels=PICKER_LEVELS).units
     if args.unit_code and args.unit_code not in {u.code for u in units}:
         units = units + [scope.root]  # the unit shown, when deeper than the picker reaches
     glance = at_a_glance(actor, at, calendar)

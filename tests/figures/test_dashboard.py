@@ -198,12 +198,15 @@ def test_a_large_scope_opens_by_region_and_pages_its_unit_table(oct_world, signe
     assert bad.xpath('//*[@data-error="page"]') and len(table_rows(bad)) == 4
 
 
-def test_the_unit_picker_offers_the_top_levels_and_the_unit_shown(oct_world, signed_in, monkeypatch):
-    monkeypatch.setattr(views, "PICKER_LEVELS", 1)
+def test_the_unit_picker_offers_the_top_levels_and_the_unit_shown(oct_world, signed_in, world):
+    """Departments one level down, regions two: a province's thousands of departments are
+    reached by drilling into their region, and the unit shown is always offered."""
+    add_unit("R1S", "东城县城关街道", "region", world.units["R1"])
+    db.session.commit()
     browser = signed_in("boss")
     top = page(browser, "/dashboard?month=2026-10")
     offered = top.xpath('//select[@id="unit"]/option/@value')
-    assert "R1" in offered and "D1" not in offered  # D1 sits two levels down, under R1
+    assert offered[0] == "" and set(offered[1:]) == {"C0", "R1", "R2", "D9", "R1S"}  # not D1, D2, D3
     deep = page(browser, "/dashboard?month=2026-10&unit=D1")
     assert deep.xpath('//select[@id="unit"]/option[@selected]/@value') == ["D1"]
     assert deep.xpath('//a[@href="/dashboard?unit=R1&month=2026-10"]')  # back up one level
