@@ -79,9 +79,10 @@ BEGIN
         new_month := {month_pg('NEW')};
         new_on_time := {on_time('NEW')};
     END IF;
-    IF old_counts AND new_counts AND OLD.unit_id = NEW.unit_id AND old_month = new_month
-            AND old_on_time = new_on_time THEN
-        RETURN NULL;  -- the same contribution
+    IF old_counts AND new_counts THEN  -- an UPDATE (OLD and NEW are both set)
+        IF OLD.unit_id = NEW.unit_id AND old_month = new_month AND old_on_time = new_on_time THEN
+            RETURN NULL;  -- the same contribution
+        END IF;
     END IF;
     IF old_counts THEN
         UPDATE settled_month_counts SET closed = closed - 1, on_time = on_time - old_on_time
