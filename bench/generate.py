@@ -4,7 +4,9 @@ their routing rules, one clerk per unit, and N tickets over three years with the
 PostgreSQL loads with COPY (psycopg 3 `cursor.copy`), with the two big tables' foreign keys
 and secondary indexes dropped during the load and rebuilt after it in the same transaction
 (one validation pass and one sorted index build instead of a check and an index insert per
-row; the schema is unchanged when it commits). SQLite loads with executemany batches.
+row; the schema is unchanged when it commits). SQLite loads with executemany batches. On both,
+the tickets' triggers are off during the load and settled_month_counts, which they keep, is
+filled by one INSERT … SELECT after it.
 
     from bench.generate import generate
     dataset = generate(engine, tickets=100_000, as_of=datetime.now(timezone.utc))
@@ -232,31 +234,67 @@ class Loader:
         """On PostgreSQL: drop the (empty) tables' foreign keys and secondary indexes, load, put
         them back. The tables are truncated in this transaction first so COPY can FREEZE the rows:
         they are visible to all and frozen from the start, as after a VACUUM (autovacuum may be
-        off, and index-only scans need the visibility map)."""
-        if not self.pg:
-            yield
-            return
-        self.cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
-        self.cur.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
-        self.frozen.update(tables)
-        saved = []
-        for table in tables:
-            self.cur.execute(
-                "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
-                "AND contype = 'f'", (table,))
-            for name, definition in self.cur.fetchall():
-                saved.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
-                self.cur.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
-            self.cur.execute(
-                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
-                "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)", (table, table))
-            for name, definition in self.cur.fetchall():
-                saved.insert(0, definition)  # indexes first: the foreign-key checks use them
-                self.cur.execute(f'DROP INDEX "{name}"')
+        off, and index-only scans need the visibility map).
+
+        On both databases the tables' own triggers are off during the load (one upsert per closed
+        ticket into settled_month_counts otherwise) and the tables they keep are refilled from the
+        loaded rows by one INSERT … SELECT afterwards, in the same transaction."""
+        triggers = self._triggers_off(tables)
+        if self.pg:
+            self.cur.execute("SET LOCAL maintenance_work_mem = '256MB'")
+            self.cur.execute("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+            self.frozen.update(tables)
+            saved = []
+            for table in tables:
+                self.cur.execute(
+                    "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE conrelid = %s::regclass "
+                    "AND contype = 'f'", (table,))
+                for name, definition in self.cur.fetchall():
+                    saved.append(f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" {definition}')
+                    self.cur.execute(f'ALTER TABLE "{table}" DROP CONSTRAINT "{name}"')
+                self.cur.execute(
+                    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s AND indexname NOT IN "
+                    "(SELECT conname FROM pg_constraint WHERE conrelid = %s::regclass)", (table, table))
+                for name, definition in self.cur.fetchall():
+                    saved.insert(0, definition)  # indexes first: the foreign-key checks use them
+                    self.cur.execute(f'DROP INDEX "{name}"')
         yield
-        self.frozen.difference_update(tables)
-        for statement in saved:
+        if self.pg:
+            self.frozen.difference_update(tables)
+            for statement in saved:
+                self.cur.execute(statement)
+        self._triggers_on(triggers)
+        if "tickets" in tables:
+            self._refill_settled()
+
+    def _triggers_off(self, tables: Sequence[str]) -> list[str]:
+        """PostgreSQL: disable the tables' user triggers; SQLite (no such switch): drop them and
+        return their CREATE statements."""
+        if self.pg:
+            for table in tables:
+                self.cur.execute(f'ALTER TABLE "{table}" DISABLE TRIGGER USER')
+            return [f'ALTER TABLE "{table}" ENABLE TRIGGER USER' for table in tables]
+        marks = ", ".join("?" * len(tables))
+        self.cur.execute(f"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN ({marks})",
+                         tuple(tables))
+        found = self.cur.fetchall()
+        for name, _sql in found:
+            self.cur.execute(f'DROP TRIGGER "{name}"')
+        return [sql for _name, sql in found]
+
+    def _triggers_on(self, statements: list[str]) -> None:
+        for statement in statements:
             self.cur.execute(statement)
+
+    def _refill_settled(self) -> None:
+        """settled_month_counts from the loaded tickets (what the triggers would have written)."""
+        from feedback.figures.models import SettledMonthCount, recount
+
+        table = SettledMonthCount.__table__
+        fill = table.insert().from_select(["unit_id", "month", "closed", "on_time"], recount())
+        for statement in (table.delete(), fill):
+            self.cur.execute(str(statement.compile(dialect=self.engine.dialect,
+                                                   compile_kwargs={"literal_binds": True})))
 
     def finish(self) -> None:
         """Move the id sequences past the loaded ids, commit, refresh the planner's statistics."""

@@ -7,3 +7,4 @@ from feedback.tickets.models import Ticket, TicketEvent  # noqa: F401
 from feedback.jobs.notify_models import Notification, PlatformDelivery  # noqa: F401
 from feedback.jobs.models import ImportJob, ImportRow  # noqa: F401
 from feedback.accounts.throttle import LoginThrottle  # noqa: F401
+from feedback.figures.models import SettledMonthCount  # noqa: F401

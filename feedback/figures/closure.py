@@ -323,7 +323,7 @@ def _as_of_param(as_of: datetime):
 
 
 def _cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
-            months: list[date] | None = None):
+            months: list[date] | None = None, extra=None):
     """Layer 1: the cohort's tickets with their group key, closed-by-T and the deadline in force at T."""
     t = _as_of_param(as_of)
     closed = sa.and_(Ticket.closed_at.is_not(None), Ticket.closed_at <= t)
@@ -345,6 +345,8 @@ def _cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_k
         .outerjoin(later, later.c.ticket_id == Ticket.id)
     if region_map is not None:
         q = q.join(region_map, region_map.c.unit_id == Ticket.unit_id)
+    if extra is not None:  # a further condition on Ticket (series.py: the tickets not settled by T)
+        q = q.where(extra)
     return q.where(
         scope.unit_clause(),
         Ticket.state != "invalid",

@@ -1,0 +1,99 @@
+"""settled_month_counts: the closed tickets' part of the monthly figures, kept by triggers.
+
+A ticket is *settled* when it counts as closed for every T from its close on:
+closed_at IS NOT NULL AND state <> 'invalid' AND unit_id IS NOT NULL (closure.py's cohort and
+closed-by-T, without T). Per (unit, local month of received_at): closed = how many settled
+tickets, on_time = how many of them with replied_at <= unit_due_at (closure.py's on_time).
+
+Database triggers on `tickets` (migration 0010: a plpgsql function on PostgreSQL, three
+triggers on SQLite) keep the table equal to `recount()` in the writer's own transaction: an
+insert, update or delete subtracts the old row's contribution and adds the new row's. Open
+tickets never touch it (the triggers' WHEN guards), so ingest of new reports adds no write and
+no lock here. Whatever bypasses row triggers (TRUNCATE, bulk loads with triggers disabled,
+bench/generate.py) must call `refill()` afterwards.
+
+Rows whose count falls to zero are deleted by the triggers, so the table holds exactly the
+non-empty groups of `recount()`. There is no foreign key to units: the rows are derived, and a
+unit with settled tickets cannot be deleted anyway (tickets.unit_id references it).
+
+The series (series.py) also needs two indexes on tickets, declared here with the table that
+needs them (same migration): the unsettled tickets by received time, covering what the
+per-ticket flags read, and closed_at (tickets closed after a past T).
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.functions import FunctionElement
+
+from feedback.extensions import db
+from feedback.tickets.models import Ticket
+
+SETTLED_PREDICATE = "closed_at IS NOT NULL AND state <> 'invalid' AND unit_id IS NOT NULL"
+UNSETTLED_INDEX_PREDICATE = "closed_at IS NULL AND state <> 'invalid'"
+
+
+class SettledMonthCount(db.Model):
+    __tablename__ = "settled_month_counts"
+
+    # month first: the series reads a range of months over many units (an index-only range scan)
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # 1st of the Asia/Shanghai month of received_at
+    unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    closed: Mapped[int]
+    on_time: Mapped[int]
+
+
+# The valid tickets never closed, by received time, with every column the live part of the
+# series reads: an index-only scan over the tickets still open instead of every ticket of the year.
+sa.Index("ix_tickets_unsettled_received_at", Ticket.received_at,
+         postgresql_include=["id", "unit_id", "state", "assigned_at", "replied_at", "unit_due_at", "extensions",
+                             "closed_at"],
+         postgresql_where=sa.text(UNSETTLED_INDEX_PREDICATE), sqlite_where=sa.text(UNSETTLED_INDEX_PREDICATE))
+# Tickets closed after a past T (open at T): an empty range when T is now.
+sa.Index("ix_tickets_closed_at", Ticket.closed_at)
+
+
+class local_month(FunctionElement):
+    """The first day of the Asia/Shanghai (UTC+8, no DST) month of a UTCDateTime expression, as a DATE."""
+
+    type = sa.Date()
+    inherit_cache = True
+    name = "local_month"
+
+
+@compiles(local_month)  # SQLite: the text 'YYYY-MM-DD', as SQLAlchemy stores a Date
+def _local_month_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours', 'start of month')"
+
+
+@compiles(local_month, "postgresql")
+def _local_month_pg(element, compiler, **kw):
+    ts = compiler.process(element.clauses, **kw)
+    return f"CAST(date_trunc('month', {ts} + INTERVAL '8 hours') AS DATE)"
+
+
+def settled_clause():
+    return sa.and_(Ticket.closed_at.is_not(None), Ticket.state != "invalid", Ticket.unit_id.is_not(None))
+
+
+def on_time_flag():
+    """1 when a closed ticket's accepted reply was by its deadline (NULL compares false: 0)."""
+    return sa.case((Ticket.replied_at <= Ticket.unit_due_at, 1), else_=0)
+
+
+def recount():
+    """settled_month_counts computed from scratch: (unit_id, month, closed, on_time)."""
+    month = local_month(Ticket.received_at)
+    return (sa.select(Ticket.unit_id, month.label("month"), sa.func.count().label("closed"),
+                      sa.func.sum(on_time_flag()).label("on_time"))
+            .where(settled_clause()).group_by(Ticket.unit_id, month))
+
+
+def refill(connection) -> None:
+    """Replace the table's rows by recount() (after writes that bypassed the triggers)."""
+    table = SettledMonthCount.__table__
+    connection.execute(table.delete())
+    connection.execute(table.insert().from_select(["unit_id", "month", "closed", "on_time"], recount()))

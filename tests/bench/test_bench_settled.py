@@ -1,0 +1,42 @@
+"""The generator loads tickets with their triggers off and fills settled_month_counts after:
+the table equals its recount, and the triggers are back for what comes next."""
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bench.generate import add_open_tickets, generate
+from feedback.extensions import db
+from feedback.figures.models import SettledMonthCount, recount
+from feedback.tickets.models import Ticket
+
+
+def _table() -> set[tuple]:
+    s = SettledMonthCount
+    return set(db.session.execute(sa.select(s.unit_id, s.month, s.closed, s.on_time)).tuples())
+
+
+def _recount() -> set[tuple]:
+    from datetime import date
+
+    return {(u, m if isinstance(m, date) else date.fromisoformat(m), c, o)
+            for u, m, c, o in db.session.execute(recount()).tuples()}
+
+
+def test_generate_fills_the_settled_counts_and_leaves_the_triggers_on(app, clock):
+    dataset = generate(db.engine, 1500, as_of=clock(), seed=11)
+    filled = _table()
+    assert filled and filled == _recount()
+    assert sum(row[2] for row in filled) == db.session.scalar(
+        sa.select(sa.func.count()).where(Ticket.state == "closed"))
+
+    unit_id = db.session.scalar(sa.select(Ticket.unit_id).where(Ticket.unit_id.is_not(None)).limit(1))
+    assert add_open_tickets(db.engine, dataset, 30, unit_id=unit_id) == 30
+    db.session.expire_all()
+    assert _table() == filled  # open tickets: no change
+
+    # the triggers are back: closing one of the new tickets counts it
+    ticket = db.session.scalars(sa.select(Ticket).where(Ticket.id > 1500).order_by(Ticket.id).limit(1)).one()
+    ticket.state, ticket.closed_at, ticket.replied_at = "closed", clock(), clock()
+    db.session.commit()
+    db.session.expire_all()
+    assert _table() == _recount() != filled
