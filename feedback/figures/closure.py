@@ -52,8 +52,7 @@ total; `unassigned` reports how many valid ones were received in the period (onl
 whose scope includes triage: the top office and the system).
 
 Entry points: closure() (rows and total; a region's 小计 with its own median comes from
-group="region", as medians do not add up), monthly_series() (the chart: each month's total, median
-and P90 left out), overdue_details() (the 超期明细 lines, streamed), resolve_scope() (the units and
+group="region", as medians do not add up), overdue_details() (the 超期明细 lines, streamed), resolve_scope() (the units and
 their group heads, without figures).
 
 One query gives the rows and the total. On PostgreSQL it is a single pass: percentile_cont and
@@ -642,23 +641,6 @@ def _unassigned(date_from: date, date_to: date, as_of: datetime) -> int:
     )).scalar_one()
 
 
-def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code: str | None = None,
-                   calendar: WorkCalendar | None = None, scope: Scope | None = None) -> list[MonthPoint]:
-    """The total figures of each of the `months` months up to as_of's month, each month's cohort
-    evaluated as of `as_of`, so a month agrees with closure() for that month — except the median
-    and P90, left out (None): the chart does not show them and they cost a sort per clock. One query."""
-    if not 1 <= months <= 120:
-        raise InputError({"months": "a whole number from 1 to 120"})
-    as_of = assume_local(as_of)
-    calendar = calendar or current_calendar()
-    scope = scope or resolve_scope(actor, unit_code)
-    last = local_date(as_of).replace(day=1)
-    starts = [_add_months(last, i - months + 1) for i in range(months)]
-    ends = [_add_months(m, 1) - timedelta(days=1) for m in starts]
-    by_key = _figures_by_key(scope, starts[0], ends[-1], as_of, "month", calendar, starts, percentiles=False)
-    return [MonthPoint(m, m, end, by_key.get(i) or Figures.zero()) for i, (m, end) in enumerate(zip(starts, ends))]
-
-
 def _add_months(d: date, n: int) -> date:
     index = d.year * 12 + d.month - 1 + n
     return date(index // 12, index % 12 + 1, 1)
@@ -705,5 +687,5 @@ def overdue_details(actor: Actor, date_from: date, date_to: date, as_of: datetim
 
 __all__ = [
     "Figures", "UnitRef", "Row", "ClosureReport", "MonthPoint", "OverdueItem", "Scope",
-    "closure", "monthly_series", "overdue_details", "resolve_scope",
+    "closure", "overdue_details", "resolve_scope",
 ]

@@ -25,8 +25,9 @@ from feedback.calendar.service import current_calendar
 from feedback.errors import InputError
 from feedback.figures import params
 from feedback.figures.chart import monthly_chart
-from feedback.figures.closure import Figures, Row, closure, monthly_series, resolve_scope
+from feedback.figures.closure import Figures, Row, closure, resolve_scope
 from feedback.figures.glance import at_a_glance
+from feedback.figures.series import monthly_series
 from feedback.timeutil import LOCAL, local_date, now
 
 bp = Blueprint("figures", __name__)
@@ -245,7 +246,7 @@ def dashboard():
         scope = resolve_scope(actor)
     args.resolve_group(len(scope.units))
     report = closure(actor, args.date_from, args.date_to, args.as_of, group=args.group, calendar=calendar, scope=scope)
-    series = monthly_series(actor, args.as_of, calendar=calendar, scope=scope)
+    series = monthly_series(actor, args.as_of, unit_code=args.unit_code, calendar=calendar)
     units = resolve_scope(actor, picker_levels=PICKER_LEVELS).units
     if args.unit_code and args.unit_code not in {u.code for u in units}:
         units = units + [scope.root]  # the unit shown, when deeper than the picker reaches
