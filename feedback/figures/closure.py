@@ -507,7 +507,7 @@ def _figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetim
     flags = _flags(cohort, as_of, calendar, date_from)
     if _native_percentiles():
         query = _aggregate_native(flags, grouped, percentiles, rollup=grouped and with_total)
-        return {None if row.total_row else row.key: _to_figures(row) for row in _execute(query).all()}
+        return {None if row.total_row else row.key: _to_figures(row, rounded=True) for row in _execute(query).all()}
     query = _aggregate(_ranked(flags, grouped) if percentiles else flags, grouped, percentiles)
     out = {row.key: _to_figures(row) for row in _execute(query).all()}
     if grouped and with_total:
@@ -517,14 +517,27 @@ def _figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetim
 
 
 def _native_percentiles() -> bool:
-    """PostgreSQL: percentile_cont itself, and the total in the same pass (GROUP BY ROLLUP). SQLite
-    has neither: ranks by window functions and a second query for the total (same figures)."""
-    return db.session.get_bind().dialect.name == "postgresql"
+    """PostgreSQL 12+: percentile_cont itself, the total in the same pass (GROUP BY ROLLUP), the
+    rounding in SQL. SQLite has none of these: ranks by window functions, a second query for the
+    total, rounding in Python (same figures)."""
+    bind = db.session.get_bind()
+    return bind.dialect.name == "postgresql" and (bind.dialect.server_version_info or (0,)) >= (12,)
+
+
+def rounded_sql(value, *, exact: bool = False):
+    """round_half_up in PostgreSQL: a double to two decimals, half up on its shortest decimal
+    form. PostgreSQL 12+ writes a double in the shortest form that reads back exactly (with
+    extra_float_digits = 1, set in _execute), the digits Python's str() gives, and rounds numeric
+    halves away from zero as ROUND_HALF_UP does. exact: value is numeric already (a mean of
+    whole days), rounded as it stands. 10,000 rows round in the database, not in Python."""
+    number = value if exact else sa.cast(sa.cast(value, sa.Text), sa.Numeric)
+    return sa.cast(sa.func.round(number, 2), sa.Float)
 
 
 def _aggregate_native(flags, grouped: bool, percentiles: bool, *, rollup: bool):
     """Layer 3 on PostgreSQL: one row of sums per group key, and with rollup the total row
-    (total_row = 1). percentile_cont skips the NULL hours of tickets not closed by T."""
+    (total_row = 1). percentile_cont skips the NULL hours of tickets not closed by T. The times
+    come rounded (rounded_sql)."""
     f = flags.c
     cols = [sa.func.count().label("received"), sa.func.sum(f.closed).label("closed")]
     for prefix in CLOCKS:
@@ -536,12 +549,10 @@ def _aggregate_native(flags, grouped: bool, percentiles: bool, *, rollup: bool):
         cols += [
             sa.func.sum(f[prefix + "on_time"]).label(prefix + "on_time"),
             sa.func.sum(f[prefix + "overdue"]).label(prefix + "overdue"),
-            sa.func.avg(hours).label(prefix + "avg_hours"),
-            pct(0.5).label(prefix + "median_hours"),
-            pct(0.9).label(prefix + "p90_hours"),
-            # a double, not numeric: the mean of n <= 10^5 whole days is a half-cent exactly (held
-            # exactly, and rounded on the exact path) or >= 5e-9 from one, so it rounds the same
-            sa.cast(sa.func.avg(f[prefix + "workdays"]), sa.Float).label(prefix + "avg_workdays"),
+            rounded_sql(sa.func.avg(hours)).label(prefix + "avg_hours"),
+            rounded_sql(pct(0.5)).label(prefix + "median_hours"),
+            rounded_sql(pct(0.9)).label(prefix + "p90_hours"),
+            rounded_sql(sa.func.avg(f[prefix + "workdays"]), exact=True).label(prefix + "avg_workdays"),
         ]
     if not grouped:
         return sa.select(sa.literal(None).label("key"), sa.literal(0).label("total_row"), *cols)
@@ -561,32 +572,34 @@ def _execute(query, *, stream: int | None = None):
         session.execute(sa.text("SET LOCAL jit = off"))
         # a month's cohort sorts (percentiles, groups) in memory instead of spilling to disk
         session.execute(sa.text("SET LOCAL work_mem = '32MB'"))
+        session.execute(sa.text("SET LOCAL extra_float_digits = 1"))  # shortest exact text (rounded_sql)
         if stream:
             session.execute(sa.text("SET LOCAL cursor_tuple_fraction = 1"))
     return session.execute(query.execution_options(yield_per=stream) if stream else query)
 
 
-def _to_figures(row) -> Figures:
+def _to_figures(row, *, rounded: bool = False) -> Figures:
+    """Figures of one aggregate row; rounded: its times come rounded from SQL (rounded_sql)."""
     m = row._mapping
     received, closed = int(m["received"] or 0), int(m["closed"] or 0)
-    figures = _clock(received, closed, m["on_time"], m["overdue"], m["avg_hours"], m["median_hours"],
+    figures = _clock(received, closed, rounded, m["on_time"], m["overdue"], m["avg_hours"], m["median_hours"],
                      m["p90_hours"], m["avg_workdays"])
-    figures.platform = _clock(received, closed, m["p_on_time"], m["p_overdue"], m["p_avg_hours"],
+    figures.platform = _clock(received, closed, rounded, m["p_on_time"], m["p_overdue"], m["p_avg_hours"],
                               m["p_median_hours"], m["p_p90_hours"], m["p_avg_workdays"])
     return figures
 
 
-def _clock(received: int, closed: int, on_time, overdue, avg_hours, median, p90, workdays) -> Figures:
+def _clock(received: int, closed: int, rounded: bool, on_time, overdue, *times) -> Figures:
     """One clock's figures from its sums (a 5,000-unit table makes 10,000 of these: kept flat)."""
     on_time, overdue = int(on_time or 0), int(overdue or 0)
     denominator = closed + overdue
     figures = Figures(received, closed, on_time, closed - on_time, overdue, received - closed - overdue,
                       on_time / denominator if denominator else None)
     if closed:  # handling times are defined over closed tickets only
-        figures.avg_handling_hours = None if avg_hours is None else round_half_up(avg_hours)
-        figures.median_handling_hours = None if median is None else round_half_up(median)
-        figures.p90_handling_hours = None if p90 is None else round_half_up(p90)
-        figures.avg_handling_workdays = None if workdays is None else round_half_up(workdays)
+        if not rounded:
+            times = [None if value is None else round_half_up(value) for value in times]
+        (figures.avg_handling_hours, figures.median_handling_hours, figures.p90_handling_hours,
+         figures.avg_handling_workdays) = times
     return figures
 
 

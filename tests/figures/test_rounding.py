@@ -34,3 +34,23 @@ def test_the_office_rule_in_examples():
     assert round_half_up(71.444) == 71.44
     assert round_half_up(Decimal("2.345")) == 2.35
     assert round_half_up(-1.005) == -1.01  # away from zero, as ROUND_HALF_UP does
+
+
+def test_postgresql_rounds_as_python_does(app):
+    """On PostgreSQL the figures round in SQL (closure.rounded_sql); same rule, same numbers."""
+    import sqlalchemy as sa
+
+    from feedback.extensions import db
+    from feedback.figures.closure import _execute, rounded_sql
+
+    if db.engine.dialect.name != "postgresql":
+        return  # SQLite's figures round in Python (round_half_up, tested above)
+    values = [3.125, 2.675, 1.005, 0.005, 0.0, 99999.995, 79.3, 71.444, 0.1 + 0.2, 1 / 3, 2.0000000000000004,
+              141.33333333333334, 12.344999999999999, 12.345000000000001, 1e-05, 123456.785]
+    column = sa.func.unnest(sa.cast(sa.literal(values, sa.ARRAY(sa.Float)), sa.ARRAY(sa.Float)))
+    x = sa.select(column.label("x")).subquery()
+    rows = _execute(sa.select(x.c.x, rounded_sql(x.c.x))).all()
+    assert [(value, got) for value, got in rows] == [(value, round_half_up(value)) for value in values]
+    whole_days = sa.select(sa.func.unnest(sa.literal([1, 2, 2, 3, 3, 3, 3, 0], sa.ARRAY(sa.Integer))).label("d")).subquery()
+    [mean] = _execute(sa.select(rounded_sql(sa.func.avg(whole_days.c.d), exact=True))).one()
+    assert mean == round_half_up(Decimal(17) / 8) == 2.13  # 2.125 exactly: up
