@@ -79,3 +79,13 @@ class RoutingRule(db.Model):
         sa.UniqueConstraint("kind", "pattern", name="uq_routing_rules_kind_pattern"),
         sa.CheckConstraint(sa.text("kind in ('site_code','url_prefix','account')"), name="kind"),
     )
+
+
+class UnitsVersion(db.Model):
+    """One row: a token that triggers on `units` replace at every write (migration 0012), so a
+    process may reuse a unit tree it resolved while the token stands (figures/closure.py)."""
+
+    __tablename__ = "units_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger)
