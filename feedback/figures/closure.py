@@ -211,6 +211,7 @@ class Scope:
     units: list[UnitRef]  # the root's subtree within the actor's scope, in report order
     region_of: dict[int, UnitRef]  # unit id → its group head
     includes_triage: bool
+    covers_all: bool = False  # every unit there is (the top office of a single tree): no unit filter
 
     @property
     def heads(self) -> list[UnitRef]:
@@ -228,6 +229,8 @@ class Scope:
 
     def unit_clause(self):
         """SQL on Unit: the units whose tickets this report counts."""
+        if self.covers_all:
+            return sa.true()
         clause = unit_ids_clause(self.actor)
         if self.root is not None:
             clause = sa.and_(clause, Unit.path.startswith(self.root.path, autoescape=True))
@@ -254,11 +257,10 @@ def resolve_scope(actor: Actor, unit_code: str | None = None, *, picker_levels: 
     kept = _scopes.get(key) if version is not None else None
     if kept is not None and kept[0] == version:
         _scopes.move_to_end(key)
-        root, units, region_of, includes_triage = kept[1]
-        return Scope(actor, root, units, region_of, includes_triage)
+        return Scope(actor, *kept[1])
     scope = _resolve_scope(actor, unit_code, picker_levels, run)
     if version is not None:
-        _scopes[key] = (version, (scope.root, scope.units, scope.region_of, scope.includes_triage))
+        _scopes[key] = (version, (scope.root, scope.units, scope.region_of, scope.includes_triage, scope.covers_all))
         while len(_scopes) > SCOPE_CACHE_SIZE:
             _scopes.popitem(last=False)
     return scope
@@ -291,7 +293,9 @@ def _resolve_scope(actor: Actor, unit_code: str | None, picker_levels: int | Non
     ordered = _report_order(units, root, region_of)
     includes_triage = actor.role != "unit_staff" and (
         root is None or (root.depth == 0 and (actor.role == "system" or actor.is_root)))
-    return Scope(actor, root, ordered, region_of, includes_triage)
+    covers_all = picker_levels is None and includes_triage and (
+        root is None or run(sa.select(sa.func.count()).where(Unit.parent_id.is_(None))).scalar() == 1)
+    return Scope(actor, root, ordered, region_of, includes_triage, covers_all)
 
 
 def _regions(units: list[UnitRef], root: UnitRef | None) -> dict[int, UnitRef]:
@@ -367,8 +371,12 @@ def _cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_k
         Ticket.unit_due_at, Ticket.platform_due_at, Ticket.handling_workdays,
         sa.case((closed, 1), else_=0).label("closed"),
         due_at.label("due_at"),
-    ).select_from(Ticket).join(Unit, Unit.id == Ticket.unit_id) \
-        .outerjoin(later, later.c.ticket_id == Ticket.id)
+    ).select_from(Ticket)
+    if scope.covers_all:  # every unit: only "has a unit" is left of the scope
+        q = q.where(Ticket.unit_id.is_not(None))
+    else:
+        q = q.join(Unit, Unit.id == Ticket.unit_id)
+    q = q.outerjoin(later, later.c.ticket_id == Ticket.id)
     if region_map is not None:
         q = q.join(region_map, region_map.c.unit_id == Ticket.unit_id)
     if extra is not None:  # a further condition on Ticket (series.py: the tickets not settled by T)
@@ -527,13 +535,13 @@ def _aggregate(rows, grouped: bool, percentiles: bool):
 
 def _figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
                     calendar: WorkCalendar, months: list[date] | None = None, *, percentiles: bool = True,
-                    with_total: bool = False) -> dict:
+                    platform: bool = True, with_total: bool = False) -> dict:
     """Figures per group key; with_total, also the whole cohort's under the key None."""
     cohort = _cohort(scope, date_from, date_to, as_of, key_kind, months)
     grouped = key_kind is not None
     flags = _flags(cohort, as_of, calendar, date_from)
     if _native_percentiles():
-        query = _aggregate_native(flags, grouped, percentiles, rollup=grouped and with_total)
+        query = _aggregate_native(flags, grouped, percentiles, rollup=grouped and with_total, platform=platform)
         return {None if row.total_row else row.key: _to_figures(row, rounded=True) for row in _execute(query).all()}
     query = _aggregate(_ranked(flags, grouped) if percentiles else flags, grouped, percentiles)
     out = {row.key: _to_figures(row) for row in _execute(query).all()}
@@ -561,13 +569,17 @@ def rounded_sql(value, *, exact: bool = False):
     return sa.cast(sa.func.round(number, 2), sa.Float)
 
 
-def _aggregate_native(flags, grouped: bool, percentiles: bool, *, rollup: bool):
+def _aggregate_native(flags, grouped: bool, percentiles: bool, *, rollup: bool, platform: bool = True):
     """Layer 3 on PostgreSQL: one row of sums per group key, and with rollup the total row
     (total_row = 1). percentile_cont skips the NULL hours of tickets not closed by T. The times
     come rounded (rounded_sql)."""
     f = flags.c
     cols = [sa.func.count().label("received"), sa.func.sum(f.closed).label("closed")]
     for prefix in CLOCKS:
+        if prefix == "p_" and not platform:  # unread: the planner then computes none of its flags
+            cols += [sa.null().label(prefix + name) for name in (
+                "on_time", "overdue", "avg_hours", "median_hours", "p90_hours", "avg_workdays")]
+            continue
         hours = f[prefix + "hours"]
 
         def pct(fraction: float):
@@ -661,16 +673,20 @@ def _check(date_from: date, date_to: date, as_of: datetime, group: str = "unit")
 
 def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, unit_code: str | None = None,
             group: str = "unit", calendar: WorkCalendar | None = None, scope: Scope | None = None,
-            percentiles: bool = True) -> ClosureReport:
+            percentiles: bool = True, platform: bool = True) -> ClosureReport:
     """The closure figures per unit (or per region) and in total; see the module docstring.
     scope: resolve_scope(actor, unit_code) when the caller already has it (a page that needs it twice).
-    percentiles=False: median and P90 left None (a table that does not show them skips their sorts)."""
+    percentiles=False: median and P90 left None; platform=False: no platform-clock figures (None).
+    A table that does not show them skips their work."""
     as_of = _check(date_from, date_to, as_of, group)
     calendar = calendar or current_calendar()
     scope = scope or resolve_scope(actor, unit_code)
     by_key = _figures_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
-                             with_total=True)
+                             platform=platform, with_total=True)
     total = by_key.pop(None, None) or Figures.zero()
+    if not platform:
+        for figures in (total, *by_key.values()):
+            figures.platform = None
     if group == "unit":
         rows = [Row(u, scope.region_of[u.id], by_key.get(u.id) or Figures.zero()) for u in scope.units]
     else:

@@ -35,16 +35,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import aliased
 
-from feedback.accounts.scope import Actor, unit_ids_clause
+from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.errors import InputError
-from feedback.extensions import db
 from feedback.figures.closure import (
-    Figures, MonthPoint, Scope, UnitRef, _add_months, _as_of_param, _cohort, _execute, _flags, _key_expr,
+    Figures, MonthPoint, Scope, _add_months, _as_of_param, _cohort, _execute, _flags, _key_expr, resolve_scope,
 )
 from feedback.figures.models import SettledMonthCount, on_time_flag, settled_clause
 from feedback.tickets.models import Ticket
@@ -59,7 +57,7 @@ def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code
         raise InputError({"months": "a whole number from 1 to 120"})
     as_of = assume_local(as_of)
     calendar = calendar or current_calendar()
-    scope = chart_scope(actor, unit_code)
+    scope = resolve_scope(actor, unit_code)  # kept per process while units are unchanged
     last = local_date(as_of).replace(day=1)
     starts = [_add_months(last, i - months + 1) for i in range(months)]
     ends = [_add_months(m, 1) - timedelta(days=1) for m in starts]
@@ -80,34 +78,13 @@ def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code
     return points
 
 
-def chart_scope(actor: Actor, unit_code: str | None = None) -> Scope:
-    """closure.resolve_scope's root and unit clause (the same root, the same InputError for a unit
-    outside the caller's scope), without listing and ordering every unit of the subtree: the chart
-    has no rows, and at 5,000 units the list alone costs ~20 ms. `units`, `region_of` and
-    `includes_triage` are left empty (the series reads only `unit_clause()`)."""
-    parent = aliased(Unit)
-    base = sa.select(Unit.id, Unit.code, Unit.name, parent.code, Unit.kind, Unit.depth, Unit.path) \
-        .outerjoin(parent, parent.id == Unit.parent_id)
-    if unit_code:
-        found = db.session.execute(base.where(Unit.code == unit_code.strip(), unit_ids_clause(actor))).first()
-        if found is None:
-            raise InputError({"unit": f"no unit with code {unit_code!r} in your scope"})
-        root = UnitRef(*found)
-    elif actor.role == "system":
-        tops = db.session.execute(base.where(Unit.parent_id.is_(None)).limit(2)).all()
-        root = UnitRef(*tops[0]) if len(tops) == 1 else None
-    else:
-        root = UnitRef(*db.session.execute(base.where(Unit.id == actor.unit_id)).one())
-    return Scope(actor, root, [], {}, False)
-
-
 def _settled(scope: Scope, starts: list[date]) -> dict[int, tuple[int, int]]:
     """Month index → (closed, on_time) of the settled tickets of the scope's units."""
     s = SettledMonthCount
-    query = (sa.select(s.month, sa.func.sum(s.closed), sa.func.sum(s.on_time))
-             .select_from(s).join(Unit, Unit.id == s.unit_id)
-             .where(scope.unit_clause(), s.month >= starts[0], s.month <= starts[-1])
-             .group_by(s.month))
+    query = sa.select(s.month, sa.func.sum(s.closed), sa.func.sum(s.on_time)).select_from(s)
+    if not scope.covers_all:
+        query = query.join(Unit, Unit.id == s.unit_id).where(scope.unit_clause())
+    query = query.where(s.month >= starts[0], s.month <= starts[-1]).group_by(s.month)
     index = {m: i for i, m in enumerate(starts)}
     return {index[month]: (int(closed), int(on_time)) for month, closed, on_time in _execute(query)}
 

@@ -15,7 +15,7 @@ from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.figures.closure import closure, resolve_scope
 from feedback.figures.models import SettledMonthCount, recount, refill
-from feedback.figures.series import chart_scope, monthly_series
+from feedback.figures.series import monthly_series
 from feedback.directory.models import Unit
 from feedback.tickets.models import Ticket
 from feedback.timeutil import LOCAL, UTC
@@ -122,27 +122,28 @@ def test_the_system_actor_and_several_top_units(oct_world):
     other = add_unit("Z0", "另一主管单位", "office", None)
     add_unit("Z1", "另一部门", "department", other)
     db.session.commit()
-    assert chart_scope(Actor.system()).root is None
+    assert resolve_scope(Actor.system()).root is None and resolve_scope(Actor.system()).covers_all
     assert_series_matches(Actor.system(), AS_OF, months=3)
     assert_series_matches(Actor.system(), AS_OF, months=3, unit_code="R1")
 
 
-def test_chart_scope_is_resolve_scope_without_the_unit_list(oct_world, world):
+def test_the_unit_clause_selects_exactly_the_scopes_units(oct_world, world):
+    """What every figures query filters by (unit_clause, or no filter when the scope covers every
+    unit) selects the scope's own units, for every caller and unit code."""
     def ids(scope) -> set[int]:
         return set(db.session.execute(sa.select(Unit.id).where(scope.unit_clause())).scalars())
 
     for who in ("boss", "east_boss", "watcher", "edu_clerk", None):
         actor = Actor.system() if who is None else Actor.of(world.users[who])
-        for code in (None, "C0", "R1", "D1", "D2", "D3", " D1 ", "NOPE"):
+        for code in (None, "C0", "R1", "D1", "D2", "D3", " D1 "):
             try:
-                want = resolve_scope(actor, code)
-            except InputError as exc:
-                with pytest.raises(InputError) as got:
-                    chart_scope(actor, code)
-                assert got.value.errors == exc.errors
-                continue
-            got = chart_scope(actor, code)
-            assert got.root == want.root and ids(got) == ids(want)
+                scope = resolve_scope(actor, code)
+            except InputError:
+                continue  # outside this caller's scope (test_closure.py tests the error)
+            assert ids(scope) == {u.id for u in scope.units}, (who, code)
+    boss = Actor.of(world.users["boss"])
+    assert resolve_scope(boss).covers_all and not resolve_scope(boss, "R1").covers_all
+    assert not resolve_scope(Actor.of(world.users["east_boss"])).covers_all
 
 
 def test_bad_arguments_as_the_old_series(oct_world, world, boss):
