@@ -20,7 +20,7 @@ working-day averages, median, P90 and the platform figures are left None: the ch
 of them.
 
 Cost at 1,000,000 tickets on PostgreSQL 15 (the bench database, 5,000 units, the province's top
-supervisor, T = now, 12 months; the same figures as closure.monthly_series, which takes ~850 ms):
+supervisor, T = now, 12 months; the whole-year query it replaced took ~850 ms):
 ~45 ms when ~27,000 tickets of the 12 months are not closed (the generator's own share), ~65-80 ms
 on the bench database as the workloads leave it (~96,000, of which ~71,000 added open by
 add_open_tickets). Of that, the settled part is an index-only range scan of the primary key

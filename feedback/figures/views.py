@@ -28,6 +28,7 @@ from feedback.figures.chart import monthly_chart
 from feedback.figures.closure import Figures, Row, closure, resolve_scope
 from feedback.figures.glance import at_a_glance
 from feedback.figures.series import monthly_series
+from feedback.tickets.listing import Page
 from feedback.timeutil import LOCAL, local_date, now
 
 bp = Blueprint("figures", __name__)
@@ -138,19 +139,11 @@ def _page(raw: str | None) -> int:
     return int(raw)
 
 
-@dataclass
-class Pager:
-    """One page of the table's rows, in the shape macros.html's pagination() reads."""
-
-    page: int
-    total: int  # rows in all pages
-    per_page: int = ROWS_PER_PAGE
-
-    @classmethod
-    def of(cls, rows: list, page: int) -> tuple["Pager", list]:
-        page = min(page, max(1, -(-len(rows) // ROWS_PER_PAGE)))  # past the end: the last page
-        start = (page - 1) * ROWS_PER_PAGE
-        return cls(page, len(rows), ROWS_PER_PAGE), rows[start:start + ROWS_PER_PAGE]
+def page_of(rows: list, page: int) -> Page:
+    """One page of the table's rows (past the end: the last page), for macros.html's pagination()."""
+    page = min(page, max(1, -(-len(rows) // ROWS_PER_PAGE)))
+    start = (page - 1) * ROWS_PER_PAGE
+    return Page(rows[start:start + ROWS_PER_PAGE], page, ROWS_PER_PAGE, len(rows))
 
 
 def _period(args):
@@ -252,9 +245,9 @@ def dashboard():
     if args.unit_code and args.unit_code not in {u.code for u in units}:
         units = units + [scope.root]  # the unit shown, when deeper than the picker reaches
     glance = at_a_glance(actor, at, calendar)
-    pager, rows = Pager.of(sorted_rows(report.rows, args.sort, args.descending), args.page)
+    pager = page_of(sorted_rows(report.rows, args.sort, args.descending), args.page)
     return render_template(
-        "figures/dashboard.html", args=args, report=report, rows=rows, pager=pager,
+        "figures/dashboard.html", args=args, report=report, rows=pager.items, pager=pager,
         grouped_view=args.sort is None and args.group == "unit" and len({r.region.id for r in report.rows}) > 1,
         series=series, chart=monthly_chart(series), links=glance_links(),
         glance={key: getattr(glance, key) for key, _label in GLANCE}, glance_items=GLANCE,
