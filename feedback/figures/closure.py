@@ -148,8 +148,10 @@ class Row:
     figures: Figures
 
     def to_json(self) -> dict:
-        return {**self.figures.to_json(), "unit": self.unit.to_json(),
-                "region": {"code": self.region.code, "name": self.region.name}}
+        out = self.figures.to_json()
+        out["unit"] = self.unit.to_json()
+        out["region"] = {"code": self.region.code, "name": self.region.name}
+        return out
 
 
 @dataclass
@@ -542,9 +544,10 @@ def _figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetim
     flags = _flags(cohort, as_of, calendar, date_from)
     if _native_percentiles():
         query = _aggregate_native(flags, grouped, percentiles, rollup=grouped and with_total, platform=platform)
-        return {None if row.total_row else row.key: _to_figures(row, rounded=True) for row in _execute(query).all()}
+        # (key, total_row, sums...): positions, not names, for a province's 5,000 rows
+        return {None if row[1] else row[0]: _to_figures(row, 2, rounded=True) for row in _execute(query).all()}
     query = _aggregate(_ranked(flags, grouped) if percentiles else flags, grouped, percentiles)
-    out = {row.key: _to_figures(row) for row in _execute(query).all()}
+    out = {row[0]: _to_figures(row, 1) for row in _execute(query).all()}
     if grouped and with_total:
         out.update(_figures_by_key(scope, date_from, date_to, as_of, None, calendar, months,
                                    percentiles=percentiles))
@@ -621,32 +624,33 @@ def _execute(query, *, stream: int | None = None):
         if stream:
             settings["cursor_tuple_fraction"] = "1"
         session.execute(sa.select(*(sa.func.set_config(name, value, True) for name, value in settings.items())))
-    return session.execute(query.execution_options(yield_per=stream) if stream else query)
+    # Core rows from the session's connection (same transaction): no ORM result machinery
+    return session.connection().execute(query.execution_options(yield_per=stream) if stream else query)
 
 
-def _to_figures(row, *, rounded: bool = False) -> Figures:
-    """Figures of one aggregate row; rounded: its times come rounded from SQL (rounded_sql)."""
-    m = row._mapping
-    received, closed = int(m["received"] or 0), int(m["closed"] or 0)
-    figures = _clock(received, closed, rounded, m["on_time"], m["overdue"], m["avg_hours"], m["median_hours"],
-                     m["p90_hours"], m["avg_workdays"])
-    figures.platform = _clock(received, closed, rounded, m["p_on_time"], m["p_overdue"], m["p_avg_hours"],
-                              m["p_median_hours"], m["p_p90_hours"], m["p_avg_workdays"])
+def _to_figures(row, start: int, *, rounded: bool = False) -> Figures:
+    """Figures of one aggregate row whose sums start at position `start`: received, closed, then
+    for each clock (CLOCKS) on_time, overdue and the mean, median, P90 hours and mean working
+    days, as _aggregate and _aggregate_native select them. rounded: the times come rounded
+    from SQL (rounded_sql)."""
+    received, closed = int(row[start] or 0), int(row[start + 1] or 0)
+    figures = _clock(received, closed, rounded, row[start + 2:start + 8])
+    figures.platform = _clock(received, closed, rounded, row[start + 8:start + 14])
     return figures
 
 
-def _clock(received: int, closed: int, rounded: bool, on_time, overdue, *times) -> Figures:
-    """One clock's figures from its sums (a 5,000-unit table makes 10,000 of these: kept flat)."""
+def _clock(received: int, closed: int, rounded: bool, sums) -> Figures:
+    """One clock's figures from its sums (on_time, overdue, then the four times). A 5,000-unit
+    table makes 10,000 of these: one constructor call each."""
+    on_time, overdue, *times = sums
     on_time, overdue = int(on_time or 0), int(overdue or 0)
     denominator = closed + overdue
-    figures = Figures(received, closed, on_time, closed - on_time, overdue, received - closed - overdue,
-                      on_time / denominator if denominator else None)
-    if closed:  # handling times are defined over closed tickets only
-        if not rounded:
-            times = [None if value is None else round_half_up(value) for value in times]
-        (figures.avg_handling_hours, figures.median_handling_hours, figures.p90_handling_hours,
-         figures.avg_handling_workdays) = times
-    return figures
+    if not closed:  # handling times are defined over closed tickets only
+        times = (None, None, None, None)
+    elif not rounded:
+        times = [None if value is None else round_half_up(value) for value in times]
+    return Figures(received, closed, on_time, closed - on_time, overdue, received - closed - overdue,
+                   on_time / denominator if denominator else None, *times)
 
 
 def round_half_up(value) -> float:
