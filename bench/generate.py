@@ -65,6 +65,7 @@ def generate(engine: sa.Engine, tickets: int = 1_000_000, *, as_of: datetime, se
             dataset.tickets, dataset.events = _load_tickets(loader, maker, times, props, 1, 1, log)
             log("rebuilding indexes and foreign keys")
         loader.finish()
+    settle(engine, "settled_month_counts")  # refilled by INSERT … SELECT, not frozen like the COPYs
     dataset.seconds = time.perf_counter() - started
     dataset.counts = ticket_counts(engine, as_of)
     return dataset

@@ -6,20 +6,22 @@
   unit deadline later today / at the end of the next working day (deadlines fall at the end of
   working days, so the buckets do not overlap and nothing is due on a day off);
 - awaiting triage (state new) and awaiting review (state replied).
-One query with conditional counts over the scope's open tickets.
+One query with conditional counts over the scope's open tickets; the same scan counts the
+menu's queues (tickets/triage.queue_columns), which the page then need not count again.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from feedback.accounts.scope import Actor, ticket_scope
+from feedback.accounts.scope import Actor
 from feedback.calendar.workdays import WorkCalendar
 from feedback.extensions import db
 from feedback.tickets.listing import overdue_clause
-from feedback.tickets.models import OPEN_STATES, Ticket
+from feedback.tickets.models import Ticket
+from feedback.tickets.triage import QUEUES, open_in_scope, queue_columns
 from feedback.timeutil import end_of_local_day, local_date
 
 
@@ -30,6 +32,7 @@ class Glance:
     due_next_workday: int  # 下一工作日到期
     awaiting_triage: int  # 待分派
     awaiting_review: int  # 待审核
+    queues: dict[str, int] = field(default_factory=dict, compare=False)  # triage.queue_counts' answer
 
 
 def at_a_glance(actor: Actor, at: datetime, calendar: WorkCalendar) -> Glance:
@@ -48,6 +51,8 @@ def at_a_glance(actor: Actor, at: datetime, calendar: WorkCalendar) -> Glance:
             count(sa.and_(with_unit, Ticket.unit_due_at > end_today, Ticket.unit_due_at <= end_next)),
             count(Ticket.state == "new"),
             count(Ticket.state == "replied"),
-        ).where(ticket_scope(actor), Ticket.state.in_(OPEN_STATES))
+            *queue_columns(),
+        ).where(open_in_scope(actor))
     ).one()
-    return Glance(*(int(n or 0) for n in row))
+    figures = [int(n or 0) for n in row]
+    return Glance(*figures[:5], queues=dict(zip(QUEUES, figures[5:])))

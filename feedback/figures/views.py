@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import format_decimal, format_percent, gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -245,6 +245,7 @@ def dashboard():
     if args.unit_code and args.unit_code not in {u.code for u in units}:
         units = units + [scope.root]  # the unit shown, when deeper than the picker reaches
     glance = at_a_glance(actor, at, calendar)
+    g.queue_counts = glance.queues  # the menu's counts, from the same scan
     pager = page_of(sorted_rows(report.rows, args.sort, args.descending), args.page)
     return render_template(
         "figures/dashboard.html", args=args, report=report, rows=pager.items, pager=pager,

@@ -125,7 +125,10 @@ def nav_items():
     if current_user.role == "supervisor":
         from feedback.tickets.triage import queue_counts
 
-        counts = queue_counts(actor())
+        # a page that counted them already (the dashboard's glance, same scan) left them in g
+        counts = g.get("queue_counts")
+        if counts is None:
+            counts = queue_counts(actor())
     items = []
     for endpoint, label, roles in NAV:
         if current_user.role in roles and has_endpoint(endpoint):

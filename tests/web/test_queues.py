@@ -1,6 +1,8 @@
 """The supervisor's queues: triage with a suggestion and one-click assign, review, extensions."""
 from __future__ import annotations
 
+import pytest
+
 from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.extensions import db
@@ -69,8 +71,14 @@ def test_review_shows_the_reply_beside_the_report_and_approves_from_the_queue(wo
     assert "没有待审核的答复" in boss.get("/review").get_data(as_text=True)
 
 
-def test_queue_counts_show_in_the_menu(world, make_ticket, as_user):
+@pytest.mark.parametrize("page", ["/inbox", "/dashboard"])  # the dashboard counts them in its glance scan
+def test_queue_counts_show_in_the_menu(world, make_ticket, as_user, page):
     make_ticket("Q1", url="http://unknown.example.org/")
     make_ticket("Q2", url="http://unknown.example.org/2")
-    html = as_user("boss").get("/inbox").get_data(as_text=True)
+    replied = make_ticket("Q3")
+    lifecycle.apply(replied, "reply", Actor.of(world.users["edu_clerk"]), replied.received_at, {"text": "已更正"},
+                    current_calendar())
+    db.session.commit()
+    html = as_user("boss").get(page).get_data(as_text=True)
     assert '待分派<span class="count">2</span>' in html
+    assert '待审核<span class="count">1</span>' in html
