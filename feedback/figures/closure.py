@@ -17,7 +17,9 @@ Definitions, for a period [date_from, date_to] (inclusive local dates) evaluated
 - on_time_rate = on_time / (closed + overdue_open); None when that is 0 (shown as "—").
 - handling time over closed tickets: replied_at - assigned_at in hours (mean, and median and P90
   by linear interpolation as PostgreSQL's percentile_cont), and in working days: the stored
-  Ticket.handling_workdays, set at approval with the deadline calendar (mean).
+  Ticket.handling_workdays, set at approval with the deadline calendar (mean). The mean hours
+  are exact: whole microseconds summed as integers, divided and rounded once (mean_hours), so
+  a mean of exactly x.xx5 rounds up however the database adds the times.
 - platform (the office's own clock): the same cohort with platform_due_at and closed_at: on time =
   closed_at <= platform_due_at; overdue_open = open at T and T > platform_due_at (no review
   exception: the office is the reviewer); handling time = closed_at - received_at, its working
@@ -473,16 +475,18 @@ def _flags(cohort, as_of: datetime, calendar: WorkCalendar, date_from: date):
         (c.closed - on_time).label("late"),
         overdue.label("overdue"),
         sa.case((closed, fsql.hours_between(c.assigned_at, c.replied_at))).label("hours"),
+        sa.case((closed, fsql.micros_between(c.assigned_at, c.replied_at))).label("micros"),
         sa.case((closed, c.handling_workdays)).label("workdays"),
         sa.case((sa.and_(closed, c.closed_at <= c.platform_due_at), 1), else_=0).label("p_on_time"),
         sa.case((sa.and_(sa.not_(closed), c.platform_due_at < t), 1), else_=0).label("p_overdue"),
         sa.case((closed, fsql.hours_between(c.received_at, c.closed_at))).label("p_hours"),
+        sa.case((closed, fsql.micros_between(c.received_at, c.closed_at))).label("p_micros"),
         sa.case((closed, workday(c.closed_at) - workday(c.received_at))).label("p_workdays"),
     ).subquery("flags")
 
 
-AGGREGATED = ("key", "closed", "on_time", "overdue", "hours", "workdays",
-              "p_on_time", "p_overdue", "p_hours", "p_workdays")
+AGGREGATED = ("key", "closed", "on_time", "overdue", "hours", "micros", "workdays",
+              "p_on_time", "p_overdue", "p_hours", "p_micros", "p_workdays")
 
 
 def _ranked(flags, grouped: bool):
@@ -510,6 +514,14 @@ def _percentile(value, rn, n, closed, numerator: int, denominator: int):
 
 
 CLOCKS = ("", "p_")  # column prefixes: the unit's clock, the office's platform clock
+PER_CLOCK = 7  # aggregate columns per clock: on_time, overdue, micros, timed, median, P90, mean working days
+
+
+def _mean_parts(micros, prefix: str) -> list:
+    """The mean handling time's sum and count: exact integers, divided and rounded in Python
+    (mean_hours). A mean of float hours would depend on the order the database adds them in
+    (parallel plans vary it) and round a mean of exactly x.xx5 down about one time in four."""
+    return [sa.func.sum(micros).label(prefix + "micros"), sa.func.count(micros).label(prefix + "timed")]
 
 
 def _aggregate(rows, grouped: bool, percentiles: bool):
@@ -525,7 +537,7 @@ def _aggregate(rows, grouped: bool, percentiles: bool):
         cols += [
             sa.func.sum(r[prefix + "on_time"]).label(prefix + "on_time"),
             sa.func.sum(r[prefix + "overdue"]).label(prefix + "overdue"),
-            sa.func.avg(hours).label(prefix + "avg_hours"),
+            *_mean_parts(r[prefix + "micros"], prefix),
             pct(1, 2).label(prefix + "median_hours"),
             pct(9, 10).label(prefix + "p90_hours"),
             sa.func.avg(r[prefix + "workdays"]).label(prefix + "avg_workdays"),
@@ -581,7 +593,7 @@ def _aggregate_native(flags, grouped: bool, percentiles: bool, *, rollup: bool, 
     for prefix in CLOCKS:
         if prefix == "p_" and not platform:  # unread: the planner then computes none of its flags
             cols += [sa.null().label(prefix + name) for name in (
-                "on_time", "overdue", "avg_hours", "median_hours", "p90_hours", "avg_workdays")]
+                "on_time", "overdue", "micros", "timed", "median_hours", "p90_hours", "avg_workdays")]
             continue
         hours = f[prefix + "hours"]
 
@@ -591,7 +603,7 @@ def _aggregate_native(flags, grouped: bool, percentiles: bool, *, rollup: bool, 
         cols += [
             sa.func.sum(f[prefix + "on_time"]).label(prefix + "on_time"),
             sa.func.sum(f[prefix + "overdue"]).label(prefix + "overdue"),
-            rounded_sql(sa.func.avg(hours)).label(prefix + "avg_hours"),
+            *_mean_parts(f[prefix + "micros"], prefix),
             rounded_sql(pct(0.5)).label(prefix + "median_hours"),
             rounded_sql(pct(0.9)).label(prefix + "p90_hours"),
             rounded_sql(sa.func.avg(f[prefix + "workdays"]), exact=True).label(prefix + "avg_workdays"),
@@ -630,27 +642,42 @@ def _execute(query, *, stream: int | None = None):
 
 def _to_figures(row, start: int, *, rounded: bool = False) -> Figures:
     """Figures of one aggregate row whose sums start at position `start`: received, closed, then
-    for each clock (CLOCKS) on_time, overdue and the mean, median, P90 hours and mean working
-    days, as _aggregate and _aggregate_native select them. rounded: the times come rounded
-    from SQL (rounded_sql)."""
+    for each clock (CLOCKS) the PER_CLOCK columns on_time, overdue, the handling microseconds'
+    sum and count, the median and P90 hours and the mean working days, as _aggregate and
+    _aggregate_native select them. rounded: median, P90 and working days come rounded from SQL
+    (rounded_sql)."""
     received, closed = int(row[start] or 0), int(row[start + 1] or 0)
-    figures = _clock(received, closed, rounded, row[start + 2:start + 8])
-    figures.platform = _clock(received, closed, rounded, row[start + 8:start + 14])
+    unit_clock = start + 2
+    figures = _clock(received, closed, rounded, row[unit_clock:unit_clock + PER_CLOCK])
+    figures.platform = _clock(received, closed, rounded, row[unit_clock + PER_CLOCK:unit_clock + 2 * PER_CLOCK])
     return figures
 
 
 def _clock(received: int, closed: int, rounded: bool, sums) -> Figures:
-    """One clock's figures from its sums (on_time, overdue, then the four times). A 5,000-unit
-    table makes 10,000 of these: one constructor call each."""
-    on_time, overdue, *times = sums
+    """One clock's figures from its sums. A 5,000-unit table makes 10,000 of these: one
+    constructor call each."""
+    on_time, overdue, micros, timed, *times = sums
     on_time, overdue = int(on_time or 0), int(overdue or 0)
     denominator = closed + overdue
     if not closed:  # handling times are defined over closed tickets only
-        times = (None, None, None, None)
-    elif not rounded:
-        times = [None if value is None else round_half_up(value) for value in times]
+        mean, times = None, (None, None, None)
+    else:
+        mean = mean_hours(micros, timed)
+        if not rounded:
+            times = [None if value is None else round_half_up(value) for value in times]
     return Figures(received, closed, on_time, closed - on_time, overdue, received - closed - overdue,
-                   on_time / denominator if denominator else None, *times)
+                   on_time / denominator if denominator else None, mean, *times)
+
+
+def mean_hours(micros, count) -> float | None:
+    """The mean of `count` handling times summing to `micros` microseconds, in hours, rounded half
+    up to two decimals, exactly (integer arithmetic: the same figure whatever order the times
+    were added in). None when there are none."""
+    if not count:
+        return None
+    micros, denominator = int(micros), int(count) * fsql.MICROS_PER_HOUR
+    cents = (200 * abs(micros) + denominator) // (2 * denominator)  # floor(100·|mean| + 1/2)
+    return (cents if micros >= 0 else -cents) / 100 + 0.0
 
 
 def round_half_up(value) -> float:

@@ -272,3 +272,28 @@ def test_system_actor_over_several_top_units(oct_world):
     assert report.rows[0].figures.received == 13 and report.rows[1].figures.received == 0
     by_unit = closure(Actor.system(), *OCT, AS_OF)
     assert [r.region.code for r in by_unit.rows][-2:] == ["Z0", "Z0"] and by_unit.total.received == 13
+
+
+# Ten handling times in whole minutes whose mean is exactly 225.985 hours (135,591 minutes / 600).
+# Added up as float hours the mean comes out 225.98499999999999 and would round down.
+HALF_CENT_MINUTES = [8523, 19612, 5402, 51603, 4995, 9315, 11127, 6257, 17320, 1437]
+
+
+def test_the_mean_handling_time_is_exact_and_rounds_a_half_cent_up(story, boss):
+    from datetime import timedelta
+
+    start = datetime.fromisoformat("2026-11-02T09:00:00+08:00")
+    for i, minutes in enumerate(HALF_CENT_MINUTES):
+        pid = f"H{i}"
+        received = start + timedelta(hours=i)
+        story.receive(pid, received.isoformat(), unit="D2")
+        story.reply(pid, (received + timedelta(minutes=minutes)).isoformat())
+        story.approve(pid, (received + timedelta(minutes=minutes, hours=1)).isoformat())
+    as_of = datetime.fromisoformat("2027-01-04T12:00:00+08:00")
+    floats = sum(m * 60 / 3600 for m in HALF_CENT_MINUTES) / len(HALF_CENT_MINUTES)
+    assert floats < 225.985  # the float mean, which rounded would give 225.98
+    for group in ("unit", "region"):
+        report = closure(boss, date(2026, 11, 1), date(2026, 11, 30), as_of, group=group)
+        row = next(r for r in report.rows if r.figures.closed)
+        assert row.figures.closed == 10 and row.figures.avg_handling_hours == 225.99, group
+        assert report.total.avg_handling_hours == 225.99

@@ -54,3 +54,16 @@ def test_postgresql_rounds_as_python_does(app):
     whole_days = sa.select(sa.func.unnest(sa.literal([1, 2, 2, 3, 3, 3, 3, 0], sa.ARRAY(sa.Integer))).label("d")).subquery()
     [mean] = _execute(sa.select(rounded_sql(sa.func.avg(whole_days.c.d), exact=True))).one()
     assert mean == round_half_up(Decimal(17) / 8) == 2.13  # 2.125 exactly: up
+
+
+def test_mean_hours_is_exact():
+    from feedback.figures.closure import mean_hours
+
+    hour = 3_600_000_000
+    assert mean_hours(0, 0) is None
+    assert mean_hours(135_591 * 60_000_000, 10) == 225.99  # 225.985 exactly: up
+    assert mean_hours(3 * hour + 1, 2) == 1.5  # 1.50000000014
+    assert mean_hours(hour * 449 // 200, 1) == 2.25  # 2.245 exactly: up
+    assert mean_hours(hour * 449 // 200 - 1, 1) == 2.24  # a microsecond below the half
+    assert mean_hours(-(hour * 449 // 200), 1) == -2.25  # away from zero, as ROUND_HALF_UP
+    assert mean_hours(10**22, 3) == round_half_up(Decimal(10**22) / 3 / hour)
