@@ -289,10 +289,10 @@ class Loader:
 
     def _refill_settled(self) -> None:
         """settled_month_counts from the loaded tickets (what the triggers would have written)."""
-        from feedback.figures.models import SettledMonthCount, recount
+        from feedback.figures.models import RECOUNT_COLUMNS, SettledMonthCount, recount
 
         table = SettledMonthCount.__table__
-        fill = table.insert().from_select(["unit_id", "month", "closed", "on_time"], recount())
+        fill = table.insert().from_select(list(RECOUNT_COLUMNS), recount())
         for statement in (table.delete(), fill):
             self.cur.execute(str(statement.compile(dialect=self.engine.dialect,
                                                    compile_kwargs={"literal_binds": True})))

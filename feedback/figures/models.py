@@ -3,10 +3,14 @@
 A ticket is *settled* when it counts as closed for every T from its close on:
 closed_at IS NOT NULL AND state <> 'invalid' AND unit_id IS NOT NULL (closure.py's cohort and
 closed-by-T, without T). Per (unit, local month of received_at): closed = how many settled
-tickets, on_time = how many of them with replied_at <= unit_due_at (closure.py's on_time).
+tickets, on_time = how many of them with replied_at <= unit_due_at (closure.py's on_time), and
+the sums for the mean handling times, exact integers (migration 0013):
+- timed = how many have assigned_at and replied_at, micros = the sum over those of
+  (replied_at - assigned_at) in whole microseconds (sql.micros_between);
+- days_n = how many have handling_workdays, days = the sum of handling_workdays over those.
 
-Database triggers on `tickets` (migration 0010: a plpgsql function on PostgreSQL, three
-triggers on SQLite) keep the table equal to `recount()` in the writer's own transaction: an
+Database triggers on `tickets` (migrations 0010 and 0013: a plpgsql function on PostgreSQL,
+three triggers on SQLite) keep the table equal to `recount()` in the writer's own transaction: an
 insert, update or delete subtracts the old row's contribution and adds the new row's. Open
 tickets never touch it (the triggers' WHEN guards), so ingest of new reports adds no write and
 no lock here. Whatever bypasses row triggers (TRUNCATE, bulk loads with triggers disabled,
@@ -30,6 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.functions import FunctionElement
 
 from feedback.extensions import db
+from feedback.figures.sql import micros_between
 from feedback.tickets.models import Ticket
 
 SETTLED_PREDICATE = "closed_at IS NOT NULL AND state <> 'invalid' AND unit_id IS NOT NULL"
@@ -44,6 +49,12 @@ class SettledMonthCount(db.Model):
     unit_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     closed: Mapped[int]
     on_time: Mapped[int]
+    # the mean handling times' sums (0013): a ticket without both times (or without workdays)
+    # adds 0 to the pair
+    timed: Mapped[int] = mapped_column(server_default="0")  # tickets with assigned_at and replied_at
+    micros: Mapped[int] = mapped_column(sa.BigInteger, server_default="0")  # their replied_at - assigned_at, µs
+    days_n: Mapped[int] = mapped_column(server_default="0")  # tickets with handling_workdays
+    days: Mapped[int] = mapped_column(server_default="0")  # their handling_workdays
 
 
 # The valid tickets never closed, by received time, with every column the live part of the
@@ -84,11 +95,22 @@ def on_time_flag():
     return sa.case((Ticket.replied_at <= Ticket.unit_due_at, 1), else_=0)
 
 
+RECOUNT_COLUMNS = ("unit_id", "month", "closed", "on_time", "timed", "micros", "days_n", "days")
+
+
 def recount():
-    """settled_month_counts computed from scratch: (unit_id, month, closed, on_time)."""
+    """settled_month_counts computed from scratch: (unit_id, month, closed, on_time, timed, micros,
+    days_n, days), every sum an integer."""
     month = local_month(Ticket.received_at)
+    timed = sa.case((sa.and_(Ticket.assigned_at.is_not(None), Ticket.replied_at.is_not(None)), 1), else_=0)
+    days_n = sa.case((Ticket.handling_workdays.is_not(None), 1), else_=0)
+    # sum() of a bigint is numeric on PostgreSQL: cast back (exact; sums of NULLs only are 0)
+    micros = sa.cast(sa.func.coalesce(sa.func.sum(micros_between(Ticket.assigned_at, Ticket.replied_at)), 0),
+                     sa.BigInteger)
     return (sa.select(Ticket.unit_id, month.label("month"), sa.func.count().label("closed"),
-                      sa.func.sum(on_time_flag()).label("on_time"))
+                      sa.func.sum(on_time_flag()).label("on_time"), sa.func.sum(timed).label("timed"),
+                      micros.label("micros"), sa.func.sum(days_n).label("days_n"),
+                      sa.func.coalesce(sa.func.sum(Ticket.handling_workdays), 0).label("days"))
             .where(settled_clause()).group_by(Ticket.unit_id, month))
 
 
@@ -96,4 +118,4 @@ def refill(connection) -> None:
     """Replace the table's rows by recount() (after writes that bypassed the triggers)."""
     table = SettledMonthCount.__table__
     connection.execute(table.delete())
-    connection.execute(table.insert().from_select(["unit_id", "month", "closed", "on_time"], recount()))
+    connection.execute(table.insert().from_select(list(RECOUNT_COLUMNS), recount()))
