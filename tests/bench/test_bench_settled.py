@@ -12,20 +12,22 @@ from feedback.tickets.models import Ticket
 
 def _table() -> set[tuple]:
     s = SettledMonthCount
-    return set(db.session.execute(sa.select(s.unit_id, s.month, s.closed, s.on_time)).tuples())
+    return set(db.session.execute(sa.select(s.unit_id, s.month, s.closed, s.on_time, s.timed, s.micros, s.days_n,
+                                            s.days)).tuples())
 
 
 def _recount() -> set[tuple]:
     from datetime import date
 
-    return {(u, m if isinstance(m, date) else date.fromisoformat(m), c, o)
-            for u, m, c, o in db.session.execute(recount()).tuples()}
+    return {(u, m if isinstance(m, date) else date.fromisoformat(m), *sums)
+            for u, m, *sums in db.session.execute(recount()).tuples()}
 
 
 def test_generate_fills_the_settled_counts_and_leaves_the_triggers_on(app, clock):
     dataset = generate(db.engine, 1500, as_of=clock(), seed=11)
     filled = _table()
     assert filled and filled == _recount()
+    assert any(row[4] and row[5] and row[6] for row in filled)  # the handling times' sums filled too
     assert sum(row[2] for row in filled) == db.session.scalar(
         sa.select(sa.func.count()).where(Ticket.state == "closed"))
 
