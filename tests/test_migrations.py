@@ -56,3 +56,69 @@ def test_migration_history_is_linear():
     config.set_main_option("script_location", os.path.join(ROOT, "migrations"))
     heads = ScriptDirectory.from_config(config).get_heads()
     assert len(heads) == 1, f"several migration heads: {heads}; chain the new revision"
+
+
+def _cli(env, *args):
+    done = subprocess.run([sys.executable, "-m", "feedback", "db", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+def test_0013_down_and_up_keeps_settled_month_counts_exact(tmp_path):
+    """Down to 0012 (0010's triggers, the four sums dropped) and up again (recounted) with
+    settled tickets in the table, on the database under test."""
+    from datetime import datetime, timedelta
+
+    from feedback.directory.models import Unit
+    from feedback.tickets.models import Ticket
+    from feedback.timeutil import UTC
+
+    url, cleanup = _fresh_url(tmp_path)
+    engine = None
+    try:
+        env = dict(os.environ, DATABASE_URL=url, FEEDBACK_INSTANCE_PATH=str(tmp_path))
+        _cli(env, "upgrade")
+        engine = sa.create_engine(url)
+        tickets = Ticket.__table__
+        base = datetime(2026, 10, 12, 1, 0, 0, 250_000, tzinfo=UTC)
+
+        def settled(pid, unit_id, hours, workdays):
+            return tickets.insert().values(
+                platform_id=pid, description="x", received_at=base, platform_due_at=base, platform_clock_days=5,
+                unit_id=unit_id, state="closed", assigned_at=base, replied_at=base + timedelta(hours=hours),
+                unit_due_at=base + timedelta(hours=30), closed_at=base + timedelta(days=3),
+                handling_workdays=workdays)
+
+        def rows(conn, columns="closed, on_time, timed, micros, days_n, days"):
+            return conn.execute(sa.text(f"SELECT unit_id, {columns} FROM settled_month_counts")).all()
+
+        with engine.begin() as conn:
+            unit_id = conn.execute(Unit.__table__.insert().values(code="U1", name="单位", kind="department")
+                                   .returning(Unit.__table__.c.id)).scalar_one()
+            conn.execute(settled("M1", unit_id, 2, 1))
+            assert rows(conn) == [(unit_id, 1, 1, 1, 2 * 3_600_000_000, 1, 1)]
+        engine.dispose()
+
+        _cli(env, "downgrade", "0012")
+        with engine.begin() as conn:
+            conn.execute(settled("M2", unit_id, 40, 3))  # late: 0010's triggers count it
+            assert rows(conn, "closed, on_time") == [(unit_id, 2, 1)]
+            columns = {c["name"] for c in sa.inspect(conn).get_columns("settled_month_counts")}
+            assert columns == {"month", "unit_id", "closed", "on_time"}
+        engine.dispose()
+
+        _cli(env, "upgrade")
+        with engine.begin() as conn:
+            assert rows(conn) == [(unit_id, 2, 1, 2, 42 * 3_600_000_000, 2, 4)]  # recounted
+            conn.execute(tickets.update().where(tickets.c.platform_id == "M1").values(handling_workdays=None))
+            assert rows(conn) == [(unit_id, 2, 1, 2, 42 * 3_600_000_000, 1, 3)]  # the new triggers
+            diff = compare_metadata(MigrationContext.configure(conn), db.metadata)
+        assert diff == [], f"models and migrations differ: {diff}"
+    finally:
+        if engine is not None:
+            engine.dispose()
+        if cleanup:
+            admin, name = cleanup
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            admin.dispose()
