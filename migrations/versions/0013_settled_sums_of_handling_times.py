@@ -164,7 +164,7 @@ def _sqlite_triggers() -> tuple[str, ...]:
     old, new = contributions("OLD", micros_sqlite), contributions("NEW", micros_sqlite)
     key = f"unit_id = OLD.unit_id AND month = {month_sqlite('OLD')}"
     subtract = [
-        f"UPDATE settled_month_counts SET closed = closed - 1, "
+        "UPDATE settled_month_counts SET closed = closed - 1, "
         + ", ".join(f"{s} = {s} - {old[s]}" for s in SUMS) + f" WHERE {key} AND {settles('OLD')};",
         f"DELETE FROM settled_month_counts WHERE {key} AND closed = 0;",
     ]
