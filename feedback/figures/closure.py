@@ -514,14 +514,16 @@ def _percentile(value, rn, n, closed, numerator: int, denominator: int):
 
 
 CLOCKS = ("", "p_")  # column prefixes: the unit's clock, the office's platform clock
-PER_CLOCK = 7  # aggregate columns per clock: on_time, overdue, micros, timed, median, P90, mean working days
+# aggregate columns per clock: on_time, overdue, the handling microseconds' sum and count, the
+# median and P90 hours, the handling working days' sum and count
+PER_CLOCK = 8
 
 
-def _mean_parts(micros, prefix: str) -> list:
-    """The mean handling time's sum and count: exact integers, divided and rounded in Python
-    (mean_hours). A mean of float hours would depend on the order the database adds them in
-    (parallel plans vary it) and round a mean of exactly x.xx5 down about one time in four."""
-    return [sa.func.sum(micros).label(prefix + "micros"), sa.func.count(micros).label(prefix + "timed")]
+def _sum_and_count(value, prefix: str, name: str, count_name: str) -> list:
+    """A mean's sum and count, exact integers, divided and rounded in Python (exact_mean). A mean
+    of float hours would depend on the order the database adds them in (parallel plans vary it)
+    and round a mean of exactly x.xx5 down about one time in four."""
+    return [sa.func.sum(value).label(prefix + name), sa.func.count(value).label(prefix + count_name)]
 
 
 def _aggregate(rows, grouped: bool, percentiles: bool):
@@ -537,10 +539,10 @@ def _aggregate(rows, grouped: bool, percentiles: bool):
         cols += [
             sa.func.sum(r[prefix + "on_time"]).label(prefix + "on_time"),
             sa.func.sum(r[prefix + "overdue"]).label(prefix + "overdue"),
-            *_mean_parts(r[prefix + "micros"], prefix),
+            *_sum_and_count(r[prefix + "micros"], prefix, "micros", "timed"),
             pct(1, 2).label(prefix + "median_hours"),
             pct(9, 10).label(prefix + "p90_hours"),
-            sa.func.avg(r[prefix + "workdays"]).label(prefix + "avg_workdays"),
+            *_sum_and_count(r[prefix + "workdays"], prefix, "days", "days_n"),
         ]
     if grouped:
         return sa.select(r.key, *cols).group_by(r.key)
@@ -574,26 +576,25 @@ def _native_percentiles() -> bool:
     return bind.dialect.name == "postgresql" and (bind.dialect.server_version_info or (0,)) >= (12,)
 
 
-def rounded_sql(value, *, exact: bool = False):
-    """round_half_up in PostgreSQL: a double to two decimals, half up on its shortest decimal
-    form. PostgreSQL 12+ writes a double in the shortest form that reads back exactly (with
-    extra_float_digits = 1, set in _execute), the digits Python's str() gives, and rounds numeric
-    halves away from zero as ROUND_HALF_UP does. exact: value is numeric already (a mean of
-    whole days), rounded as it stands. 10,000 rows round in the database, not in Python."""
-    number = value if exact else sa.cast(sa.cast(value, sa.Text), sa.Numeric)
-    return sa.cast(sa.func.round(number, 2), sa.Float)
+def rounded_sql(value):
+    """round_half_up in PostgreSQL: a double (a median or P90) to two decimals, half up on its
+    shortest decimal form. PostgreSQL 12+ writes a double in the shortest form that reads back
+    exactly (with extra_float_digits = 1, set in _execute), the digits Python's str() gives, and
+    rounds numeric halves away from zero as ROUND_HALF_UP does. A province's 5,000 rows round in
+    the database, not in Python."""
+    return sa.cast(sa.func.round(sa.cast(sa.cast(value, sa.Text), sa.Numeric), 2), sa.Float)
 
 
 def _aggregate_native(flags, grouped: bool, percentiles: bool, *, rollup: bool, platform: bool = True):
     """Layer 3 on PostgreSQL: one row of sums per group key, and with rollup the total row
-    (total_row = 1). percentile_cont skips the NULL hours of tickets not closed by T. The times
-    come rounded (rounded_sql)."""
+    (total_row = 1). percentile_cont skips the NULL hours of tickets not closed by T. Median and
+    P90 come rounded (rounded_sql); the means' integer sums are divided in Python (exact_mean)."""
     f = flags.c
     cols = [sa.func.count().label("received"), sa.func.sum(f.closed).label("closed")]
     for prefix in CLOCKS:
         if prefix == "p_" and not platform:  # unread: the planner then computes none of its flags
             cols += [sa.null().label(prefix + name) for name in (
-                "on_time", "overdue", "micros", "timed", "median_hours", "p90_hours", "avg_workdays")]
+                "on_time", "overdue", "micros", "timed", "median_hours", "p90_hours", "days", "days_n")]
             continue
         hours = f[prefix + "hours"]
 
@@ -603,10 +604,10 @@ def _aggregate_native(flags, grouped: bool, percentiles: bool, *, rollup: bool, 
         cols += [
             sa.func.sum(f[prefix + "on_time"]).label(prefix + "on_time"),
             sa.func.sum(f[prefix + "overdue"]).label(prefix + "overdue"),
-            *_mean_parts(f[prefix + "micros"], prefix),
+            *_sum_and_count(f[prefix + "micros"], prefix, "micros", "timed"),
             rounded_sql(pct(0.5)).label(prefix + "median_hours"),
             rounded_sql(pct(0.9)).label(prefix + "p90_hours"),
-            rounded_sql(sa.func.avg(f[prefix + "workdays"]), exact=True).label(prefix + "avg_workdays"),
+            *_sum_and_count(f[prefix + "workdays"], prefix, "days", "days_n"),
         ]
     if not grouped:
         return sa.select(sa.literal(None).label("key"), sa.literal(0).label("total_row"), *cols)
@@ -642,10 +643,8 @@ def _execute(query, *, stream: int | None = None):
 
 def _to_figures(row, start: int, *, rounded: bool = False) -> Figures:
     """Figures of one aggregate row whose sums start at position `start`: received, closed, then
-    for each clock (CLOCKS) the PER_CLOCK columns on_time, overdue, the handling microseconds'
-    sum and count, the median and P90 hours and the mean working days, as _aggregate and
-    _aggregate_native select them. rounded: median, P90 and working days come rounded from SQL
-    (rounded_sql)."""
+    for each clock (CLOCKS) the PER_CLOCK columns, as _aggregate and _aggregate_native select
+    them. rounded: median and P90 come rounded from SQL (rounded_sql)."""
     received, closed = int(row[start] or 0), int(row[start + 1] or 0)
     unit_clock = start + 2
     figures = _clock(received, closed, rounded, row[unit_clock:unit_clock + PER_CLOCK])
@@ -656,28 +655,43 @@ def _to_figures(row, start: int, *, rounded: bool = False) -> Figures:
 def _clock(received: int, closed: int, rounded: bool, sums) -> Figures:
     """One clock's figures from its sums. A 5,000-unit table makes 10,000 of these: one
     constructor call each."""
-    on_time, overdue, micros, timed, *times = sums
+    on_time, overdue, micros, timed, median, p90, days, days_n = sums
     on_time, overdue = int(on_time or 0), int(overdue or 0)
+    return clock_figures(received, closed, on_time, overdue, micros, timed, days, days_n,
+                         *((median, p90) if rounded else (_rounded(median), _rounded(p90))))
+
+
+def clock_figures(received: int, closed: int, on_time: int, overdue: int, micros, timed, days, days_n,
+                  median: float | None = None, p90: float | None = None) -> Figures:
+    """A clock's Figures from its counts and the integer sums of its handling times (micros over
+    `timed` tickets, working days over `days_n`): the one place the derived figures are defined
+    (late, pending, the rate, the means), whichever query gave the sums."""
     denominator = closed + overdue
     if not closed:  # handling times are defined over closed tickets only
-        mean, times = None, (None, None, None)
+        hours = days_mean = median = p90 = None
     else:
-        mean = mean_hours(micros, timed)
-        if not rounded:
-            times = [None if value is None else round_half_up(value) for value in times]
+        hours, days_mean = mean_hours(micros, timed), exact_mean(days, days_n)
     return Figures(received, closed, on_time, closed - on_time, overdue, received - closed - overdue,
-                   on_time / denominator if denominator else None, mean, *times)
+                   on_time / denominator if denominator else None, hours, median, p90, days_mean)
+
+
+def _rounded(value):
+    return None if value is None else round_half_up(value)
+
+
+def exact_mean(total, count, unit: int = 1) -> float | None:
+    """total / (count · unit) rounded half up to two decimals, exactly (integer arithmetic: the same
+    figure whatever order the values were added in). None when count is 0 or missing."""
+    if not count:
+        return None
+    total, denominator = int(total), int(count) * unit
+    cents = (200 * abs(total) + denominator) // (2 * denominator)  # floor(100·|mean| + 1/2)
+    return (cents if total >= 0 else -cents) / 100 + 0.0
 
 
 def mean_hours(micros, count) -> float | None:
-    """The mean of `count` handling times summing to `micros` microseconds, in hours, rounded half
-    up to two decimals, exactly (integer arithmetic: the same figure whatever order the times
-    were added in). None when there are none."""
-    if not count:
-        return None
-    micros, denominator = int(micros), int(count) * fsql.MICROS_PER_HOUR
-    cents = (200 * abs(micros) + denominator) // (2 * denominator)  # floor(100·|mean| + 1/2)
-    return (cents if micros >= 0 else -cents) / 100 + 0.0
+    """The mean of `count` handling times summing to `micros` microseconds, in hours (exact_mean)."""
+    return exact_mean(micros, count, fsql.MICROS_PER_HOUR)
 
 
 def round_half_up(value) -> float:
@@ -707,16 +721,27 @@ def _check(date_from: date, date_to: date, as_of: datetime, group: str = "unit")
 
 def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, unit_code: str | None = None,
             group: str = "unit", calendar: WorkCalendar | None = None, scope: Scope | None = None,
-            percentiles: bool = True, platform: bool = True) -> ClosureReport:
+            percentiles: bool = True, platform: bool = True, via: str = "auto") -> ClosureReport:
     """The closure figures per unit (or per region) and in total; see the module docstring.
     scope: resolve_scope(actor, unit_code) when the caller already has it (a page that needs it twice).
     percentiles=False: median and P90 left None; platform=False: no platform-clock figures (None).
-    A table that does not show them skips their work."""
+    A table that does not show them skips their work: without both, a period of whole months is
+    read from the settled counts (figures/settled.py, the same figures). via="cohort" or
+    "settled" picks the way (the tests compare them)."""
     as_of = _check(date_from, date_to, as_of, group)
     calendar = calendar or current_calendar()
     scope = scope or resolve_scope(actor, unit_code)
-    by_key = _figures_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
-                             platform=platform, with_total=True)
+    from feedback.figures import settled  # it builds on this module's layers
+
+    if via == "auto":
+        via = "settled" if not percentiles and not platform and settled.whole_months(date_from, date_to) else "cohort"
+    if via not in ("cohort", "settled"):
+        raise ValueError(f"via: auto, cohort or settled, not {via!r}")
+    if via == "settled":
+        by_key = settled.figures_by_key(scope, date_from, date_to, as_of, group, calendar)
+    else:
+        by_key = _figures_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
+                                 platform=platform, with_total=True)
     total = by_key.pop(None, None) or Figures.zero()
     if not platform:
         for figures in (total, *by_key.values()):

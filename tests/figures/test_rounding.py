@@ -51,13 +51,13 @@ def test_postgresql_rounds_as_python_does(app):
     x = sa.select(column.label("x")).subquery()
     rows = _execute(sa.select(x.c.x, rounded_sql(x.c.x))).all()
     assert [(value, got) for value, got in rows] == [(value, round_half_up(value)) for value in values]
-    whole_days = sa.select(sa.func.unnest(sa.literal([1, 2, 2, 3, 3, 3, 3, 0], sa.ARRAY(sa.Integer))).label("d")).subquery()
-    [mean] = _execute(sa.select(rounded_sql(sa.func.avg(whole_days.c.d), exact=True))).one()
-    assert mean == round_half_up(Decimal(17) / 8) == 2.13  # 2.125 exactly: up
 
 
-def test_mean_hours_is_exact():
-    from feedback.figures.closure import mean_hours
+def test_means_are_exact():
+    from feedback.figures.closure import exact_mean, mean_hours
+
+    assert exact_mean(17, 8) == 2.13  # 2.125 exactly: up
+    assert exact_mean(401, 200) == 2.01 and exact_mean(400, 200) == 2.0 and exact_mean(5, 0) is None
 
     hour = 3_600_000_000
     assert mean_hours(0, 0) is None
