@@ -77,7 +77,8 @@ class local_month(FunctionElement):
 
 @compiles(local_month)  # SQLite: the text 'YYYY-MM-DD', as SQLAlchemy stores a Date
 def _local_month_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours', 'start of month')"
+    # the text up to the whole second (SQLite rounds a fraction: .9996 s would be the next month)
+    return f"date(substr({compiler.process(element.clauses, **kw)}, 1, 19), '+8 hours', 'start of month')"
 
 
 @compiles(local_month, "postgresql")

@@ -30,7 +30,9 @@ class epoch_seconds(FunctionElement):
 
 @compiles(epoch_seconds)  # SQLite (qmark parameters: '%' needs no escaping)
 def _epoch_seconds_sqlite(element, compiler, **kw):
-    return "CAST(strftime('%s', " + compiler.process(element.clauses, **kw) + ") AS INTEGER)"
+    # the text up to the whole second: SQLite's date functions round a fraction to milliseconds,
+    # so 23:59:59.9996 would read as the next second (and the next day)
+    return "CAST(strftime('%s', substr(" + compiler.process(element.clauses, **kw) + ", 1, 19)) AS INTEGER)"
 
 
 @compiles(epoch_seconds, "postgresql")
@@ -90,7 +92,7 @@ class micros_between(FunctionElement):
 
 @compiles(micros_between)
 def _micros_between_sqlite(element, compiler, **kw):
-    # strftime('%s') drops the fraction; SQLAlchemy stores it as the six digits after position 20
+    # epoch_seconds has the whole seconds; SQLAlchemy stores the fraction as six digits from position 21
     start, end = element.clauses
     seconds = [compiler.process(epoch_seconds(c), **kw) for c in (start, end)]
     micros = [f"CAST(substr({compiler.process(c, **kw)}, 21, 6) AS INTEGER)" for c in (start, end)]

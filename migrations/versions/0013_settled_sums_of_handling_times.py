@@ -50,6 +50,12 @@ def month_pg(row: str) -> str:
 
 
 def month_sqlite(row: str) -> str:
+    # feedback.figures.models.local_month on SQLite: the text up to the whole second, since
+    # SQLite's date functions round a fraction to milliseconds (.9996 s would be the next month)
+    return f"date(substr({row}.received_at, 1, 19), '+8 hours', 'start of month')"
+
+
+def month_sqlite_0010(row: str) -> str:
     return f"date({row}.received_at, '+8 hours', 'start of month')"
 
 
@@ -61,7 +67,8 @@ def micros_pg(row: str) -> str:
 def micros_sqlite(row: str) -> str:
     # feedback.figures.sql.micros_between on SQLite: whole seconds by strftime('%s'), plus the
     # six digits of microseconds SQLAlchemy stores from position 21 (NULL when either is NULL)
-    return (f"((CAST(strftime('%s', {row}.replied_at) AS INTEGER) - CAST(strftime('%s', {row}.assigned_at) AS INTEGER))"
+    return (f"((CAST(strftime('%s', substr({row}.replied_at, 1, 19)) AS INTEGER)"
+            f" - CAST(strftime('%s', substr({row}.assigned_at, 1, 19)) AS INTEGER))"
             f" * 1000000 + (CAST(substr({row}.replied_at, 21, 6) AS INTEGER)"
             f" - CAST(substr({row}.assigned_at, 21, 6) AS INTEGER)))")
 
@@ -251,7 +258,7 @@ $$
 
 
 def _sqlite_triggers_0010() -> tuple[str, ...]:
-    key = f"unit_id = OLD.unit_id AND month = {month_sqlite('OLD')}"
+    key = f"unit_id = OLD.unit_id AND month = {month_sqlite_0010('OLD')}"
     subtract = [
         f"UPDATE settled_month_counts SET closed = closed - 1, on_time = on_time - {on_time_0010('OLD')} "
         f"WHERE {key} AND {settles('OLD')};",
@@ -259,7 +266,7 @@ def _sqlite_triggers_0010() -> tuple[str, ...]:
     ]
     add = [
         f"INSERT INTO settled_month_counts (month, unit_id, closed, on_time) "
-        f"SELECT {month_sqlite('NEW')}, NEW.unit_id, 1, {on_time_0010('NEW')} WHERE {settles('NEW')} "
+        f"SELECT {month_sqlite_0010('NEW')}, NEW.unit_id, 1, {on_time_0010('NEW')} WHERE {settles('NEW')} "
         f"ON CONFLICT (month, unit_id) DO UPDATE SET closed = closed + 1, on_time = on_time + excluded.on_time;",
     ]
     return (

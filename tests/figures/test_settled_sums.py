@@ -135,16 +135,17 @@ def test_plain_sql_writes_to_closed_tickets(story, world):
     assert assert_exact() == set()
 
 
-# SQLite's date functions round fractional seconds to the millisecond, so a time in the last
-# half millisecond of a second (of a month) is read as the next one: the values above stay below it.
-@pytest.mark.xfail(condition=not os.environ.get("DATABASE_URL"), strict=True,
-                   reason="SQLite: strftime('%s') and date() round .9995 s and above up to the next second "
-                          "(micros_between and local_month); not fixed here")
+# SQLite's date functions round fractional seconds to the millisecond, so the SQL reads the text
+# only up to the whole second: a time in the last half millisecond of a second (of a month, of a
+# day) stays in it.
 def test_the_last_half_millisecond_of_a_second(app):
+    from feedback.figures.sql import day_number, local_day_number
+
     end = datetime(2026, 9, 30, 15, 59, 59, 999_999, tzinfo=UTC)  # Sep 30 23:59:59.999999 local
     start = end - timedelta(microseconds=999_999)
     t = [sa.literal(v, UTCDateTime()) for v in (start, end)]
-    assert db.session.execute(sa.select(micros_between(*t), local_month(t[1]))).one() == (999_999, date(2026, 9, 1))
+    assert db.session.execute(sa.select(micros_between(*t), local_month(t[1]), local_day_number(t[1]))).one() == \
+        (999_999, date(2026, 9, 1), day_number(date(2026, 9, 30)))
 
 
 def test_sub_second_times_inserted_and_deleted(app, world):
