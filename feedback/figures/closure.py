@@ -455,8 +455,10 @@ def _region_map(scope: Scope):
         .select_from(units).outerjoin(heads, sa.and_(*cond)).where(where).subquery("region_map")
 
 
-def _flags(cohort, as_of: datetime, calendar: WorkCalendar, date_from: date):
-    """Layer 2: per ticket 0/1 flags and handling times, on both clocks."""
+def _flags(cohort, as_of: datetime, calendar: WorkCalendar, date_from: date, *, overdue_only: bool = False):
+    """Layer 2: per ticket 0/1 flags and handling times, on both clocks. overdue_only: the key and
+    the overdue flag alone (the tickets open at T have no handling times; the platform clock's
+    working days would send the calendar's exceptions as a few hundred parameters for nothing)."""
     c = cohort.c
     t = _as_of_param(as_of)
     closed = c.closed == 1
@@ -483,6 +485,8 @@ def _flags(cohort, as_of: datetime, calendar: WorkCalendar, date_from: date):
         (on_time_reply_awaiting_at_t, 0),
         else_=1,
     )
+    if overdue_only:
+        return sa.select(c.key, c.ticket_id, overdue.label("overdue")).subquery("flags")
     on_time = sa.case((sa.and_(closed, c.replied_at <= c.unit_due_at), 1), else_=0)
     last_day = max(local_date(as_of), date_from)
     workday = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731

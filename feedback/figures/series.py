@@ -113,7 +113,7 @@ def _live(scope: Scope, starts: list[date], date_to: date, as_of: datetime,
     never, later = (_cohort(scope, starts[0], date_to, as_of, "month", starts, extra=unsettled)
                     for unsettled in (Ticket.closed_at.is_(None), Ticket.closed_at > t))
     cohort = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
-    f = _flags(cohort, as_of, calendar, starts[0]).c
+    f = _flags(cohort, as_of, calendar, starts[0], overdue_only=True).c
     query = sa.select(f.key, sa.func.count(), sa.func.sum(f.overdue)).group_by(f.key)
     return {key: (int(n), int(overdue)) for key, n, overdue in _execute(query)}
 

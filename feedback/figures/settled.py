@@ -123,7 +123,7 @@ def _live(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kin
     never, later = (_cohort(scope, date_from, date_to, as_of, key_kind, extra=unsettled)
                     for unsettled in (Ticket.closed_at.is_(None), Ticket.closed_at > t))
     cohort = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
-    f = _flags(cohort, as_of, calendar, date_from).c
+    f = _flags(cohort, as_of, calendar, date_from, overdue_only=True).c
     query = sa.select(sa.func.count(), sa.func.sum(f.overdue), f.key).group_by(f.key)
     return _rows(query)
 
