@@ -10,9 +10,9 @@ docstring for the definitions), without reading every closed ticket of the year:
 - corrections: those of them not closed by T (closed_at > T: open at T, so they join the live
   part) or not yet received at T (received_at > T, possible only in data with closed_at <
   received_at), subtracted from closed and on_time;
-- live part: the cohort (closure._cohort, the same scope, months and received_at <= T) of
-  tickets not closed by T — closed_at IS NULL, or closed_at > T — with closure._flags deciding
-  overdue at T (deadline in force at T, replies awaiting review at T) exactly as closure() does.
+- live part (settled.live_counts, shared with the dashboard's table): the cohort
+  (closure._cohort, the same scope, months and received_at <= T) of tickets not closed by T —
+  closed_at IS NULL, or closed_at > T — with closure._flags deciding overdue at T (deadline in force at T, replies awaiting review at T) exactly as closure() does.
 
 So received = settled − corrections + live, closed = settled − corrections, on_time likewise,
 overdue_open = the live part's overdue, pending = received − closed − overdue_open. The hour and
@@ -42,9 +42,10 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.errors import InputError
 from feedback.figures.closure import (
-    Figures, MonthPoint, Scope, _add_months, _as_of_param, _cohort, _execute, _flags, _key_expr, resolve_scope,
+    Figures, MonthPoint, Scope, _add_months, _as_of_param, _execute, _key_expr, resolve_scope,
 )
 from feedback.figures.models import SettledMonthCount, on_time_flag, settled_clause
+from feedback.figures.settled import live_counts
 from feedback.tickets.models import Ticket
 from feedback.timeutil import assume_local, local_date, start_of_local_day
 
@@ -64,7 +65,7 @@ def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code
 
     settled = _settled(scope, starts)
     corrections = _corrections(scope, starts, ends[-1], as_of)
-    live = _live(scope, starts, ends[-1], as_of, calendar)
+    live = live_counts(scope, starts[0], ends[-1], as_of, "month", calendar, months=starts)
     points = []
     for i, (month, end) in enumerate(zip(starts, ends)):
         closed, on_time = (a - b for a, b in zip(settled.get(i, (0, 0)), corrections.get(i, (0, 0))))
@@ -101,21 +102,6 @@ def _corrections(scope: Scope, starts: list[date], date_to: date, as_of: datetim
                     sa.or_(Ticket.closed_at > t, Ticket.received_at > t))
              .group_by(key))
     return {k: (int(n), int(on_time)) for k, n, on_time in _execute(query)}
-
-
-def _live(scope: Scope, starts: list[date], date_to: date, as_of: datetime,
-          calendar: WorkCalendar) -> dict[int, tuple[int, int]]:
-    """Month index → (received, overdue_open) of the cohort's tickets not closed by T: never closed
-    (closed_at IS NULL: the partial index) or closed after T (closed_at > T: the closed_at index),
-    as two cohorts so that each reads its own index; closure._flags decides overdue over both as
-    closure() does."""
-    t = _as_of_param(as_of)
-    never, later = (_cohort(scope, starts[0], date_to, as_of, "month", starts, extra=unsettled)
-                    for unsettled in (Ticket.closed_at.is_(None), Ticket.closed_at > t))
-    cohort = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
-    f = _flags(cohort, as_of, calendar, starts[0], overdue_only=True).c
-    query = sa.select(f.key, sa.func.count(), sa.func.sum(f.overdue)).group_by(f.key)
-    return {key: (int(n), int(overdue)) for key, n, overdue in _execute(query)}
 
 
 __all__ = ["monthly_series"]

@@ -55,7 +55,7 @@ def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime
         raise ValueError(f"not whole months: {date_from}..{date_to}")
     settled = _settled(scope, date_from, date_to, key_kind)
     corrections = _corrections(scope, date_from, date_to, as_of, key_kind)
-    live = _live(scope, date_from, date_to, as_of, key_kind, calendar)
+    live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar)
     zero = (0,) * len(PARTS)
     out, total = {}, [0] * (len(PARTS) + 2)
     for key in settled.keys() | corrections.keys() | live.keys():
@@ -115,12 +115,14 @@ def _corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, 
     ).group_by(key))
 
 
-def _live(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
-          calendar: WorkCalendar) -> dict:
-    """key → (received, overdue_open) of the cohort's tickets not closed by T, never closed or
-    closed after T: two cohorts, each read through its own index (as series._live)."""
+def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
+                calendar: WorkCalendar, months: list[date] | None = None) -> dict:
+    """key → (received, overdue_open) of the cohort's tickets not closed by T: never closed
+    (closed_at IS NULL: the partial index) or closed after T (closed_at > T: the closed_at index),
+    as two cohorts so that each reads its own index; closure._flags decides overdue over both as
+    closure() does. key_kind as closure._key_expr ("month" with `months`: the series' month index)."""
     t = _as_of_param(as_of)
-    never, later = (_cohort(scope, date_from, date_to, as_of, key_kind, extra=unsettled)
+    never, later = (_cohort(scope, date_from, date_to, as_of, key_kind, months, extra=unsettled)
                     for unsettled in (Ticket.closed_at.is_(None), Ticket.closed_at > t))
     cohort = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
     f = _flags(cohort, as_of, calendar, date_from, overdue_only=True).c
@@ -128,4 +130,4 @@ def _live(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kin
     return _rows(query)
 
 
-__all__ = ["figures_by_key", "whole_months"]
+__all__ = ["figures_by_key", "live_counts", "whole_months"]
