@@ -7,7 +7,9 @@ from flask import g
 from werkzeug.security import generate_password_hash
 
 from feedback.accounts.models import ApiToken, User
+from feedback.accounts.scope import Actor
 from feedback.extensions import db, login_manager
+from tests.figures.worlds import october
 
 # A URL each unit's site answers to (tests/factories.py); units without a site get tickets
 # through triage: an unroutable URL, then the supervisor's assign.
@@ -137,3 +139,16 @@ def ticket_lists(app):
     for rule, endpoint in (("/inbox", "tickets.inbox"), ("/triage", "tickets.triage"), ("/review", "tickets.review")):
         if endpoint not in app.view_functions:
             app.add_url_rule(rule, endpoint, lambda: "")
+
+
+@pytest.fixture
+def boss(world):
+    """The city office's supervisor (test_as_of.py has its own, with its world told first)."""
+    return Actor.of(world.users["boss"])
+
+
+@pytest.fixture
+def oct_world(story):
+    """worlds.october told through the API (test_dashboard.py has its own, with the clock set)."""
+    october(story)
+    return story

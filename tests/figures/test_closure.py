@@ -9,7 +9,7 @@ from feedback.accounts.scope import Actor
 from feedback.errors import InputError
 from feedback.figures.closure import closure, overdue_details
 from feedback.figures.series import monthly_series
-from tests.figures.worlds import OCTOBER_AS_OF, october
+from tests.figures.worlds import OCTOBER_AS_OF
 
 OCT = (date(2026, 10, 1), date(2026, 10, 31))
 AS_OF = datetime.fromisoformat(OCTOBER_AS_OF)
@@ -26,17 +26,6 @@ def figs(f) -> dict:
 
 def by_code(report) -> dict:
     return {row.unit.code: row for row in report.rows}
-
-
-@pytest.fixture
-def boss(world):
-    return Actor.of(world.users["boss"])
-
-
-@pytest.fixture
-def oct_world(story):
-    october(story)
-    return story
 
 
 def test_a_unit_row_counts_every_corner(oct_world, boss):

@@ -19,7 +19,7 @@ from feedback.figures.series import monthly_series
 from feedback.directory.models import Unit
 from feedback.tickets.models import Ticket
 from feedback.timeutil import LOCAL, UTC
-from tests.figures.worlds import OCTOBER_AS_OF, as_of_corners, october
+from tests.figures.worlds import OCTOBER_AS_OF, as_of_corners
 
 KEYS = ("received", "closed", "on_time", "late", "overdue_open", "pending", "on_time_rate")
 AS_OF = datetime.fromisoformat(OCTOBER_AS_OF)
@@ -71,17 +71,6 @@ def assert_series_matches(actor: Actor, as_of: datetime, *, months: int = 12, un
         assert f.avg_handling_hours is f.median_handling_hours is f.p90_handling_hours is None
         assert f.avg_handling_workdays is None and f.platform is None
     return series
-
-
-@pytest.fixture
-def boss(world):
-    return Actor.of(world.users["boss"])
-
-
-@pytest.fixture
-def oct_world(story):
-    october(story)
-    return story
 
 
 # T in the past: before and after replies, a rejection (T3 Oct 16, T4 Oct 19), an extension decided

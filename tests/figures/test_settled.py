@@ -12,7 +12,7 @@ from feedback.figures.closure import closure
 from feedback.figures.settled import whole_months
 from tests.figures.test_closure import HALF_CENT_MINUTES
 from tests.figures.test_series import OCTOBER_TIMES
-from tests.figures.worlds import OCTOBER_AS_OF, as_of_corners, october
+from tests.figures.worlds import OCTOBER_AS_OF, as_of_corners
 
 PERIODS = [(date(2026, 10, 1), date(2026, 10, 31)), (date(2026, 11, 1), date(2026, 11, 30)),
            (date(2026, 9, 1), date(2026, 9, 30)), (date(2026, 10, 1), date(2026, 12, 31))]
@@ -31,17 +31,6 @@ def assert_same(actor: Actor, as_of: datetime, *, unit_code: str | None = None, 
             where = (date_from, group, as_of, unit_code)
             assert settled == cohort, where
             assert reports[1].total == reports[0].total, where
-
-
-@pytest.fixture
-def boss(world):
-    return Actor.of(world.users["boss"])
-
-
-@pytest.fixture
-def oct_world(story):
-    october(story)
-    return story
 
 
 def test_october_world_as_of_each_time(oct_world, boss):

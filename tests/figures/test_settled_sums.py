@@ -8,7 +8,6 @@ import os
 from collections import defaultdict
 from datetime import date, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
