@@ -12,7 +12,8 @@ docstring for the definitions), without reading every closed ticket of the year:
   received_at), subtracted from closed and on_time;
 - live part (settled.live_counts, shared with the dashboard's table): the cohort
   (closure._cohort, the same scope, months and received_at <= T) of tickets not closed by T —
-  closed_at IS NULL, or closed_at > T — with closure._flags deciding overdue at T (deadline in force at T, replies awaiting review at T) exactly as closure() does.
+  closed_at IS NULL, or closed_at > T — with closure._flags deciding overdue at T (deadline in
+  force at T, replies awaiting review at T) exactly as closure() does.
 
 So received = settled − corrections + live, closed = settled − corrections, on_time likewise,
 overdue_open = the live part's overdue, pending = received − closed − overdue_open. The hour and
