@@ -56,16 +56,23 @@ def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime
     settled = _settled(scope, date_from, date_to, key_kind)
     corrections = _corrections(scope, date_from, date_to, as_of, key_kind)
     live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar)
-    zero = (0,) * len(PARTS)
-    out, total = {}, [0] * (len(PARTS) + 2)
+    zero, none = (0,) * len(PARTS), (0, 0)
+    out = {}
     for key in settled.keys() | corrections.keys() | live.keys():
-        parts = [a - b for a, b in zip(settled.get(key, zero), corrections.get(key, zero))]
-        open_at_t, overdue = live.get(key, (0, 0))
+        parts, corrected = settled.get(key, zero), corrections.get(key)
+        if corrected is not None:  # (at T = now there are none: most keys skip the subtraction)
+            parts = tuple([a - b for a, b in zip(parts, corrected)])
+        open_at_t, overdue = live.get(key, none)
         if parts[0] + open_at_t:  # a key with no ticket in the cohort has no row (closure()'s zeros)
             out[key] = _figures(parts, open_at_t, overdue)
-        total = [a + b for a, b in zip(total, (*parts, open_at_t, overdue))]
-    out[None] = _figures(total[:len(PARTS)], *total[len(PARTS):])
+    # the total: each part's column sums (each ticket has one key, so this is the keys' sum)
+    parts = [a - b for a, b in zip(_column_sums(settled, len(PARTS)), _column_sums(corrections, len(PARTS)))]
+    out[None] = _figures(parts, *_column_sums(live, 2))
     return out
+
+
+def _column_sums(rows: dict, width: int) -> list[int]:
+    return [sum(column) for column in zip(*rows.values())] if rows else [0] * width
 
 
 def _figures(parts, open_at_t: int, overdue: int) -> Figures:
@@ -87,13 +94,20 @@ def _keyed(query, scope: Scope, unit_id, key_kind: str):
 
 
 def _rows(query) -> dict:
-    """key (the last column) → the integer sums before it."""
-    return {row[-1]: tuple(int(v or 0) for v in row[:-1]) for row in _execute(query)}
+    """key (the last column) → the integer sums before it (ints: counts, and sums by _total), the
+    rows in one fetch (iterating the result fetches them one at a time)."""
+    return {row[-1]: row[:-1] for row in _execute(query).all()}
+
+
+def _total(value):
+    """sum(value) as a whole number, 0 over no value: a bigint, not the numeric PostgreSQL sums
+    bigints into (a Decimal each in Python), so that _rows takes the rows as they come."""
+    return sa.cast(sa.func.coalesce(sa.func.sum(value), 0), sa.BigInteger)
 
 
 def _settled(scope: Scope, date_from: date, date_to: date, key_kind: str) -> dict:
     s = SettledMonthCount
-    query = sa.select(*(sa.func.sum(getattr(s, name)) for name in PARTS)).select_from(s)
+    query = sa.select(*(_total(getattr(s, name)) for name in PARTS)).select_from(s)
     query, key = _keyed(query, scope, s.unit_id, key_kind)
     last_month = date_to.replace(day=1)
     return _rows(query.where(s.month >= date_from, s.month <= last_month).group_by(key))
@@ -103,8 +117,8 @@ def _corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, 
     """The settled tickets of the period counted in `settled` that are not closed-and-received by T."""
     t = _as_of_param(as_of)
     micros = fsql.micros_between(Ticket.assigned_at, Ticket.replied_at)
-    query = sa.select(sa.func.count(), sa.func.sum(on_time_flag()), sa.func.count(micros), sa.func.sum(micros),
-                      sa.func.count(Ticket.handling_workdays), sa.func.sum(Ticket.handling_workdays)) \
+    query = sa.select(sa.func.count(), _total(on_time_flag()), sa.func.count(micros), _total(micros),
+                      sa.func.count(Ticket.handling_workdays), _total(Ticket.handling_workdays)) \
         .select_from(Ticket)
     query, key = _keyed(query, scope, Ticket.unit_id, key_kind)
     return _rows(query.where(
@@ -126,7 +140,7 @@ def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
                     for unsettled in (Ticket.closed_at.is_(None), Ticket.closed_at > t))
     cohort = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
     f = _flags(cohort, as_of, calendar, date_from, overdue_only=True).c
-    query = sa.select(sa.func.count(), sa.func.sum(f.overdue), f.key).group_by(f.key)
+    query = sa.select(sa.func.count(), _total(f.overdue), f.key).group_by(f.key)
     return _rows(query)
 
 
