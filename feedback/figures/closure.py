@@ -543,8 +543,11 @@ PER_CLOCK = 8
 def _sum_and_count(value, prefix: str, name: str, count_name: str) -> list:
     """A mean's sum and count, exact integers, divided and rounded in Python (exact_mean). A mean
     of float hours would depend on the order the database adds them in (parallel plans vary it)
-    and round a mean of exactly x.xx5 down about one time in four."""
-    return [sa.func.sum(value).label(prefix + name), sa.func.count(value).label(prefix + count_name)]
+    and round a mean of exactly x.xx5 down about one time in four. The sum comes as a bigint,
+    not the numeric PostgreSQL sums bigints into (a Decimal each in Python); a bigint holds
+    290,000 years of microseconds."""
+    return [sa.cast(sa.func.sum(value), sa.BigInteger).label(prefix + name),
+            sa.func.count(value).label(prefix + count_name)]
 
 
 def _aggregate(rows, grouped: bool, percentiles: bool):
