@@ -7,11 +7,13 @@ from urllib.parse import parse_qs, urlsplit
 
 import lxml.html
 import pytest
+import sqlalchemy as sa
 
 from feedback.directory.admin import add_unit
 from feedback.extensions import db
 from feedback.figures import views
 from feedback.figures.closure import Figures
+from feedback.tickets.models import Ticket
 from tests.figures.worlds import OCTOBER_AS_OF, october
 
 
@@ -91,6 +93,21 @@ def test_glance_is_scoped(oct_world, signed_in):
     counts = {el.get("data-glance"): int(el.xpath('.//*[@class="n"]')[0].text) for el in doc.xpath("//*[@data-glance]")}
     # the county R1 sees T9 T12 T13 overdue (not D3's T16), no triage (the city's), T11 T12 to review
     assert counts["overdue"] == 3 and counts["awaiting_triage"] == 0 and counts["awaiting_review"] == 2
+
+
+def test_glance_of_the_top_office_beside_another_tree(oct_world, signed_in):
+    """The top office's glance counts its open tickets without a scope test only while its tree
+    is the only one: a ticket of a second tree stays out of its counts."""
+    def overdue() -> int:
+        doc = page(signed_in("boss"), "/dashboard")
+        return int(doc.xpath('//*[@data-glance="overdue"]//*[@class="n"]')[0].text)
+
+    assert overdue() == 4  # T9, T12, T13, T16
+    other = add_unit("Z0", "另一主管单位", "office", None)
+    db.session.commit()
+    db.session.execute(sa.update(Ticket).where(Ticket.id == oct_world.ids["T16"]).values(unit_id=other.id))
+    db.session.commit()
+    assert overdue() == 3  # T16 now belongs to the other tree
 
 
 def test_by_region_and_drilling_down(oct_world, signed_in):
