@@ -203,8 +203,11 @@ def write_csv(path: str, lines: list[Line]) -> None:
 def export_closure(actor, period: Period, as_of: datetime, fmt: str, path: str, *,
                    unit_code: str | None = None, progress: Progress = _no_progress) -> dict:
     """Compute the figures and write the export to `path` (replaced atomically)."""
-    report = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="unit")
-    regions = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="region")
+    # the sheet shows neither median nor P90 nor the platform clock (SUMMARY_HEADERS): without
+    # them a month or quarter is read from the settled counts, the same figures
+    figures = dict(unit_code=unit_code, percentiles=False, platform=False)
+    report = closure(actor, period.date_from, period.date_to, as_of, group="unit", **figures)
+    regions = closure(actor, period.date_from, period.date_to, as_of, group="region", **figures)
     lines = summary_lines(report.rows, regions.rows, report.total, parent_names(report.rows), report_root_code(report))
     progress(30)
     partial = f"{path}.part"
