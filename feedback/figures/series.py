@@ -4,12 +4,14 @@ monthly_series() here gives, for each month, the same received, closed, on_time,
 overdue_open, pending and on_time_rate as closure() for that month as of T (see closure.py's
 docstring for the definitions), without reading every closed ticket of the year:
 
-- settled part: settled_month_counts (figures/models.py, kept by triggers in the writers'
+- settled part (settled.settled_sums, keyed by month; the dashboard's table keys the same sums
+  by unit): settled_month_counts (figures/models.py, kept by triggers in the writers'
   transactions) summed over the scope's units and the months: every ticket with closed_at set,
   state <> 'invalid' and a unit — closed and on time as of any T from its close on;
-- corrections: those of them not closed by T (closed_at > T: open at T, so they join the live
-  part) or not yet received at T (received_at > T, possible only in data with closed_at <
-  received_at), subtracted from closed and on_time;
+- corrections (settled.corrections, likewise shared): those of them not closed by T
+  (closed_at > T: open at T, so they join the live part) or not yet received at T
+  (received_at > T, possible only in data with closed_at < received_at), subtracted from
+  closed and on_time;
 - live part (settled.live_counts, shared with the dashboard's table): the cohort
   (closure._cohort, the same scope, months and received_at <= T) of tickets not closed by T —
   closed_at IS NULL, or closed_at > T — with closure._flags deciding overdue at T (deadline in
@@ -33,22 +35,15 @@ empty ranges of ix_tickets_closed_at at T = now (< 0.1 ms). Both grow with T fur
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-
-import sqlalchemy as sa
+from datetime import datetime, timedelta
 
 from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.calendar.workdays import WorkCalendar
-from feedback.directory.models import Unit
 from feedback.errors import InputError
-from feedback.figures.closure import (
-    Figures, MonthPoint, Scope, _add_months, _as_of_param, _execute, _key_expr, resolve_scope,
-)
-from feedback.figures.models import SettledMonthCount, on_time_flag, settled_clause
-from feedback.figures.settled import live_counts
-from feedback.tickets.models import Ticket
-from feedback.timeutil import assume_local, local_date, start_of_local_day
+from feedback.figures.closure import Figures, MonthPoint, _add_months, resolve_scope
+from feedback.figures.settled import corrections, live_counts, settled_sums
+from feedback.timeutil import assume_local, local_date
 
 
 def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code: str | None = None,
@@ -64,12 +59,14 @@ def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code
     starts = [_add_months(last, i - months + 1) for i in range(months)]
     ends = [_add_months(m, 1) - timedelta(days=1) for m in starts]
 
-    settled = _settled(scope, starts)
-    corrections = _corrections(scope, starts, ends[-1], as_of)
+    index = {m: i for i, m in enumerate(starts)}
+    settled = {index[month]: parts for month, parts in settled_sums(scope, starts[0], ends[-1], "month").items()}
+    corrected = corrections(scope, starts[0], ends[-1], as_of, "month", months=starts)
     live = live_counts(scope, starts[0], ends[-1], as_of, "month", calendar, months=starts)
     points = []
     for i, (month, end) in enumerate(zip(starts, ends)):
-        closed, on_time = (a - b for a, b in zip(settled.get(i, (0, 0)), corrections.get(i, (0, 0))))
+        # (closed, on_time): the first two of settled.PARTS
+        closed, on_time = (a - b for a, b in zip(settled.get(i, (0, 0))[:2], corrected.get(i, (0, 0))[:2]))
         open_at_t, overdue = live.get(i, (0, 0))
         received = closed + open_at_t
         denominator = closed + overdue
@@ -78,31 +75,6 @@ def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code
                           on_time_rate=on_time / denominator if denominator else None)
         points.append(MonthPoint(month, month, end, figures))
     return points
-
-
-def _settled(scope: Scope, starts: list[date]) -> dict[int, tuple[int, int]]:
-    """Month index → (closed, on_time) of the settled tickets of the scope's units."""
-    s = SettledMonthCount
-    query = sa.select(s.month, sa.func.sum(s.closed), sa.func.sum(s.on_time)).select_from(s)
-    if not scope.covers_all:
-        query = query.join(Unit, Unit.id == s.unit_id).where(scope.unit_clause())
-    query = query.where(s.month >= starts[0], s.month <= starts[-1]).group_by(s.month)
-    index = {m: i for i, m in enumerate(starts)}
-    return {index[month]: (int(closed), int(on_time)) for month, closed, on_time in _execute(query)}
-
-
-def _corrections(scope: Scope, starts: list[date], date_to: date, as_of: datetime) -> dict[int, tuple[int, int]]:
-    """Month index → (closed, on_time) of the settled tickets that are not closed-and-received by T."""
-    t = _as_of_param(as_of)
-    key, _ = _key_expr(scope, "month", starts)
-    query = (sa.select(key.label("key"), sa.func.count(), sa.func.sum(on_time_flag()))
-             .select_from(Ticket).join(Unit, Unit.id == Ticket.unit_id)
-             .where(scope.unit_clause(), settled_clause(),
-                    Ticket.received_at >= start_of_local_day(starts[0]),
-                    Ticket.received_at < start_of_local_day(date_to + timedelta(days=1)),
-                    sa.or_(Ticket.closed_at > t, Ticket.received_at > t))
-             .group_by(key))
-    return {k: (int(n), int(on_time)) for k, n, on_time in _execute(query)}
 
 
 __all__ = ["monthly_series"]

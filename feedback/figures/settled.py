@@ -32,7 +32,7 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.figures import sql as fsql
 from feedback.figures.closure import (
-    Figures, Scope, _as_of_param, _cohort, _execute, _flags, _region_map, clock_figures,
+    Figures, Scope, _as_of_param, _cohort, _execute, _flags, _key_expr, _region_map, clock_figures,
 )
 from feedback.figures.models import SettledMonthCount, on_time_flag, settled_clause
 from feedback.tickets.models import Ticket
@@ -53,20 +53,20 @@ def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime
     None; median, P90 and the platform clock left None. The period must be whole months."""
     if not whole_months(date_from, date_to):
         raise ValueError(f"not whole months: {date_from}..{date_to}")
-    settled = _settled(scope, date_from, date_to, key_kind)
-    corrections = _corrections(scope, date_from, date_to, as_of, key_kind)
+    settled = settled_sums(scope, date_from, date_to, key_kind)
+    corrected = corrections(scope, date_from, date_to, as_of, key_kind)
     live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar)
     zero, none = (0,) * len(PARTS), (0, 0)
     out = {}
-    for key in settled.keys() | corrections.keys() | live.keys():
-        parts, corrected = settled.get(key, zero), corrections.get(key)
-        if corrected is not None:  # (at T = now there are none: most keys skip the subtraction)
-            parts = tuple([a - b for a, b in zip(parts, corrected)])
+    for key in settled.keys() | corrected.keys() | live.keys():
+        parts, minus = settled.get(key, zero), corrected.get(key)
+        if minus is not None:  # (at T = now there are none: most keys skip the subtraction)
+            parts = tuple([a - b for a, b in zip(parts, minus)])
         open_at_t, overdue = live.get(key, none)
         if parts[0] + open_at_t:  # a key with no ticket in the cohort has no row (closure()'s zeros)
             out[key] = _figures(parts, open_at_t, overdue)
     # the total: each part's column sums (each ticket has one key, so this is the keys' sum)
-    parts = [a - b for a, b in zip(_column_sums(settled, len(PARTS)), _column_sums(corrections, len(PARTS)))]
+    parts = [a - b for a, b in zip(_column_sums(settled, len(PARTS)), _column_sums(corrected, len(PARTS)))]
     out[None] = _figures(parts, *_column_sums(live, 2))
     return out
 
@@ -80,10 +80,13 @@ def _figures(parts, open_at_t: int, overdue: int) -> Figures:
     return clock_figures(closed + open_at_t, closed, on_time, overdue, micros, timed, days, days_n)
 
 
-def _keyed(query, scope: Scope, unit_id, key_kind: str):
-    """query (over a table with a unit id column) keyed by unit or group head, within the scope."""
+def _keyed(query, scope: Scope, unit_id, key_kind: str, month=None):
+    """query (over a table with a unit id column) keyed by unit, group head or (key_kind "month")
+    the `month` expression, within the scope."""
     if not scope.covers_all:
         query = query.join(Unit, Unit.id == unit_id).where(scope.unit_clause())
+    if key_kind == "month":
+        return query.add_columns(month.label("key")), month
     if key_kind == "unit":
         return query.add_columns(unit_id.label("key")), unit_id
     if key_kind == "region":
@@ -105,22 +108,27 @@ def _total(value):
     return sa.cast(sa.func.coalesce(sa.func.sum(value), 0), sa.BigInteger)
 
 
-def _settled(scope: Scope, date_from: date, date_to: date, key_kind: str) -> dict:
+def settled_sums(scope: Scope, date_from: date, date_to: date, key_kind: str) -> dict:
+    """key → PARTS summed from settled_month_counts over the months of [date_from, date_to]
+    (key_kind "month": the first day of each month)."""
     s = SettledMonthCount
     query = sa.select(*(_total(getattr(s, name)) for name in PARTS)).select_from(s)
-    query, key = _keyed(query, scope, s.unit_id, key_kind)
+    query, key = _keyed(query, scope, s.unit_id, key_kind, month=s.month)
     last_month = date_to.replace(day=1)
     return _rows(query.where(s.month >= date_from, s.month <= last_month).group_by(key))
 
 
-def _corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str) -> dict:
-    """The settled tickets of the period counted in `settled` that are not closed-and-received by T."""
+def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
+                months: list[date] | None = None) -> dict:
+    """key → PARTS of the settled tickets of the period counted in settled_sums that are not
+    closed-and-received by T (key_kind "month" with `months`: the series' month index)."""
     t = _as_of_param(as_of)
     micros = fsql.micros_between(Ticket.assigned_at, Ticket.replied_at)
     query = sa.select(sa.func.count(), _total(on_time_flag()), sa.func.count(micros), _total(micros),
                       sa.func.count(Ticket.handling_workdays), _total(Ticket.handling_workdays)) \
         .select_from(Ticket)
-    query, key = _keyed(query, scope, Ticket.unit_id, key_kind)
+    query, key = _keyed(query, scope, Ticket.unit_id, key_kind,
+                        month=_key_expr(scope, "month", months)[0] if key_kind == "month" else None)
     return _rows(query.where(
         settled_clause(),
         Ticket.received_at >= start_of_local_day(date_from),
@@ -144,4 +152,4 @@ def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     return _rows(query)
 
 
-__all__ = ["figures_by_key", "live_counts", "whole_months"]
+__all__ = ["corrections", "figures_by_key", "live_counts", "settled_sums", "whole_months"]
