@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from feedback.accounts.scope import Actor
 from feedback.calendar.workdays import WorkCalendar
 from feedback.extensions import db
+from feedback.figures.closure import resolve_scope
 from feedback.tickets.listing import overdue_clause
 from feedback.tickets.models import Ticket
 from feedback.tickets.triage import OPEN_STATES, QUEUES, open_in_scope, queue_columns
@@ -35,10 +36,12 @@ class Glance:
     queues: dict[str, int] = field(default_factory=dict, compare=False)  # triage.queue_counts' answer
 
 
-def at_a_glance(actor: Actor, at: datetime, calendar: WorkCalendar, *, everything: bool = False) -> Glance:
-    """everything: the actor's scope holds every ticket there is (closure.resolve_scope(actor)
-    .covers_all: the top office of a single tree), so no scope test runs per open ticket (at
-    1,000,000 tickets, ~10 ms of the ~35 ms scan of the 35,000 open ones)."""
+def at_a_glance(actor: Actor, at: datetime, calendar: WorkCalendar) -> Glance:
+    """When the actor's scope holds every ticket there is (resolve_scope(actor).covers_all: the
+    top office of a single tree, the resolved tree kept per process), no scope test runs per
+    open ticket: in psql at 1,000,000 tickets the scan of the 35,000 open ones took ~23 ms
+    instead of ~35."""
+    everything = resolve_scope(actor).covers_all
     today = local_date(at)
     end_today = end_of_local_day(today)
     end_next = end_of_local_day(calendar.nth_workday_after(today, 1)[0])

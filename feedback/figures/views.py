@@ -244,8 +244,7 @@ def dashboard():
     units = resolve_scope(actor, picker_levels=PICKER_LEVELS).units
     if args.unit_code and args.unit_code not in {u.code for u in units}:
         units = units + [scope.root]  # the unit shown, when deeper than the picker reaches
-    whole = scope if args.unit_code is None else resolve_scope(actor)  # the actor's own scope
-    glance = at_a_glance(actor, at, calendar, everything=whole.covers_all)
+    glance = at_a_glance(actor, at, calendar)
     g.queue_counts = glance.queues  # the menu's counts, from the same scan
     pager = page_of(sorted_rows(report.rows, args.sort, args.descending), args.page)
     return render_template(
