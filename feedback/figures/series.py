@@ -41,9 +41,10 @@ from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.calendar.workdays import WorkCalendar
 from feedback.errors import InputError
-from feedback.figures.closure import Figures, MonthPoint, _add_months, resolve_scope
+from feedback.figures.closure import Figures, MonthPoint, _add_months, calendar_key, resolve_scope
+from feedback.figures.kept import kept
 from feedback.figures.settled import corrections, live_counts, settled_sums
-from feedback.timeutil import assume_local, local_date
+from feedback.timeutil import assume_local, local_date, start_of_local_day
 
 
 def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code: str | None = None,
@@ -53,11 +54,19 @@ def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code
     if not 1 <= months <= 120:
         raise InputError({"months": "a whole number from 1 to 120"})
     as_of = assume_local(as_of)
-    calendar = calendar or current_calendar()
-    scope = resolve_scope(actor, unit_code)  # kept per process while units are unchanged
     last = local_date(as_of).replace(day=1)
     starts = [_add_months(last, i - months + 1) for i in range(months)]
     ends = [_add_months(m, 1) - timedelta(days=1) for m in starts]
+    key = ("series", actor.role, actor.unit_id, actor.unit_path, unit_code, last, months, calendar_key(calendar))
+    # a list of points: shared when kept (closure.py's kept() call), so handed out as a copy
+    return list(kept(key, as_of, start_of_local_day(starts[0]), start_of_local_day(_add_months(last, 1)),
+                     lambda: _series(actor, as_of, unit_code, calendar, starts, ends)))
+
+
+def _series(actor: Actor, as_of: datetime, unit_code: str | None, calendar: WorkCalendar | None,
+            starts: list, ends: list) -> list[MonthPoint]:
+    calendar = calendar or current_calendar()
+    scope = resolve_scope(actor, unit_code)  # kept per process while units are unchanged
 
     index = {m: i for i, m in enumerate(starts)}
     settled = {index[month]: parts for month, parts in settled_sums(scope, starts[0], ends[-1], "month").items()}
