@@ -31,6 +31,7 @@ from bench.tickets import PLATFORM_DAYS, TICKET_COLUMNS, UNIT_DAYS
 SINGLE = {"requests": 2000, "concurrency": 4, "cap_seconds": 30}
 BATCH = {"size": 500, "batches": 20, "concurrency": 2, "cap_seconds": 90}
 LATENCY = {"requests": 100, "warmup": 5, "cap_seconds": 60}
+COLD_REQUESTS = 20  # requests each after a write, so nothing kept can answer (feedback/figures/kept.py)
 CHILD_TIMEOUT = 900
 
 
@@ -279,7 +280,24 @@ def _latency_vs_aggregate(ctx: Context, raw: bytes, path: str) -> dict:
     return {"p50_ms": ms(percentile(load.latencies, 0.5)), "p95_ms": ms(p95),
             "baseline_p50_ms": ms(percentile(timings, 0.5)), "baseline_p95_ms": ms(base95),
             "ratio": _ratio(p95, base95), "requests": load.count, "month": ctx.month[0].strftime("%Y-%m"),
-            "capped": load.capped, **cpu.per(load.count)}
+            "capped": load.capped, **cpu.per(load.count), **_cold(ctx, raw, path)}
+
+
+def _cold(ctx: Context, raw: bytes, path: str) -> dict:
+    """p50/p95 of requests that each follow a committed write (one ticket row rewritten as it
+    was): what a supervisor waits for when the data has just moved and no kept figures may
+    answer. Empty where nothing is kept (SQLite: every request is cold)."""
+    if ctx.engine.dialect.name != "postgresql":
+        return {}
+    latencies = []
+    for _ in range(COLD_REQUESTS):
+        with ctx.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE tickets SET updated_at = updated_at WHERE id = (SELECT min(id) FROM tickets)"))
+        load = run_load(ctx.port, [raw], concurrency=1, cap_seconds=LATENCY["cap_seconds"])
+        _require_ok(load, (200,), f"GET {path}")
+        latencies += load.latencies
+    return {"cold_p50_ms": ms(percentile(latencies, 0.5)), "cold_p95_ms": ms(percentile(latencies, 0.95)),
+            "cold_requests": len(latencies)}
 
 
 def _totals_agree(ctx: Context, total: dict) -> bool | None:
