@@ -42,6 +42,9 @@ from flask import current_app
 
 from feedback.extensions import db
 
+# PostgreSQL-only tables of migration 0015, outside the models: SQL in this module is their
+# only user (and autogenerate and the migration test leave them be)
+DATABASE_ONLY_TABLES = ("figures_changes", "figures_prune")
 KEEP_SIZE = 64  # results a process keeps (per caller scope, period and options)
 PRUNE_ABOVE = 10_000  # rows of figures_changes before the sweep prunes
 
