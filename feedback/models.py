@@ -1,6 +1,6 @@
 """Every model, imported once so metadata (and Alembic) sees all tables."""
 from feedback.accounts.models import ApiToken, User  # noqa: F401
-from feedback.calendar.models import CalendarDay  # noqa: F401
+from feedback.calendar.models import CalendarDay, CalendarVersion  # noqa: F401
 from feedback.directory.models import Property, RoutingRule, Unit, UnitsVersion  # noqa: F401
 from feedback.exports.models import ExportJob  # noqa: F401
 from feedback.tickets.models import Ticket, TicketEvent  # noqa: F401

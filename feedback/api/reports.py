@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import g, jsonify, request
 
 from feedback.api import bp
+from feedback.calendar.service import current_calendar
 from feedback.errors import Forbidden, InputError
 from feedback.extensions import db
 from feedback.tickets.ingest import Result, ingest, parse_all
@@ -50,7 +51,7 @@ def post_reports():
         items = [body]
 
     good, bad = parse_all(items, naive_is_local=False)
-    stored = ingest(good, g.actor, now(), source="api")
+    stored = ingest(good, g.actor, now(), source="api", calendar=current_calendar(version=g.calendar_version))
     results = sorted(bad + stored, key=lambda r: r.index)
     rendered = render_results(results)  # in the same transaction: one connection checkout, not two
     db.session.commit()

@@ -18,3 +18,13 @@ class CalendarDay(db.Model):
     is_workday: Mapped[bool]
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     loaded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+
+class CalendarVersion(db.Model):
+    """One row: a token that triggers on `calendar_days` replace at every write (migration 0016),
+    so a process may reuse the calendar it built while the token stands (calendar/service.py)."""
+
+    __tablename__ = "calendar_version"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(sa.BigInteger)

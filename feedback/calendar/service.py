@@ -8,7 +8,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from feedback.calendar.models import CalendarDay
+from feedback.calendar.models import CalendarDay, CalendarVersion
 from feedback.calendar.workdays import WorkCalendar
 from feedback.errors import InputError
 from feedback.extensions import db
@@ -17,10 +17,36 @@ from feedback.tabular import decode_text
 NOTE_LENGTH = 200  # CalendarDay.note
 
 
-def current_calendar(session=None) -> WorkCalendar:
+ASK = object()  # current_calendar(version=ASK): read the token here
+_kept: dict[str, tuple[int, WorkCalendar]] = {}  # database URL → (token, the calendar built under it)
+
+
+def version_column():
+    """calendar_version's token as a scalar subquery, for a query that runs anyway (api/auth.py)."""
+    return sa.select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery()
+
+
+def current_calendar(session=None, *, version=ASK) -> WorkCalendar:
+    """The working-day calendar in force: the package's years with the stored overrides.
+
+    The process keeps the last one it built and reuses it while calendar_version's token stands
+    (triggers replace it at any write to calendar_days, migration 0016). The token is read
+    before the rows, so a change that commits in between can only make the kept calendar newer
+    than its token, never older. version: the token when the caller has read it already
+    (version_column()); None means no token (nothing is reused). The calendar is shared
+    between callers: do not change it."""
     session = session or db.session
+    if version is ASK:
+        version = session.execute(sa.select(CalendarVersion.version).where(CalendarVersion.id == 1)).scalar()
+    url = str(session.get_bind().url)
+    kept = _kept.get(url)
+    if version is not None and kept is not None and kept[0] == version:
+        return kept[1]
     rows = session.execute(sa.select(CalendarDay.date, CalendarDay.is_workday)).all()
-    return WorkCalendar({d: w for d, w in rows})
+    calendar = WorkCalendar({d: w for d, w in rows})
+    if version is not None:
+        _kept[url] = (version, calendar)
+    return calendar
 
 
 @dataclass

@@ -191,3 +191,31 @@ def test_show_prints_the_special_days_and_whether_the_year_is_known(app, tmp_pat
 
     bad = runner.invoke(args=["calendar", "show", "twenty"])
     assert bad.exit_code == 2
+
+
+def post_report(client, world, pid: str, received_at: str) -> dict:
+    body = {"platform_id": pid, "received_at": received_at, "description": "栏目链接打不开",
+            "url": "https://edu.dongcheng.gov.cn/tzgg/1.html"}
+    r = client.post("/api/v1/reports", json=body, headers=world.headers("boss"))
+    assert r.status_code == 201, r.get_json()
+    return r.get_json()
+
+
+def test_a_report_pushed_after_a_calendar_load_gets_the_loaded_calendar(app, client, world, clock, tmp_path):
+    """The API keeps the calendar between requests (calendar_version): a load replaces it at once."""
+    clock.set("2026-12-30T15:00:00+08:00")
+    before = post_report(client, world, "A1", "2026-12-30T15:00:00+08:00")
+    assert before["unit_due_at"] == "2027-01-04T23:59:59+08:00"  # the weekend rule: Dec 31, Jan 1, Jan 4
+    assert post_report(client, world, "A2", "2026-12-30T15:00:00+08:00")["unit_due_at"] == before["unit_due_at"]
+    assert load(app, tmp_path, CAL_2027).exit_code == 0  # 2027-01-01 is a holiday
+    after = post_report(client, world, "A3", "2026-12-30T15:00:00+08:00")
+    assert (after["unit_due_at"], after["deadline_provisional"]) == ("2027-01-05T23:59:59+08:00", False)
+
+
+def test_a_calendar_written_by_plain_sql_elsewhere_is_read_afresh(app, world):
+    assert current_calendar().is_workday(date(2027, 2, 8)) is True  # a Monday, on the weekend rule
+    db.session.commit()
+    with db.engine.begin() as other:  # not this session, not the ORM
+        other.execute(sa.insert(CalendarDay.__table__).values(date=date(2027, 2, 8), is_workday=False, note="春节",
+                                                              loaded_at=datetime(2026, 12, 1, tzinfo=LOCAL)))
+    assert current_calendar().is_workday(date(2027, 2, 8)) is False
