@@ -45,7 +45,7 @@ from feedback.extensions import db
 # PostgreSQL-only tables of migration 0015, outside the models: SQL in this module is their
 # only user (and autogenerate and the migration test leave them be)
 DATABASE_ONLY_TABLES = ("figures_changes", "figures_prune")
-KEEP_SIZE = 64  # results a process keeps (per caller scope, period and options)
+KEEP_SIZE = 16  # results a process keeps (a province table of 5,000 rows holds ~3-5 MB)
 PRUNE_ABOVE = 10_000  # rows of figures_changes before the sweep prunes
 
 _SNAPSHOT = sa.text(
