@@ -761,7 +761,7 @@ def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, un
     as_of = _check(date_from, date_to, as_of, group)
     if via not in ("auto", "cohort", "settled"):
         raise ValueError(f"via: auto, cohort or settled, not {via!r}")
-    root_code = (scope.root.code if scope.root is not None else None) if scope is not None else unit_code
+    root_code = unit_code if scope is None else scope.root.code if scope.root is not None else None
     key = ("closure", actor.role, actor.unit_id, actor.unit_path, root_code, date_from, date_to, group,
            percentiles, platform, via, calendar_key(calendar))
     report = kept(key, as_of, start_of_local_day(date_from), start_of_local_day(date_to + timedelta(days=1)),

@@ -79,6 +79,10 @@ class _Kept:
     until: datetime | None  # None: no instant ahead changes it
     value: Any
 
+    def holds_at(self, as_of: datetime) -> bool:
+        """No instant of the data lies between this result's as_of and `as_of`."""
+        return as_of == self.as_of or self.as_of <= as_of and (self.until is None or as_of < self.until)
+
 
 _kept: OrderedDict = OrderedDict()
 _lock = threading.Lock()
@@ -89,18 +93,22 @@ def _xmin(snapshot: str) -> int:
     return int(snapshot.split(":", 1)[0])
 
 
-def _connection():
-    """The session's connection when keeping is possible here, else None."""
+def _has_log(connection) -> bool:
+    """The database has migration 0015's tables (PostgreSQL 13+)."""
+    bind = connection.engine
+    return (bind.dialect.name == "postgresql" and (bind.dialect.server_version_info or (0,)) >= (13,)
+            and connection.execute(sa.text("SELECT to_regclass('figures_changes') IS NOT NULL")).scalar())
+
+
+def _connection() -> tuple[Any, str] | tuple[None, None]:
+    """The session's connection and its database URL when keeping is possible here."""
     if not current_app.config.get("FIGURES_KEEP", True):
-        return None
-    bind = db.session.get_bind()
-    if bind.dialect.name != "postgresql" or (bind.dialect.server_version_info or (0,)) < (13,):
-        return None
+        return None, None
     connection = db.session.connection()
-    url = str(bind.url)
+    url = str(connection.engine.url)
     if url not in _usable:
-        _usable[url] = connection.execute(sa.text("SELECT to_regclass('figures_changes') IS NOT NULL")).scalar()
-    return connection if _usable[url] else None
+        _usable[url] = bool(_has_log(connection))
+    return (connection, url) if _usable[url] else (None, None)
 
 
 def kept(key: tuple[Hashable, ...], as_of: datetime, start: datetime, end: datetime,
@@ -108,10 +116,10 @@ def kept(key: tuple[Hashable, ...], as_of: datetime, start: datetime, end: datet
     """compute()'s value for `key` as of `as_of`, or the value kept for it when that is provably
     the same (see the module docstring). [start, end): the received_at range the figures count.
     The value is shared between callers: do not change it."""
-    connection = _connection()
+    connection, url = _connection()
     if connection is None:
         return compute()
-    full_key = (str(db.session.get_bind().url), *key)
+    full_key = (url, *key)
     with _lock:
         entry = _kept.get(full_key)
     if entry is None:
@@ -119,8 +127,7 @@ def kept(key: tuple[Hashable, ...], as_of: datetime, start: datetime, end: datet
     else:
         snapshot, wrote, horizon, changed = connection.execute(
             _CHECK, {"xmin": str(entry.xmin), "snapshot": entry.snapshot}).one()
-        if (not wrote and not changed and horizon is not None and entry.xmin >= int(horizon)
-                and (as_of == entry.as_of or entry.as_of <= as_of and (entry.until is None or as_of < entry.until))):
+        if not wrote and not changed and horizon is not None and entry.xmin >= int(horizon) and entry.holds_at(as_of):
             with _lock:
                 _kept.move_to_end(full_key)
             return entry.value
@@ -142,21 +149,11 @@ def forget() -> None:
         _kept.clear()
 
 
-def note_change(connection) -> None:
-    """Record the connection's transaction as a writer, for writes that bypass triggers (bulk
-    loads with triggers disabled)."""
-    if connection.dialect.name == "postgresql" and connection.execute(
-            sa.text("SELECT to_regclass('figures_changes') IS NOT NULL")).scalar():
-        connection.execute(sa.text(
-            "INSERT INTO figures_changes (xid) VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING"))
-
-
 def prune(connection, *, above: int = PRUNE_ABOVE) -> int:
     """Delete the rows of figures_changes that every snapshot from now on sees, when there are
     more than `above`; returns how many. The horizon rises in the same transaction, so a kept
     result from before it (which might have needed a deleted row) is no longer trusted."""
-    if connection.dialect.name != "postgresql" or not connection.execute(
-            sa.text("SELECT to_regclass('figures_changes') IS NOT NULL")).scalar():
+    if not _has_log(connection):
         return 0
     count = connection.execute(sa.text(
         "SELECT count(*) FROM (SELECT 1 FROM figures_changes LIMIT :n) AS first_rows"), {"n": above + 1}).scalar()
@@ -168,4 +165,4 @@ def prune(connection, *, above: int = PRUNE_ABOVE) -> int:
         "DELETE FROM figures_changes WHERE xid < (SELECT horizon FROM figures_prune WHERE id = 1)")).rowcount
 
 
-__all__ = ["kept", "forget", "note_change", "prune"]
+__all__ = ["kept", "forget", "prune"]

@@ -30,8 +30,8 @@ def run_sweep(at: datetime) -> dict:
     }
     db.session.commit()
     # the kept figures' change log: rows every snapshot sees are no longer needed
-    if prune_figures_changes(db.session.connection()):
-        db.session.commit()
+    prune_figures_changes(db.session.connection())
+    db.session.commit()
 
     counts["mail_due"] = outbox.mail_due_count(at)
     if counts["mail_due"]:
