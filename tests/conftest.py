@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
+from werkzeug.security import generate_password_hash
 
 from feedback import create_app
 from feedback.config import normalise_database_url
@@ -80,6 +81,19 @@ def _migrate(url: str) -> None:
     with app.app_context():
         upgrade()
         db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def quick_password_hashing(request, monkeypatch):
+    """A one-round hash instead of scrypt: sign-in still goes through the real form, and the
+    suite does not spend most of its time hashing the worlds' passwords. Tests about the
+    stored hash itself opt out with @pytest.mark.real_password_hashing."""
+    if request.node.get_closest_marker("real_password_hashing"):
+        return
+    import feedback.accounts.models as models
+
+    monkeypatch.setattr(models, "generate_password_hash",
+                        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1"))
 
 
 @pytest.fixture

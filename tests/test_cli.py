@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pytest
 import sqlalchemy as sa
 
 from feedback.accounts.models import ApiToken, User, hash_token
@@ -27,6 +28,7 @@ def test_unknown_flags_and_commands_exit_2_with_one_line(tmp_path):
         assert len(lines) == 1 and lines[0].startswith("feedback: error:"), done.stderr
 
 
+@pytest.mark.real_password_hashing
 def test_user_and_token_create(app, world):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["user", "create", "li", "--role", "unit_staff", "--unit", "D2", "--password-stdin"],

@@ -48,6 +48,7 @@ def test_unknown_name_is_throttled_exactly_like_a_real_one(world, clock):
     assert real == ghost  # four Nones, then the same 30-second lock
 
 
+@pytest.mark.real_password_hashing
 def test_each_attempt_costs_one_scrypt_whether_or_not_the_name_exists(world, clock, monkeypatch):
     calls = []
     real_scrypt = hashlib.scrypt

@@ -10,7 +10,6 @@ from __future__ import annotations
 import pytest
 import sqlalchemy as sa
 from flask import g
-from werkzeug.security import generate_password_hash
 
 from feedback.accounts.models import ApiToken, User
 from feedback.accounts.scope import Actor
@@ -25,16 +24,6 @@ from tests.web_helpers import PASSWORD, sign_in
 HOSTILE_NAME = '=HYPERLINK("http://evil.example","点我")'  # a unit name a spreadsheet would run
 CLERKS = {"D1": "edu_clerk", "D2": "health_clerk", "D3": "hr_clerk", "D5": "odd_clerk", "D9": "traffic_clerk"}
 STAFF_ACTIONS = ("accept", "reply", "return", "request-extension")
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """Nothing here tests passwords: a one-round hash instead of scrypt saves ~2 s per test and
-    still signs in through the real form (as tests/figures/conftest.py does)."""
-    import feedback.accounts.models as models
-
-    monkeypatch.setattr(models, "generate_password_hash",
-                        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1"))
 
 
 class Story:

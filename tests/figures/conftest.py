@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 from flask import g
-from werkzeug.security import generate_password_hash
 
 from feedback.accounts.models import ApiToken, User
 from feedback.accounts.scope import Actor
@@ -20,16 +19,6 @@ URLS = {
 }
 UNROUTED = "http://nobody.example.org/x"
 CLERKS = {"D1": "edu_clerk", "D2": "health_clerk", "D3": "hr_clerk", "D9": "traffic_clerk", "R1": "county_clerk"}
-
-
-@pytest.fixture(autouse=True)
-def quick_password_hashing(monkeypatch):
-    """These worlds never test passwords; scrypt for the world's five users costs ~2 s per test.
-    A one-round hash keeps sign-in working through the real form."""
-    import feedback.accounts.models as models
-
-    monkeypatch.setattr(models, "generate_password_hash",
-                        lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1"))
 
 
 class Story:
