@@ -13,19 +13,27 @@ from flask_babel import lazy_gettext as _l
 from feedback.accounts.scope import Actor, unit_in_scope
 from feedback.directory.admin import add_rule
 from feedback.directory.models import Property, RoutingRule, Unit
-from feedback.directory.routing import normalize_pattern
+from feedback.directory.routing import candidate_prefixes, normalize_pattern
 from feedback.errors import InputError
 from feedback.extensions import db
 
 
 def owner_outside_scope(actor: Actor, kind: str, pattern: str) -> Unit | None:
-    """The unit owning this (normalised) pattern, when the actor may not change it."""
-    rule = db.session.execute(
-        sa.select(RoutingRule).where(RoutingRule.kind == kind, RoutingRule.pattern == pattern)
-    ).scalar_one_or_none()
-    if rule is None or unit_in_scope(actor, rule.unit):
-        return None
-    return rule.unit
+    """A unit outside the actor's subtree that owns this (normalised) pattern or, for a URL
+    prefix, any shorter prefix of it; None when the actor may claim the pattern.
+
+    DESIGN.md: RoutingRule — a county cannot capture a city department's pages by adding a
+    longer prefix under the department's own (the longest prefix would win the routing).
+    Every write path that adds or re-points a rule from a person's action calls this.
+    """
+    patterns = candidate_prefixes(pattern) if kind == "url_prefix" else [pattern]
+    rules = db.session.execute(
+        sa.select(RoutingRule).where(RoutingRule.kind == kind, RoutingRule.pattern.in_(patterns))
+    ).scalars().all()
+    for rule in sorted(rules, key=lambda r: -len(r.pattern)):  # the closest owner named first
+        if not unit_in_scope(actor, rule.unit):
+            return rule.unit
+    return None
 
 
 def add_rule_in_scope(actor: Actor, kind: str, pattern: str, unit: Unit) -> RoutingRule:
