@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import wraps
+from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from flask import abort, current_app, g, request, url_for
@@ -157,10 +158,19 @@ def landing_endpoint(user) -> str:
 
 
 def safe_next(target: str | None) -> str | None:
-    """Only a path on this site: never an open redirect to another host."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return None
+    """Only a path on this site: never an open redirect to another host.
+
+    Browsers drop tabs and newlines inside a URL and read a backslash as a slash, so
+    "/\t/evil.example" or "/\\evil.example" would leave as "//evil.example": any control
+    character, whitespace or backslash refuses the target outright."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return None
+    if any(c.isspace() or ord(c) < 0x20 or ord(c) == 0x7F for c in target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
 
 
 def fmt_dt(value, fmt: str = "yyyy-MM-dd HH:mm") -> str:
