@@ -6,12 +6,13 @@ without an offset is Asia/Shanghai). Every problem is reported against its field
 from __future__ import annotations
 
 import re
+from functools import cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from feedback.timeutil import LOCAL
 
-MAX_ID = 64
+MAX_ID = 64  # tickets.platform_id's length
 MAX_TEXT = 20_000
 
 CATEGORY_LABELS = {
@@ -112,6 +113,27 @@ def parse_time(value, field_name: str, *, naive_is_local: bool) -> datetime:
     return t
 
 
+# A report field → the column that stores it, where the names differ.
+STORED_IN = {"category": "category_label", "reply": "reply_text", "state": None}
+
+
+@cache
+def field_limit(name: str) -> int:
+    """The most characters a report field may hold: the length of the column that stores it
+    (tickets.*, or units.code for unit_code), so the model declares each limit once and
+    SQLite, which would store anything, refuses exactly what PostgreSQL would. Text columns
+    without a length get MAX_TEXT."""
+    from feedback.directory.models import Unit
+    from feedback.tickets.models import Ticket
+
+    if name == "unit_code":
+        column = Unit.__table__.c.code
+    else:
+        column = Ticket.__table__.c.get(STORED_IN.get(name, name))
+    length = getattr(column.type, "length", None) if column is not None else None
+    return length or MAX_TEXT
+
+
 def _text(raw: dict, name: str, errors: dict, *, limit: int = MAX_TEXT) -> str | None:
     value = raw.get(name)
     if value is None:
@@ -126,7 +148,7 @@ def _text(raw: dict, name: str, errors: dict, *, limit: int = MAX_TEXT) -> str |
         errors[name] = "contains a NUL character"
         return None
     if len(value) > limit:
-        errors[name] = f"at most {limit} characters"
+        errors[name] = f"at most {limit} characters ({len(value)} given)"
         return None
     return value or None
 
@@ -149,7 +171,7 @@ def parse_report(raw, *, naive_is_local: bool) -> Report:
     elif reporter is not None:
         errors["reporter"] = "must be an object {name, phone, email}"
 
-    values = {name: _text(raw, name, errors) for name in FIELDS if not name.endswith("_at")}
+    values = {name: _text(raw, name, errors, limit=field_limit(name)) for name in FIELDS if not name.endswith("_at")}
     for name in REQUIRED:
         if name.endswith("_at"):
             if raw.get(name) in (None, ""):
