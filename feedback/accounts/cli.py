@@ -10,6 +10,7 @@ from flask.cli import with_appcontext
 from feedback.accounts.models import ROLES, ApiToken, User
 from feedback.directory.models import Unit
 from feedback.extensions import db
+from feedback.timeutil import iso
 
 
 def _fail(message: str) -> None:
@@ -69,3 +70,39 @@ def create_token(name, label):
     db.session.add(token_row)
     db.session.commit()
     click.echo(token)
+
+
+def _user_named(name: str) -> User:
+    user = db.session.execute(sa.select(User).where(User.username == name)).scalar_one_or_none()
+    if user is None:
+        _fail(f"no user named {name!r}; create one first (feedback user create)")
+    return user
+
+
+@token_cli.command("list")
+@click.argument("name")
+@with_appcontext
+def list_tokens(name):
+    """A user's tokens: id, created, last used (and label, revoked); never the secret."""
+    from feedback.accounts.tokens import tokens_of
+
+    user = _user_named(name)
+    click.echo("id\tcreated\tlast_used\trevoked\tprefix\tlabel")
+    for t in tokens_of(user.id):
+        click.echo("\t".join([str(t.id), iso(t.created_at), iso(t.last_used_at) or "-",
+                               iso(t.revoked_at) or "-", t.prefix + "…", t.name or ""]))
+
+
+@token_cli.command("revoke")
+@click.argument("token_id", type=click.IntRange(1, 2**31 - 1))
+@with_appcontext
+def revoke_token(token_id):
+    """Revoke one token at once: the next request with it gets 401."""
+    from feedback.accounts.tokens import revoke
+    from feedback.timeutil import now
+
+    token = revoke(token_id, now())
+    if token is None:
+        _fail(f"no token with id {token_id}; see feedback token list NAME")
+    db.session.commit()
+    click.echo(f"revoked token {token.id} of {token.user.username} ({token.prefix}…)")

@@ -65,8 +65,12 @@ def authenticate(username: str, password: str, address: str | None, at: datetime
     return Outcome(user=user)
 
 
-def password_version(user: User) -> str:
-    """A short fingerprint of the stored hash: a session remembers it, so changing the
-    password signs out every other session of that user."""
-    return hashlib.sha256((user.password_hash or "").encode()).hexdigest()[:16]
+def session_token(user: User) -> str:
+    """What a session remembers of its user: a fingerprint of the stored hash and the
+    session version. A new password or a sign-out changes it, so every session (and every
+    captured cookie) issued before then is refused by the user loader."""
+    material = f"{user.password_hash or ''}:{user.session_version or 0}"
+    return hashlib.sha256(material.encode()).hexdigest()[:16]
 
+
+password_version = session_token  # the name test helpers sign in with

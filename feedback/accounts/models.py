@@ -31,6 +31,9 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     failed_logins: Mapped[int] = mapped_column(default=0)
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A session remembers this; signing out or a new password moves it on, so every session
+    # cookie issued before then stops working (accounts/login.py: session_token).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
 
     unit: Mapped[Unit] = relationship()
@@ -40,6 +43,11 @@ class User(UserMixin, db.Model):
     def set_password(self, password: str) -> None:
         # scrypt (werkzeug's default KDF): memory-hard, salted.
         self.password_hash = generate_password_hash(password, method="scrypt")
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Every session signed in so far stops working (sign-out, new password)."""
+        self.session_version = (self.session_version or 0) + 1
 
     def check_password(self, password: str) -> bool:
         return bool(self.password_hash) and check_password_hash(self.password_hash, password)

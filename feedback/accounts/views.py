@@ -10,7 +10,8 @@ from sqlalchemy.orm import selectinload
 
 from feedback.accounts.forms import (LocaleForm, LoginForm, PasswordChangeForm, UserCreateForm, UserEditForm,
                                      choice)
-from feedback.accounts.login import authenticate, find_user, password_version
+from feedback.accounts.login import authenticate, find_user, session_token
+from feedback.accounts.tokens import revoke, set_new_password, tokens_of
 from feedback.accounts.models import User
 from feedback.accounts.scope import unit_ids_clause, units_query
 from feedback.directory.models import Unit
@@ -30,8 +31,8 @@ def load_user(user_id: str):
     if not user_id.isdigit():
         return None
     user = db.session.get(User, int(user_id))
-    # A changed password or a deactivated account ends every existing session.
-    if user is None or not user.active or session.get("pwv") != password_version(user):
+    # A sign-out, a changed password or a deactivated account ends every existing session.
+    if user is None or not user.active or session.get("pwv") != session_token(user):
         return None
     return user
 
@@ -50,7 +51,7 @@ def login():
             session.clear()  # a fresh session at sign-in: nothing carried over from before
             if locale:  # a language picked on the login page is the person's explicit choice
                 outcome.user.locale = locale
-            session["pwv"] = password_version(outcome.user)
+            session["pwv"] = session_token(outcome.user)
             login_user(outcome.user)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")) or url_for(landing_endpoint(outcome.user)))
@@ -67,6 +68,10 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
+    # Server-side: the user's session version moves on, so this cookie (and any copy of it
+    # taken earlier) no longer signs anyone in. It ends the user's other sessions too.
+    current_user.end_sessions()
+    db.session.commit()
     logout_user()
     session.clear()
     flash(_("已退出登录。"), "info")
@@ -81,8 +86,8 @@ def change_password():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("当前密码不正确"))
         else:
-            current_user.set_password(form.new.data)
-            session["pwv"] = password_version(current_user)  # this session stays; others end
+            set_new_password(current_user, form.new.data, now())
+            session["pwv"] = session_token(current_user)  # this session stays; others end
             db.session.commit()
             flash(_("密码已修改。"), "success")
             return redirect(url_for("base.index"))
@@ -99,6 +104,23 @@ def set_locale():
         else:
             session["locale"] = form.locale.data
     return redirect(safe_next(request.form.get("next")) or url_for("base.index"))
+
+
+@bp.get("/account/tokens")
+@login_required
+def tokens():
+    """One's own API tokens: when made, last used, revoked; never the secret."""
+    return render_template("accounts/tokens.html", tokens=tokens_of(current_user.id))
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@login_required
+def token_revoke(token_id: int):
+    if revoke(token_id, now(), user_id=current_user.id) is None:
+        abort(404)  # someone else's token is no token at all here
+    db.session.commit()
+    flash(_("已吊销该 API 令牌。"), "success")
+    return redirect(url_for("accounts.tokens"))
 
 
 # --- users admin (supervisors, within their subtree) -----------------------------------------
@@ -170,10 +192,9 @@ def user_edit(user_id: int):
             user.email = form.email.data or None
             user.role, user.unit, user.active = form.role.data, unit, form.active.data
             if form.password.data:
-                user.set_password(form.password.data)
-                user.failed_logins = 0
+                set_new_password(user, form.password.data, now())
                 if is_self:
-                    session["pwv"] = password_version(user)
+                    session["pwv"] = session_token(user)
             db.session.commit()
             flash(_("已保存用户 %(name)s。", name=user.username), "success")
             return redirect(url_for("accounts.users"))
