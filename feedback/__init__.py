@@ -22,6 +22,9 @@ def create_app(config: dict | None = None) -> Flask:
     from feedback.web.json_provider import FastJSONProvider
 
     app.json = FastJSONProvider(app)
+    from feedback.web.security import install_converters
+
+    install_converters(app)
     app.config.update(config_module.from_environment(app.instance_path))
     if config:
         app.config.update(config)

@@ -7,6 +7,7 @@ from feedback.api import bp
 from feedback.api.auth import Unauthorized
 from feedback.errors import DomainError
 from feedback.extensions import db
+from feedback.web.security import allow_header
 
 
 def error_response(status: int, message: str, errors: dict | None = None):
@@ -36,4 +37,7 @@ def _too_large(exc):
 
 @bp.errorhandler(HTTPException)
 def _http(exc: HTTPException):
-    return error_response(exc.code or 500, exc.description or exc.name)
+    db.session.rollback()
+    response, status = error_response(exc.code or 500, exc.description or exc.name)
+    response.headers.update(allow_header(exc))
+    return response, status

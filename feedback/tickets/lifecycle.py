@@ -85,6 +85,8 @@ def apply(ticket: Ticket, name: str, actor: Actor, at: datetime, data: dict | No
     return event
 
 
+MAX_ID = 2**31 - 1  # an id beyond the integer column is no ticket (not a database error)
+
 # --- input helpers: each names the field and what to do --------------------------------------
 
 def _text(data: dict, field: str, *, required: bool = True) -> str | None:
@@ -242,10 +244,10 @@ def _find_primary(ref) -> Ticket | None:
     if isinstance(ref, bool):
         return None
     if isinstance(ref, int):
-        return db.session.get(Ticket, ref)
+        return db.session.get(Ticket, ref) if 1 <= ref <= MAX_ID else None
     if isinstance(ref, str) and ref.strip():
         found = db.session.execute(sa.select(Ticket).where(Ticket.platform_id == ref.strip())).scalar_one_or_none()
-        if found is None and ref.strip().isdigit():
+        if found is None and ref.strip().isdigit() and 1 <= int(ref.strip()) <= MAX_ID:
             found = db.session.get(Ticket, int(ref.strip()))
         return found
     return None
