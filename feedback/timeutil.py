@@ -37,6 +37,18 @@ def assume_local(t: datetime) -> datetime:
     return t.replace(tzinfo=LOCAL) if t.tzinfo is None else t
 
 
+# The years a person, a file or a URL may ask about: wider than any real ticket, narrow enough
+# that date arithmetic (a quarter's last day, a cut-off's local day, a deadline, a time zone
+# shift) never leaves what datetime and the databases hold. Every parser of outside input
+# refuses a date outside them with an error naming its field.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_PAGE = 10**6  # a page number beyond this is refused (its OFFSET would overflow)
+
+
+def in_supported_years(value) -> bool:
+    return FIRST_YEAR <= value.year <= LAST_YEAR
+
+
 def iso(t: datetime | None) -> str | None:
     """ISO 8601 with the +08:00 offset, as the office reads it."""
     if t is None:

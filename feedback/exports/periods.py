@@ -9,7 +9,9 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from feedback.timeutil import LOCAL, end_of_local_day, local_date, start_of_local_day
+from feedback.timeutil import FIRST_YEAR, LAST_YEAR, LOCAL, end_of_local_day, local_date, start_of_local_day
+
+YEARS = f"between {FIRST_YEAR} and {LAST_YEAR}"
 
 _MONTH = re.compile(r"^(\d{4})-(\d{1,2})$")
 _QUARTER = re.compile(r"^(\d{4})[Qq]([1-4])$")
@@ -41,15 +43,23 @@ def parse_date(value: str | None, field: str) -> date:
     if not value or not str(value).strip():
         raise PeriodError(field, "required: a date like 2026-10-31")
     try:
-        return date.fromisoformat(str(value).strip())
+        day = date.fromisoformat(str(value).strip())
     except ValueError:
         raise PeriodError(field, f"expected a date like 2026-10-31, got {value!r}") from None
+    _check_year(field, day.year, value)
+    return day
+
+
+def _check_year(field: str, year: int, value) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(field, f"a year {YEARS}, got {value!r}")
 
 
 def parse_month(value: str | None, field: str = "month") -> Period:
     match = _MONTH.match((value or "").strip())
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise PeriodError(field, f"expected a month like 2026-10 (YYYY-MM), got {value!r}")
+    _check_year(field, int(match.group(1)), value)
     return month_period(int(match.group(1)), int(match.group(2)))
 
 
@@ -97,6 +107,7 @@ def parse_quarter(value: str | None, field: str = "quarter") -> Quarter:
     match = _QUARTER.match((value or "").strip())
     if not match:
         raise PeriodError(field, f"expected a quarter like 2026Q3 (YYYYQn, n = 1..4), got {value!r}")
+    _check_year(field, int(match.group(1)), value)
     return Quarter(int(match.group(1)), int(match.group(2)))
 
 
@@ -108,8 +119,11 @@ def parse_as_of(value: str | None, field: str = "as_of") -> datetime | None:
     text = str(value).strip()
     try:
         if len(text) == 10:
-            return end_of_local_day(date.fromisoformat(text))
+            day = date.fromisoformat(text)
+            _check_year(field, day.year, value)
+            return end_of_local_day(day)
         t = datetime.fromisoformat(text.replace(" ", "T", 1) if " " in text else text)
+        _check_year(field, t.year, value)
     except ValueError:
         raise PeriodError(field, f"expected a time like 2026-10-31T18:00 or 2026-10-31T18:00+08:00, "
                                  f"got {value!r}") from None

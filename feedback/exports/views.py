@@ -24,7 +24,7 @@ from feedback.exports.forms import AssessmentForm, ClosureForm, default_month
 from feedback.exports.models import ExportJob
 from feedback.extensions import db
 from feedback.timeutil import local_date, now
-from feedback.web.helpers import actor, roles_required
+from feedback.web.helpers import actor, page_arg, roles_required
 
 bp = Blueprint("exports", __name__)
 
@@ -83,7 +83,7 @@ def index():
         form = closure if request.form.get("closure-kind") == "closure" else assessment
         if form.validate_on_submit():
             return redirect(url_for(".job", job_id=_request_job(form)))
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     rows, total, per_page = _past_jobs(page)
     return render_template("exports/index.html", closure=closure, assessment=assessment, rows=rows,
                            listing=SimpleNamespace(page=page, per_page=per_page, total=total),

@@ -10,7 +10,9 @@ import re
 from datetime import date, datetime
 
 from feedback.errors import InputError
-from feedback.timeutil import assume_local
+from feedback.timeutil import FIRST_YEAR, LAST_YEAR, assume_local, in_supported_years
+
+YEARS = f"between {FIRST_YEAR} and {LAST_YEAR}"
 
 GROUPS = ("unit", "region")
 MAX_RANGE_DAYS = 3 * 366
@@ -22,9 +24,12 @@ def parse_date(name: str, raw: str | None, *, required: bool = True) -> date | N
             raise InputError({name: "required: a date YYYY-MM-DD"})
         return None
     try:
-        return date.fromisoformat(raw.strip())
+        value = date.fromisoformat(raw.strip())
     except ValueError:
         raise InputError({name: f"{raw!r} is not a date YYYY-MM-DD"}) from None
+    if not in_supported_years(value):
+        raise InputError({name: f"{raw!r}: a date {YEARS}"})
+    return value
 
 
 def attempt(errors: dict, parse, fallback=None):
@@ -59,9 +64,12 @@ def parse_as_of(raw: str | None, *, name: str = "as_of", default: datetime | Non
         return default
     text = raw.strip()
     try:
-        return assume_local(datetime.fromisoformat(text))
+        value = assume_local(datetime.fromisoformat(text))
     except ValueError:
         raise InputError({name: f"{text!r} is not an ISO 8601 time such as 2026-10-31T23:59:59+08:00"}) from None
+    if not in_supported_years(value):
+        raise InputError({name: f"{text!r}: a time {YEARS}"})
+    return value
 
 
 def parse_group(raw: str | None, *, name: str = "group") -> str:
@@ -78,6 +86,8 @@ def month_range(raw: str, *, name: str = "month") -> tuple[date, date]:
     if not match or not 1 <= int(match.group(2)) <= 12:
         raise InputError({name: f"{raw!r} is not a month YYYY-MM"})
     year, month = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError({name: f"{raw!r}: a month {YEARS}"})
     return date(year, month, 1), date(year, month, _monthcal.monthrange(year, month)[1])
 
 
@@ -87,6 +97,8 @@ def quarter_range(raw: str, *, name: str = "quarter") -> tuple[date, date]:
     if not match:
         raise InputError({name: f"{raw!r} is not a quarter YYYYQn, e.g. 2026Q4"})
     year, q = int(match.group(1)), int(match.group(2))
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise InputError({name: f"{raw!r}: a quarter {YEARS}"})
     last_month = 3 * q
     return date(year, last_month - 2, 1), date(year, last_month, _monthcal.monthrange(year, last_month)[1])
 

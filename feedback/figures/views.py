@@ -29,7 +29,7 @@ from feedback.figures.closure import Figures, Row, closure, resolve_scope
 from feedback.figures.glance import at_a_glance
 from feedback.figures.series import monthly_series
 from feedback.tickets.listing import Page
-from feedback.timeutil import LOCAL, local_date, now
+from feedback.timeutil import LOCAL, MAX_PAGE, local_date, now
 
 bp = Blueprint("figures", __name__)
 
@@ -134,8 +134,8 @@ def _up_code(scope, units) -> str | None:
 def _page(raw: str | None) -> int:
     if raw is None or raw == "":
         return 1
-    if not raw.isdigit() or int(raw) < 1:
-        raise InputError({"page": "a whole number from 1"})
+    if not raw.isdigit() or not 1 <= int(raw) <= MAX_PAGE:
+        raise InputError({"page": f"a whole number from 1 to {MAX_PAGE}"})
     return int(raw)
 
 

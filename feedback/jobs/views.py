@@ -19,6 +19,7 @@ from feedback.jobs.imports import error_rows, get_import, give_up, results_csv, 
     visible_imports
 from feedback.jobs.models import ImportJob
 from feedback.jobs.sheets import size_text
+from feedback.web.helpers import page_arg
 
 bp = Blueprint("jobs", __name__)
 log = logging.getLogger(__name__)
@@ -53,7 +54,7 @@ def _job(job_id: int) -> ImportJob:
 
 
 def _listing(form, error=None, status=200):
-    page = max(request.args.get("page", 1, type=int), 1)
+    page = page_arg()
     jobs = db.paginate(visible_imports(_actor()).order_by(ImportJob.id.desc()), page=page,
                        per_page=current_app.config["PER_PAGE"], error_out=False)
     return render_template("jobs/imports.html", form=form, jobs=jobs, error=error,

@@ -12,7 +12,7 @@ from feedback.directory.models import Unit
 from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.tickets.models import CATEGORIES, OPEN_STATES, STATES, Ticket
-from feedback.timeutil import start_of_local_day
+from feedback.timeutil import FIRST_YEAR, LAST_YEAR, MAX_PAGE, in_supported_years, start_of_local_day
 
 MAX_PER_PAGE = 200
 
@@ -82,10 +82,13 @@ class TicketFilter:
             raw = args.get(name)
             if raw:
                 try:
-                    setattr(f, name, date.fromisoformat(raw))
+                    value = date.fromisoformat(raw)
+                    if not in_supported_years(value):
+                        raise ValueError
+                    setattr(f, name, value)
                 except ValueError:
-                    errors[name] = "a date YYYY-MM-DD"
-        for name, low, high in (("page", 1, 10**6), ("per_page", 1, MAX_PER_PAGE)):
+                    errors[name] = f"a date YYYY-MM-DD between {FIRST_YEAR} and {LAST_YEAR}"
+        for name, low, high in (("page", 1, MAX_PAGE), ("per_page", 1, MAX_PER_PAGE)):
             raw = args.get(name)
             if raw:
                 try:

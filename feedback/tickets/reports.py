@@ -10,7 +10,7 @@ from functools import cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from feedback.timeutil import LOCAL
+from feedback.timeutil import FIRST_YEAR, LAST_YEAR, LOCAL, in_supported_years
 
 MAX_ID = 64  # tickets.platform_id's length
 MAX_TEXT = 20_000
@@ -108,8 +108,8 @@ def parse_time(value, field_name: str, *, naive_is_local: bool) -> datetime:
         if not naive_is_local:
             raise FieldErrors({field_name: f"{value!r} has no UTC offset; add one, e.g. +08:00"})
         t = t.replace(tzinfo=LOCAL)
-    if not 2000 <= t.year <= 2100:
-        raise FieldErrors({field_name: f"{value!r} is outside the years 2000–2100"})
+    if not in_supported_years(t):
+        raise FieldErrors({field_name: f"{value!r} is outside the years {FIRST_YEAR}–{LAST_YEAR}"})
     return t
 
 

@@ -14,6 +14,7 @@ from flask_login import current_user, login_required
 
 from feedback.accounts.scope import Actor
 from feedback.directory.routing import normalize_url
+from feedback.timeutil import MAX_PAGE
 
 STATE_LABELS = {
     "new": _l("待分派"),
@@ -187,15 +188,21 @@ def paginate(query, order, per_page: int = 50):
     from feedback.extensions import db
     from feedback.tickets.listing import Page
 
-    try:
-        page_no = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page_no = 1
+    page_no = page_arg()
     total = db.session.execute(sa.select(sa.func.count()).select_from(query.subquery())).scalar_one()
     items = db.session.execute(
         query.order_by(*order).limit(per_page).offset((page_no - 1) * per_page)
     ).scalars().all()
     return Page(items, page_no, per_page, total)
+
+
+def page_arg() -> int:
+    """?page= as a page number: 1 when missing or not a number; at most MAX_PAGE (a page
+    past the end is simply empty, never an OFFSET the database cannot hold)."""
+    try:
+        return min(max(1, int(request.args.get("page", 1))), MAX_PAGE)
+    except ValueError:
+        return 1
 
 
 def page_url(page: int) -> str:
