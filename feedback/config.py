@@ -52,6 +52,11 @@ def from_environment(instance_path: str) -> dict:
         # an XLSX whose parts would unpack to more than the second limit is refused as a zip bomb.
         "IMPORT_MAX_BYTES": _int("FEEDBACK_IMPORT_MAX_BYTES", 100 * 1024 * 1024),
         "IMPORT_MAX_UNPACKED_BYTES": _int("FEEDBACK_IMPORT_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024),
+        # Uploaded files hold reporters' personal data (jobs/retention.py): an import's results and
+        # its file are deleted this many days after it finished; all uploads kept on disk may
+        # take at most the second figure together.
+        "IMPORT_KEEP_DAYS": _int("FEEDBACK_IMPORT_KEEP_DAYS", 90),
+        "UPLOAD_MAX_TOTAL_BYTES": _int("FEEDBACK_UPLOAD_MAX_TOTAL_BYTES", 2 * 1024 * 1024 * 1024),
         "IMPORT_CHUNK_ROWS": _int("FEEDBACK_IMPORT_CHUNK_ROWS", 500),
         # A running import whose heartbeat is older than this is taken to be dead and resumed.
         "IMPORT_STALE_SECONDS": _int("FEEDBACK_IMPORT_STALE_SECONDS", 300),

@@ -31,6 +31,7 @@ from feedback.errors import NotFound
 from feedback.extensions import db
 from feedback.jobs.models import ImportJob, ImportRow
 from feedback.jobs.queue import enqueue
+from feedback.jobs.retention import delete_upload
 from feedback.jobs.sheets import NO_CACHED_VALUE, FileRefused, Limits, open_table
 from feedback.tickets.ingest import Result, ingest, parse_all
 from feedback.tickets.reports import FIELDS, HEADER_ALIASES, REQUIRED
@@ -223,6 +224,9 @@ def run_import(job_id: int, *, progress: Callable[[ImportJob], None] | None = No
         except FileRefused as exc:
             db.session.rollback()
             _end(job_id, runner, "failed", error=str(exc))
+            # refused as a whole: no results to keep it for (jobs/retention.py)
+            delete_upload(job_id, now())
+            db.session.commit()
     except Superseded:
         db.session.rollback()
         log.warning("import %s was taken over by another run; %s stops", job_id, runner)

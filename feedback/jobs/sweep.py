@@ -17,6 +17,7 @@ from feedback.extensions import db
 from feedback.figures.kept import prune as prune_figures_changes
 from feedback.jobs import handback, notify, outbox
 from feedback.jobs.queue import enqueue
+from feedback.jobs.retention import expire_imports
 from feedback.jobs.timing import job_at
 
 
@@ -32,6 +33,9 @@ def run_sweep(at: datetime) -> dict:
     # the kept figures' change log: rows every snapshot sees are no longer needed
     prune_figures_changes(db.session.connection())
     db.session.commit()
+
+    # import results and uploaded files past their keeping time (jobs/retention.py)
+    counts["imports_expired"] = expire_imports(at)
 
     counts["mail_due"] = outbox.mail_due_count(at)
     if counts["mail_due"]:

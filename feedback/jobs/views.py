@@ -18,6 +18,7 @@ from feedback.extensions import csrf, db, login_manager
 from feedback.jobs.imports import error_rows, get_import, give_up, results_csv, status_json, store_upload, submit, \
     visible_imports
 from feedback.jobs.models import ImportJob
+from feedback.jobs.retention import room_for
 from feedback.jobs.sheets import size_text
 from feedback.web.helpers import page_arg
 
@@ -83,6 +84,9 @@ def upload():
                         _("文件超过导入上限 %(limit)s；请拆成几个文件分别导入", limit=size_text(limit)), 413)
     if not valid:
         return _listing(form, _("请选择要导入的 XLSX 或 CSV 文件"), 400)
+    if not room_for(request.content_length or 0):
+        return _listing(UploadForm(formdata=None),
+                        _("已保存的导入文件已达存储上限；请等待旧的导入结果到期清理后再试，或联系管理员"), 507)
     job = store_upload(form.file.data, current_user)
     try:
         submit(job)

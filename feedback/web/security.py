@@ -62,7 +62,9 @@ def nul_field() -> str | None:
         for key, value in source.items():
             if "\x00" in str(key) or (isinstance(value, str) and "\x00" in value):
                 return str(key).replace("\x00", "")
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+    # Not multipart: reading it here would parse an upload under the app's body limit before
+    # the upload's view can set its own; upload forms carry no free text.
+    if request.mimetype == "application/x-www-form-urlencoded":
         for key, value in request.form.items(multi=True):
             if "\x00" in key or "\x00" in value:
                 return key.replace("\x00", "")
