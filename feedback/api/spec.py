@@ -4,7 +4,9 @@ A test checks that every route of the API blueprint is described here.
 """
 from __future__ import annotations
 
+from feedback.tickets.listing import MAX_PER_PAGE
 from feedback.tickets.models import CATEGORIES, STATES
+from feedback.timeutil import MAX_PAGE
 
 
 def _ref(name: str) -> dict:
@@ -59,20 +61,36 @@ FIGURE_FIELDS.update({
     "avg_handling_workdays": {"type": ["number", "null"]},
 })
 
+# A required text: at least one character that is not white space (the lifecycle trims it).
+TEXT = {"type": "string", "minLength": 1, "pattern": "\\S"}
+ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
+
 ACTIONS = {
     "assign": ({"unit": {"type": "string"}}, ["unit"], "supervisor: new → assigned (fresh unit clock)"),
     "accept": ({}, [], "unit staff: assigned → in_progress (签收)"),
-    "reply": ({"text": {"type": "string"}}, ["text"], "unit staff: assigned, in_progress → replied"),
+    "reply": ({"text": TEXT}, ["text"], "unit staff: assigned, in_progress → replied"),
     "approve": ({}, [], "supervisor: replied → closed (办结)"),
-    "reject": ({"reason": {"type": "string"}}, ["reason"], "supervisor: replied → in_progress (退回重办)"),
-    "return": ({"reason": {"type": "string"}}, ["reason"], "unit staff: assigned, in_progress → new (退回)"),
+    "reject": ({"reason": TEXT}, ["reason"], "supervisor: replied → in_progress (退回重办)"),
+    "return": ({"reason": TEXT}, ["reason"], "unit staff: assigned, in_progress → new (退回)"),
     "request-extension": ({"days": {"type": "integer", "minimum": 1, "maximum": 30},
-                           "reason": {"type": "string"}}, ["days", "reason"], "unit staff: 延期申请"),
-    "decide-extension": ({"approve": {"type": "boolean"}, "days": {"type": "integer"},
-                          "reason": {"type": "string"}}, ["approve"], "supervisor: approve moves unit_due_at"),
-    "invalidate": ({"reason": {"type": "string"}, "duplicate_of": {"type": ["integer", "string"]}},
+                           "reason": TEXT}, ["days", "reason"], "unit staff: 延期申请"),
+    "decide-extension": ({"approve": {"type": "boolean"}, "days": {"type": "integer", "minimum": 1, "maximum": 30},
+                          "reason": TEXT}, ["approve"],
+                         "supervisor: approve moves unit_due_at; a refusal (approve false) requires reason"),
+    "invalidate": ({"reason": TEXT, "duplicate_of": {"type": ["integer", "string"]}},
                    ["reason"], "supervisor: any open → invalid (无效/重复)"),
 }
+
+def _action_body(name: str, props: dict, required: list) -> dict:
+    body = {"title": name, "type": "object", "properties": props, "required": required}
+    if name == "decide-extension":  # a refusal must say why
+        body.update({"if": {"properties": {"approve": {"const": False}}, "required": ["approve"]},
+                     "then": {"required": ["approve", "reason"]}})
+    return body
+
+
+RESULT_FIELDS = ["index", "platform_id", "status", "ticket_id", "state", "unit", "unit_due_at", "platform_due_at",
+                 "deadline_provisional", "errors"]
 
 SPEC = {
     "openapi": "3.1.0",
@@ -103,8 +121,10 @@ SPEC = {
                  "description": "search 留言编号, URL or description"},
                 {"name": "received_from", "in": "query", "schema": {"type": "string", "format": "date"}},
                 {"name": "received_to", "in": "query", "schema": {"type": "string", "format": "date"}},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
-                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PAGE},
+                 "description": f"1 to {MAX_PAGE}; a page past the last is empty"},
+                {"name": "per_page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_PER_PAGE}},
             ],
             "responses": {"200": _json({"type": "object", "properties": {
                 "items": {"type": "array", "items": _ref("Ticket")}, "page": {"type": "integer"},
@@ -112,19 +132,18 @@ SPEC = {
         }},
         "/tickets/{id}": {"get": {
             "summary": "One ticket with its events",
-            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": ID}],
             "responses": {"200": _json(_ref("TicketWithEvents")), **_errors("401", "404")},
         }},
         "/tickets/{id}/{action}": {"post": {
             "summary": "Act on a ticket: " + ", ".join(ACTIONS),
             "description": "\n".join(f"- {name}: {text}" for name, (_, _, text) in ACTIONS.items()),
             "parameters": [
-                {"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}},
+                {"name": "id", "in": "path", "required": True, "schema": ID},
                 {"name": "action", "in": "path", "required": True, "schema": {"type": "string", "enum": list(ACTIONS)}},
             ],
             "requestBody": {"content": {"application/json": {"schema": {"oneOf": [
-                {"title": name, "type": "object", "properties": props, "required": required}
-                for name, (props, required, _) in ACTIONS.items()]}}}},
+                _action_body(name, props, required) for name, (props, required, _) in ACTIONS.items()]}}}},
             "responses": {"200": _json(_ref("TicketWithEvents")), **_errors("401", "403", "404", "409", "422")},
         }},
         "/metrics/closure": {"get": {
@@ -170,14 +189,16 @@ SPEC = {
                 "error": {"type": "string"}, "errors": {"type": "object", "additionalProperties": {"type": "string"}}}},
             "Report": {"type": "object", "required": ["platform_id", "received_at", "description"],
                        "properties": REPORT_FIELDS},
-            "Result": {"type": "object", "properties": {
+            # Each of Result and BatchResult requires what the other lacks, so the 200 answer's
+            # oneOf matches exactly one of them.
+            "Result": {"type": "object", "required": RESULT_FIELDS, "properties": {
                 "index": {"type": "integer"}, "platform_id": {"type": ["string", "null"]},
                 "status": {"type": "string", "enum": ["created", "duplicate", "error"]},
                 "ticket_id": {"type": ["integer", "null"]}, "state": {"type": ["string", "null"]},
                 "unit": UNIT_REF, "unit_due_at": NTIME, "platform_due_at": NTIME,
                 "deadline_provisional": {"type": ["boolean", "null"]},
                 "errors": {"type": "object", "additionalProperties": {"type": "string"}}}},
-            "BatchResult": {"type": "object", "properties": {
+            "BatchResult": {"type": "object", "required": ["created", "duplicate", "error", "results"], "properties": {
                 "created": {"type": "integer"}, "duplicate": {"type": "integer"}, "error": {"type": "integer"},
                 "results": {"type": "array", "items": _ref("Result")}}},
             "Ticket": {"type": "object", "properties": {
