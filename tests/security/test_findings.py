@@ -266,3 +266,163 @@ def test_the_error_page_after_a_failed_statement_is_the_error_page(app, world, a
     assert r.status_code == 500
     assert "no_such_column" not in r.get_data(as_text=True)
     assert "<nav" in r.get_data(as_text=True)  # the full page, menu and all: its queries ran
+
+
+# --- L2: API tokens listed and revoked; a new password revokes them -----------------------------
+
+def test_token_list_shows_id_and_times_never_the_secret_and_revoke_ends_it(app, client, world, clock):
+    cli = app.test_cli_runner()
+    secret = world.tokens["edu_clerk"]
+    assert client.get("/api/v1/tickets", headers=world.headers("edu_clerk")).status_code == 200
+    listed = cli.invoke(args=["token", "list", "edu_clerk"])
+    assert listed.exit_code == 0
+    token = db.session.execute(sa.select(ApiToken).where(ApiToken.user_id == world.users["edu_clerk"].id)).scalar_one()
+    assert listed.stdout.splitlines() == [
+        "id\tcreated\tlast_used\trevoked\tprefix\tlabel",
+        f"{token.id}\t2026-11-24T10:00:00+08:00\t2026-11-24T10:00:00+08:00\t-\t{secret[:10]}…\ttest"]
+    assert secret not in listed.stdout
+    revoked = cli.invoke(args=["token", "revoke", str(token.id)])
+    assert revoked.exit_code == 0 and secret not in revoked.stdout
+    assert client.get("/api/v1/tickets", headers=world.headers("edu_clerk")).status_code == 401
+    assert cli.invoke(args=["token", "revoke", "999999"]).exit_code == 2
+    assert cli.invoke(args=["token", "list", "nobody"]).exit_code == 2
+
+
+def test_the_tokens_page_lists_and_revokes_only_ones_own(client, as_user, world):
+    browser = as_user("edu_clerk")
+    mine = db.session.execute(sa.select(ApiToken.id).where(ApiToken.user_id == world.users["edu_clerk"].id)).scalar_one()
+    theirs = db.session.execute(sa.select(ApiToken.id).where(ApiToken.user_id == world.users["boss"].id)).scalar_one()
+    page = browser.get("/account/tokens").get_data(as_text=True)
+    assert world.tokens["edu_clerk"][:10] in page and world.tokens["edu_clerk"] not in page
+    assert world.tokens["boss"][:10] not in page
+    assert browser.post(f"/account/tokens/{theirs}/revoke").status_code == 404
+    assert client.get("/api/v1/tickets", headers=world.headers("boss")).status_code == 200
+    assert browser.post(f"/account/tokens/{mine}/revoke").status_code == 302
+    assert client.get("/api/v1/tickets", headers=world.headers("edu_clerk")).status_code == 401
+
+
+def test_a_password_change_revokes_the_users_tokens(client, as_user, world):
+    browser = as_user("edu_clerk")
+    browser.post("/account/password", data={"current": "correct horse", "new": "new horse 2026",
+                                            "confirm": "new horse 2026"})
+    assert client.get("/api/v1/tickets", headers=world.headers("edu_clerk")).status_code == 401
+    assert client.get("/api/v1/tickets", headers=world.headers("health_clerk")).status_code == 200
+
+
+# --- L3: uploads are kept as long as their results, refused ones not at all, under a cap -------
+
+def stored_upload() -> Path:
+    return Path(db.session.execute(sa.select(ImportJob.path)).scalar_one())
+
+
+def test_a_refused_upload_is_deleted_at_once(as_user, world, tmp_path):
+    bad = tmp_path / "notes.csv"
+    bad.write_text("随便写的笔记\n没有表头\n", encoding="utf-8")
+    upload(as_user("boss"), bad)
+    job = db.session.execute(sa.select(ImportJob)).scalar_one()
+    assert job.status == "failed"
+    assert not stored_upload().exists() and job.file_deleted_at is not None
+
+
+def test_an_uploads_file_and_results_go_when_the_keeping_time_ends(app, as_user, world, tmp_path, clock):
+    upload(as_user("boss"), write_csv(tmp_path / "ok.csv", [row("K1"), row("K2")]))
+    job = db.session.execute(sa.select(ImportJob)).scalar_one()
+    assert job.status == "done" and stored_upload().exists()
+    run_sweep(clock.advance(days=89))
+    assert stored_upload().exists()
+    assert db.session.query(ImportRow).count() == 2
+    run_sweep(clock.advance(days=2))
+    db.session.refresh(job)
+    assert not stored_upload().exists() and job.file_deleted_at is not None
+    assert db.session.query(ImportRow).count() == 0
+    assert (job.created_rows, tickets()) == (2, ["K1", "K2"])  # the tickets themselves stay
+
+
+def test_a_command_line_file_is_never_deleted(app, world, tmp_path, clock):
+    path = write_csv(tmp_path / "mine.csv", [row("CL1")])
+    assert app.test_cli_runner().invoke(args=["import", str(path)]).exit_code == 0
+    run_sweep(clock.advance(days=200))
+    assert path.exists()
+
+
+def test_uploads_over_the_total_cap_are_refused(app, as_user, world, tmp_path):
+    browser = as_user("boss")
+    upload(browser, write_csv(tmp_path / "a.csv", [row("A1")]))
+    app.config["UPLOAD_MAX_TOTAL_BYTES"] = db.session.execute(sa.select(ImportJob.size)).scalar_one() + 100
+    r = upload(browser, write_csv(tmp_path / "b.csv", [row("B1")]))
+    assert r.status_code == 507 and "存储上限" in r.get_data(as_text=True)
+    assert db.session.query(ImportJob).count() == 1
+
+
+# --- L4: the OpenAPI document ---------------------------------------------------------------------
+
+def _resolve(spec, schema):
+    if "$ref" in schema:
+        return _resolve(spec, spec["components"]["schemas"][schema["$ref"].rsplit("/", 1)[1]])
+    return schema
+
+
+def _matches(spec, schema, body) -> bool:
+    """A small check of the two result schemas: every required field is present."""
+    schema = _resolve(spec, schema)
+    return all(name in body for name in schema.get("required", []))
+
+
+def test_the_reports_200_answer_matches_exactly_one_schema(client, world):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    one_of = spec["paths"]["/reports"]["post"]["responses"]["200"]["content"]["application/json"]["schema"]["oneOf"]
+    client.post("/api/v1/reports", json=report("OA-1"), headers=world.headers("boss"))  # 201
+    single = client.post("/api/v1/reports", json=report("OA-1"), headers=world.headers("boss")).get_json()  # a duplicate: 200
+    batch = client.post("/api/v1/reports", json={"reports": [report("OA-2")]}, headers=world.headers("boss")).get_json()
+    assert [_matches(spec, s, single) for s in one_of] == [True, False]
+    assert [_matches(spec, s, batch) for s in one_of] == [False, True]
+
+
+def test_reasons_are_required_and_the_page_bound_is_documented(client):
+    spec = client.get("/api/v1/openapi.json").get_json()
+    bodies = {b["title"]: b for b in spec["paths"]["/tickets/{id}/{action}"]["post"]["requestBody"]["content"]
+              ["application/json"]["schema"]["oneOf"]}
+    for action in ("reject", "return", "invalidate", "request-extension"):
+        assert "reason" in bodies[action]["required"]
+    assert bodies["decide-extension"]["then"]["required"] == ["approve", "reason"]
+    page = next(p for p in spec["paths"]["/tickets"]["get"]["parameters"] if p["name"] == "page")
+    assert page["schema"]["maximum"] == 10**6
+
+
+def test_a_405_names_the_allowed_methods(client, world, as_user):
+    r = client.get("/api/v1/reports", headers=world.headers("boss"))
+    assert r.status_code == 405 and "POST" in r.headers["Allow"] and r.is_json
+    r = as_user("boss").delete("/inbox")
+    assert r.status_code == 405 and "GET" in r.headers["Allow"]
+
+
+# --- L5: a targeted lock-out costs the attacker more than the user ------------------------------
+
+def attempt(name, password, address, clock):
+    out = authenticate(name, password, address, clock())
+    db.session.commit()
+    return out
+
+
+def test_five_wrong_passwords_lock_the_name_only_from_that_address(world, clock):
+    for _ in range(5):
+        attempt("edu_clerk", "wrong", "203.0.113.9", clock)
+    assert attempt("edu_clerk", "correct horse", "203.0.113.9", clock).locked_until is not None
+    assert attempt("edu_clerk", "correct horse", "10.0.0.1", clock).user is not None  # the clerk's desk
+
+
+def test_past_the_ceiling_each_new_address_gets_one_guess_and_a_clean_one_still_gets_in(world, clock):
+    # 50 failures from ten addresses: the name's ceiling.
+    for i in range(throttle.LIMITS["user"]):
+        attempt("edu_clerk", "wrong", f"198.51.100.{i // 5}", clock)
+    assert attempt("edu_clerk", "correct horse", "198.51.100.3", clock).user is None  # a failed source: locked
+    fresh = attempt("edu_clerk", "wrong", "198.51.100.77", clock)  # a new source: its one guess fails ...
+    assert fresh.locked_until is not None  # ... and locks it at once
+    assert attempt("edu_clerk", "correct horse", "198.51.100.77", clock).user is None
+    assert attempt("edu_clerk", "correct horse", "10.0.0.1", clock).user is not None  # the clerk is never locked out
+
+
+def test_a_lock_reads_the_same_for_a_real_and_an_unknown_name(world, clock):
+    real = [attempt("edu_clerk", "wrong", "192.0.2.1", clock).locked_until for _ in range(6)]
+    ghost = [attempt("no_such_user", "wrong", "192.0.2.2", clock).locked_until for _ in range(6)]
+    assert real == ghost
