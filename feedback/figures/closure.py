@@ -68,7 +68,7 @@ from __future__ import annotations
 import math
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -83,7 +83,6 @@ from feedback.directory.models import Unit, UnitsVersion
 from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.figures import sql as fsql
-from feedback.figures.kept import kept
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.timeutil import UTCDateTime, assume_local, iso, local_date, start_of_local_day
 
@@ -753,29 +752,11 @@ def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, un
     percentiles=False: median and P90 left None; platform=False: no platform-clock figures (None).
     A table that does not show them skips their work: without both, a period of whole months is
     read from the settled counts (figures/settled.py, the same figures). via="cohort" or
-    "settled" picks the way (the tests compare them).
-
-    The result may be one computed before for the same caller and arguments, when it is provably
-    the same (figures/kept.py: nothing it reads has been written since, and no instant of the data
-    lies between), with as_of set to this call's. Do not change it: it is shared."""
+    "settled" picks the way (the tests compare them). Computed fresh on every call."""
     as_of = _check(date_from, date_to, as_of, group)
     if via not in ("auto", "cohort", "settled"):
         raise ValueError(f"via: auto, cohort or settled, not {via!r}")
-    root_code = unit_code if scope is None else scope.root.code if scope.root is not None else None
-    key = ("closure", actor.role, actor.unit_id, actor.unit_path, root_code, date_from, date_to, group,
-           percentiles, platform, via, calendar_key(calendar))
-    report = kept(key, as_of, start_of_local_day(date_from), start_of_local_day(date_to + timedelta(days=1)),
-                  lambda: _closure(actor, date_from, date_to, as_of, unit_code, group, calendar, scope, percentiles,
-                                   platform, via))
-    return report if report.as_of == as_of else replace(report, as_of=as_of)
-
-
-def calendar_key(calendar: WorkCalendar | None):
-    """What of a calendar the figures depend on, for kept(): None for the current one (its rows
-    are among what figures_changes tracks)."""
-    if calendar is None:
-        return None
-    return frozenset(calendar.overrides.items()), frozenset(calendar.known_years)
+    return _closure(actor, date_from, date_to, as_of, unit_code, group, calendar, scope, percentiles, platform, via)
 
 
 def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit_code: str | None, group: str,

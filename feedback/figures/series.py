@@ -41,10 +41,9 @@ from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.calendar.workdays import WorkCalendar
 from feedback.errors import InputError
-from feedback.figures.closure import Figures, MonthPoint, _add_months, calendar_key, resolve_scope
-from feedback.figures.kept import kept
+from feedback.figures.closure import Figures, MonthPoint, _add_months, resolve_scope
 from feedback.figures.settled import corrections, live_counts, settled_sums
-from feedback.timeutil import assume_local, local_date, start_of_local_day
+from feedback.timeutil import assume_local, local_date
 
 
 def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code: str | None = None,
@@ -57,10 +56,7 @@ def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code
     last = local_date(as_of).replace(day=1)
     starts = [_add_months(last, i - months + 1) for i in range(months)]
     ends = [_add_months(m, 1) - timedelta(days=1) for m in starts]
-    key = ("series", actor.role, actor.unit_id, actor.unit_path, unit_code, last, months, calendar_key(calendar))
-    # a list of points: shared when kept (closure.py's kept() call), so handed out as a copy
-    return list(kept(key, as_of, start_of_local_day(starts[0]), start_of_local_day(_add_months(last, 1)),
-                     lambda: _series(actor, as_of, unit_code, calendar, starts, ends)))
+    return _series(actor, as_of, unit_code, calendar, starts, ends)
 
 
 def _series(actor: Actor, as_of: datetime, unit_code: str | None, calendar: WorkCalendar | None,
