@@ -25,7 +25,9 @@ from feedback.calendar.service import current_calendar
 from feedback.errors import InputError
 from feedback.figures import params
 from feedback.figures.chart import monthly_chart
-from feedback.figures.closure import Figures, Row, closure, resolve_scope
+from feedback.accounts.scope import resolve_scope
+from feedback.figures.closure import closure
+from feedback.figures.results import Figures, Row
 from feedback.figures.glance import at_a_glance
 from feedback.figures.series import monthly_series
 from feedback.tickets.listing import Page
