@@ -48,8 +48,10 @@ def as_of_param(as_of: datetime):
 
 
 def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
-            months: list[date] | None = None, extra=None):
-    """Layer 1: the cohort's tickets with their group key, closed-by-T and the deadline in force at T."""
+            months: list[date] | None = None, extra=None, *, by_received: bool = True):
+    """Layer 1: the cohort's tickets with their group key, closed-by-T and the deadline in force at T.
+    by_received=False: the period's bounds are kept out of the index choice, for an `extra` that
+    an index serves better (closed after T: an empty range when T is now)."""
     t = as_of_param(as_of)
     closed = sa.and_(Ticket.closed_at.is_not(None), Ticket.closed_at <= t)
     later = extension_decided_after(t)
@@ -76,12 +78,15 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         q = q.join(heads, heads.c.unit_id == Ticket.unit_id)
     if extra is not None:  # a further condition on Ticket (series.py: the tickets not settled by T)
         q = q.where(extra)
+    received = Ticket.received_at if by_received else sa.func.coalesce(Ticket.received_at, Ticket.received_at)
     return q.where(
         scope.unit_clause(),
-        Ticket.state != "invalid",
-        Ticket.received_at >= start_of_local_day(date_from),
-        Ticket.received_at < start_of_local_day(date_to + timedelta(days=1)),
-        Ticket.received_at <= t,
+        # a literal, not a parameter: SQLite uses a partial index (ix_tickets_unsettled_received_at)
+        # only when the query states its condition
+        Ticket.state != sa.literal_column("'invalid'"),
+        received >= start_of_local_day(date_from),
+        received < start_of_local_day(date_to + timedelta(days=1)),
+        received <= t,
     ).subquery("cohort")
 
 
@@ -106,7 +111,10 @@ def key_expr(scope: Scope, key_kind: str | None, months: list[date] | None):
     if key_kind is None:
         return sa.literal_column("0"), None
     if key_kind == "unit":
-        return Ticket.unit_id, None
+        # an expression, not the bare column: grouped by the bare unit_id, SQLite reads every
+        # ticket in unit order through ix_tickets_unit_state to skip a sort, instead of the
+        # period's range of the received_at index
+        return (Ticket.unit_id + 0).label(None), None
     if key_kind == "region":
         heads = region_map(scope)
         return heads.c.region_id, heads
@@ -168,7 +176,7 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
     on_time = sa.case((sa.and_(closed, rules.replied_by_sql(c.replied_at, c.unit_due_at)), 1), else_=0)
     last_day = max(local_date(as_of), date_from)
     workday = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
-    return sa.select(
+    query = sa.select(
         c.key, c.ticket_id, c.state, c.received_at, c.replied_at, c.closed_at, c.due_at, c.closed,
         on_time.label("on_time"),
         (c.closed - on_time).label("late"),
@@ -182,7 +190,8 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
         sa.case((closed, fsql.hours_between(c.received_at, c.closed_at))).label("p_hours"),
         sa.case((closed, rules.handling_micros_sql(c.received_at, c.closed_at))).label("p_micros"),
         sa.case((closed, workday(c.closed_at) - workday(c.received_at))).label("p_workdays"),
-    ).subquery("flags")
+    )
+    return query.subquery("flags")
 
 
 AGGREGATED = ("key", "closed", "on_time", "overdue", "hours", "micros", "workdays",

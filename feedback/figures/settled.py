@@ -87,8 +87,9 @@ def _keyed(query, scope: Scope, unit_id, key_kind: str, month=None):
         query = query.join(Unit, Unit.id == unit_id).where(scope.unit_clause())
     if key_kind == "month":
         return query.add_columns(month.label("key")), month
-    if key_kind == "unit":
-        return query.add_columns(unit_id.label("key")), unit_id
+    if key_kind == "unit":  # an expression: SQLite must not read all tickets in unit order to group
+        key = (unit_id + 0).label(None)
+        return query.add_columns(key.label("key")), key
     if key_kind == "region":
         heads = region_map(scope)
         query = query.join(heads, heads.c.unit_id == unit_id)
@@ -129,12 +130,21 @@ def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
         .select_from(Ticket)
     query, key = _keyed(query, scope, Ticket.unit_id, key_kind,
                         month=key_expr(scope, "month", months)[0] if key_kind == "month" else None)
-    return _rows(query.where(
-        settled_clause(),
-        Ticket.received_at >= start_of_local_day(date_from),
-        Ticket.received_at < start_of_local_day(date_to + timedelta(days=1)),
-        sa.or_(Ticket.closed_at > t, Ticket.received_at > t),
-    ).group_by(key))
+    query = query.where(settled_clause()).group_by(key)
+    start, end = start_of_local_day(date_from), start_of_local_day(date_to + timedelta(days=1))
+    # two index ranges, not one OR that reads the whole period: closed after T (at T = now an
+    # empty range of ix_tickets_closed_at: the period's bounds are kept out of the index choice,
+    # or SQLite reads the whole period through ix_tickets_received_at), and closed by T but
+    # received after it
+    received = sa.func.coalesce(Ticket.received_at, Ticket.received_at)
+    closed_later = _rows(query.where(Ticket.closed_at > t, received >= start, received < end))
+    lower = Ticket.received_at > t if as_of >= start else Ticket.received_at >= start  # one lower bound
+    received_later = {} if as_of >= end else _rows(query.where(lower, Ticket.received_at < end,
+                                                               Ticket.closed_at <= t))
+    for k, parts in received_later.items():
+        before = closed_later.get(k)
+        closed_later[k] = parts if before is None else tuple(a + b for a, b in zip(before, parts))
+    return closed_later
 
 
 def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
@@ -144,8 +154,8 @@ def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     as two cohorts so that each reads its own index; cohort.flags decides overdue over both as
     closure() does. key_kind as cohort.key_expr ("month" with `months`: the series' month index)."""
     t = as_of_param(as_of)
-    never, later = (cohort(scope, date_from, date_to, as_of, key_kind, months, extra=unsettled)
-                    for unsettled in (Ticket.closed_at.is_(None), Ticket.closed_at > t))
+    never = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at.is_(None))
+    later = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at > t, by_received=False)
     both = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
     f = flags(both, as_of, calendar, date_from, overdue_only=True).c
     query = sa.select(sa.func.count(), _total(f.overdue), f.key).group_by(f.key)
