@@ -140,11 +140,13 @@ def region_map(scope: Scope):
         .select_from(units).outerjoin(heads, sa.and_(*cond)).where(where).subquery("region_map")
 
 
-def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, overdue_only: bool = False):
+def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, overdue_only: bool = False,
+          shared: bool = False):
     """Layer 2: per ticket 0/1 flags and handling times, on both clocks, over a cohort() (the
     rules: figures/rules.py). overdue_only: the key and the overdue flag alone (the tickets open
     at T have no handling times; the platform clock's working days would send the calendar's
-    exceptions as a few hundred parameters for nothing)."""
+    exceptions as a few hundred parameters for nothing). shared: a materialised CTE, for a
+    statement that reads it twice (computed once)."""
     c = tickets.c
     t = as_of_param(as_of)
     closed = c.closed == 1
@@ -191,7 +193,7 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
         sa.case((closed, rules.handling_micros_sql(c.received_at, c.closed_at))).label("p_micros"),
         sa.case((closed, workday(c.closed_at) - workday(c.received_at))).label("p_workdays"),
     )
-    return query.subquery("flags")
+    return query.cte("flags").prefix_with("MATERIALIZED") if shared else query.subquery("flags")
 
 
 AGGREGATED = ("key", "closed", "on_time", "overdue", "hours", "micros", "workdays",
@@ -262,18 +264,22 @@ def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime
                     calendar: WorkCalendar, months: list[date] | None = None, *, percentiles: bool = True,
                     platform: bool = True, with_total: bool = False) -> dict:
     """Figures per group key; with_total, also the whole cohort's under the key None."""
-    per_ticket = flags(cohort(scope, date_from, date_to, as_of, key_kind, months), as_of, calendar, date_from)
+    tickets = cohort(scope, date_from, date_to, as_of, key_kind, months)
     grouped = key_kind is not None
     if native_percentiles():
+        per_ticket = flags(tickets, as_of, calendar, date_from)
         query = aggregate_native(per_ticket, grouped, percentiles, rollup=grouped and with_total, platform=platform)
         # (key, total_row, sums...): positions, not names, for a province's 5,000 rows
         return {None if row[1] else row[0]: to_figures(row, 2, rounded=True) for row in execute(query).all()}
+    # SQLite: no ROLLUP, so the groups and the total are two aggregates over one materialised
+    # flags CTE, in one statement (the total's percentiles rank the whole cohort)
+    both = grouped and with_total
+    per_ticket = flags(tickets, as_of, calendar, date_from, shared=both)
     query = aggregate(ranked(per_ticket, grouped) if percentiles else per_ticket, grouped, percentiles)
-    out = {row[0]: to_figures(row, 1) for row in execute(query).all()}
-    if grouped and with_total:
-        out.update(figures_by_key(scope, date_from, date_to, as_of, None, calendar, months,
-                                   percentiles=percentiles))
-    return out
+    if both:
+        query = sa.union_all(query, aggregate(ranked(per_ticket, False) if percentiles else per_ticket, False,
+                                              percentiles))
+    return {row[0]: to_figures(row, 1) for row in execute(query).all()}
 
 
 def native_percentiles() -> bool:
