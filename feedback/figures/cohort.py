@@ -335,22 +335,26 @@ def execute(query, *, stream: int | None = None):
     session = db.session
     bind = session.get_bind()
     if bind.dialect.name == "postgresql" and (bind.dialect.server_version_info or (0,)) >= (11,):
-        # Both for this transaction only. JIT spends seconds compiling these wide expressions for
-        # a large cohort and wins nothing back. A cursor is planned for its first 10% of rows by
-        # default, which here picks nested loops 6x slower than the plan for all rows.
-        # For this transaction only (set_config(..., true) is SET LOCAL), in one round trip:
+        # For this transaction only (set_config(..., true) is SET LOCAL), in one round trip, once
+        # per transaction (a page runs several figures queries):
         # - jit off: JIT spends seconds compiling these wide expressions and wins nothing back;
         # - work_mem: a month's cohort sorts (percentiles, groups) in memory, not on disk;
         # - extra_float_digits = 1: doubles as their shortest exact text (rounded_sql);
-        # - parallel costs 0: one request's figures are worth the cores (at 1M tickets a parallel
-        #   scan of a month's cohort takes ~65 ms against ~78 ms, a plan the default costs miss).
+        # - parallel costs 0: one request's figures are worth the cores (a plan the default
+        #   costs miss for a month's cohort).
         # A cursor is planned for its first 10% of rows by default, which here picks nested loops
-        # 6x slower than the plan for all rows: cursor_tuple_fraction = 1 when streaming.
-        settings = {"jit": "off", "work_mem": "32MB", "extra_float_digits": "1",
-                    "parallel_setup_cost": "0", "parallel_tuple_cost": "0"}
+        # far slower than the plan for all rows: cursor_tuple_fraction = 1 when streaming.
+        connection = session.connection()
+        transaction = connection.get_transaction()
+        settings = {}
+        if connection.info.get("figures_settings") is not transaction:
+            settings = {"jit": "off", "work_mem": "32MB", "extra_float_digits": "1",
+                        "parallel_setup_cost": "0", "parallel_tuple_cost": "0"}
+            connection.info["figures_settings"] = transaction
         if stream:
             settings["cursor_tuple_fraction"] = "1"
-        session.execute(sa.select(*(sa.func.set_config(name, value, True) for name, value in settings.items())))
+        if settings:
+            session.execute(sa.select(*(sa.func.set_config(name, value, True) for name, value in settings.items())))
     # Core rows from the session's connection (same transaction): no ORM result machinery
     return session.connection().execute(query.execution_options(yield_per=stream) if stream else query)
 
