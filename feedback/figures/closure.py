@@ -75,6 +75,7 @@ from feedback.directory.models import Unit
 from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.figures import cohort, settled
+from feedback.figures.derive import clock_figures, exact_mean, mean_hours, round_half_up
 from feedback.figures.results import ClosureReport, Figures, MonthPoint, OverdueItem, Row
 from feedback.tickets.models import Ticket
 from feedback.timeutil import assume_local, local_date, start_of_local_day
@@ -185,4 +186,6 @@ def overdue_details(actor: Actor, date_from: date, date_to: date, as_of: datetim
 __all__ = [
     "Figures", "UnitRef", "Row", "ClosureReport", "MonthPoint", "OverdueItem", "Scope",
     "add_months", "closure", "overdue_details", "resolve_scope",
+    # derive.py's, for callers that import them from here
+    "clock_figures", "exact_mean", "mean_hours", "round_half_up",
 ]
