@@ -265,7 +265,6 @@ class Loader:
             for statement in saved:
                 self.cur.execute(statement)
         self._triggers_on(triggers)
-        self._note_change()
         if "tickets" in tables:
             self._refill_settled()
 
@@ -287,14 +286,6 @@ class Loader:
     def _triggers_on(self, statements: list[str]) -> None:
         for statement in statements:
             self.cur.execute(statement)
-
-    def _note_change(self) -> None:
-        """Record this transaction in figures_changes (what the disabled triggers would have
-        done), so a running server's kept figures (feedback/figures/kept.py) see the load."""
-        if self.pg:
-            self.cur.execute("SELECT to_regclass('figures_changes') IS NOT NULL")
-            if self.cur.fetchone()[0]:
-                self.cur.execute("INSERT INTO figures_changes (xid) VALUES (pg_current_xact_id()) ON CONFLICT DO NOTHING")
 
     def _refill_settled(self) -> None:
         """settled_month_counts from the loaded tickets (what the triggers would have written)."""

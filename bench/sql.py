@@ -12,15 +12,26 @@ import sqlite3
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from types import SimpleNamespace
 
 import sqlalchemy as sa
 
 from bench.tickets import EVENT_COLUMNS, TICKET_COLUMNS
+from feedback.figures import rules
 from feedback.timeutil import UTC, start_of_local_day
 
+
+
+def _rule_text(expression) -> str:
+    """A rule of feedback/figures/rules.py as bare SQL text over the tickets table's columns."""
+    return str(expression.compile(compile_kwargs={"literal_binds": True}))
+
+
+# the columns the rules read, by bare name; :as_of stays a parameter of the statements below
+_T = SimpleNamespace(**{name: sa.column(name) for name in ("state", "unit_due_at", "replied_at")})
 OPEN = "('assigned', 'in_progress', 'replied')"
-OVERDUE = (f"state IN {OPEN} AND unit_due_at < :as_of "
-           "AND NOT (state = 'replied' AND replied_at <= unit_due_at)")
+OVERDUE = _rule_text(rules.overdue_now_sql(sa.literal_column(":as_of"), _T))  # 超期未办结 now
+ON_TIME = _rule_text(rules.replied_by_sql(_T.replied_at, _T.unit_due_at))  # 按期
 COHORT = ("received_at >= :start AND received_at < :end AND received_at <= :as_of "
           "AND state <> 'invalid' AND unit_id IS NOT NULL")
 
@@ -28,7 +39,7 @@ AGGREGATE_PG = f"""
 SELECT unit_id,
        count(*) AS received,
        count(*) FILTER (WHERE state = 'closed' AND closed_at <= :as_of) AS closed,
-       count(*) FILTER (WHERE state = 'closed' AND closed_at <= :as_of AND replied_at <= unit_due_at) AS on_time,
+       count(*) FILTER (WHERE state = 'closed' AND closed_at <= :as_of AND {ON_TIME}) AS on_time,
        count(*) FILTER (WHERE {OVERDUE}) AS overdue_open,
        avg(extract(epoch FROM replied_at - assigned_at) / 3600) FILTER (WHERE state = 'closed') AS avg_hours,
        percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM replied_at - assigned_at) / 3600)
@@ -44,7 +55,7 @@ AGGREGATE_SQLITE = f"""
 SELECT unit_id,
        count(*) AS received,
        sum(CASE WHEN state = 'closed' AND closed_at <= :as_of THEN 1 ELSE 0 END) AS closed,
-       sum(CASE WHEN state = 'closed' AND closed_at <= :as_of AND replied_at <= unit_due_at THEN 1 ELSE 0 END),
+       sum(CASE WHEN state = 'closed' AND closed_at <= :as_of AND {ON_TIME} THEN 1 ELSE 0 END),
        sum(CASE WHEN {OVERDUE} THEN 1 ELSE 0 END) AS overdue_open,
        avg(CASE WHEN state = 'closed' THEN (julianday(replied_at) - julianday(assigned_at)) * 24 END),
        NULL, NULL,
@@ -56,7 +67,7 @@ LATE_OR_OVERDUE = f"""
 SELECT t.platform_id, u.name, t.assigned_at, t.unit_due_at, t.replied_at, t.state
 FROM tickets t JOIN units u ON u.id = t.unit_id
 WHERE t.id IN (SELECT id FROM tickets WHERE {COHORT}
-               AND ((state = 'closed' AND replied_at > unit_due_at) OR ({OVERDUE})))
+               AND ((state = 'closed' AND NOT ({ON_TIME})) OR ({OVERDUE})))
 ORDER BY t.unit_id, t.received_at
 """
 INBOX_COUNT = f"SELECT count(*) FROM tickets WHERE unit_id = :unit AND state IN {OPEN}"

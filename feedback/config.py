@@ -60,9 +60,6 @@ def from_environment(instance_path: str) -> dict:
         "IMPORT_CHUNK_ROWS": _int("FEEDBACK_IMPORT_CHUNK_ROWS", 500),
         # A running import whose heartbeat is older than this is taken to be dead and resumed.
         "IMPORT_STALE_SECONDS": _int("FEEDBACK_IMPORT_STALE_SECONDS", 300),
-        # Figures a process computed are served again while provably unchanged (figures/kept.py,
-        # PostgreSQL only); 0 computes every request afresh.
-        "FIGURES_KEEP": (env.get("FEEDBACK_FIGURES_KEEP") or "1") != "0",
         "PLATFORM_WEBHOOK_URL": env.get("FEEDBACK_PLATFORM_WEBHOOK_URL") or None,
         "PLATFORM_WEBHOOK_SECRET": env.get("FEEDBACK_PLATFORM_WEBHOOK_SECRET") or None,
         "BABEL_DEFAULT_LOCALE": "zh_CN",

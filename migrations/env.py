@@ -15,13 +15,6 @@ fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 
-def include_name(name, type_, parent_names):
-    """Autogenerate leaves alone the tables kept outside the models (figures/kept.py)."""
-    from feedback.figures.kept import DATABASE_ONLY_TABLES
-
-    return not (type_ == "table" and name in DATABASE_ONLY_TABLES)
-
-
 def get_engine():
     return current_app.extensions['migrate'].db.engine
 
@@ -110,7 +103,6 @@ def run_migrations_online():
             connection=connection,
             target_metadata=get_metadata(),
             render_item=render_item,
-            include_name=include_name,
             **conf_args
         )
 

@@ -12,13 +12,7 @@ from alembic.migration import MigrationContext
 
 import feedback.models  # noqa: F401  (every table in the metadata)
 from feedback.extensions import db
-from feedback.figures.kept import DATABASE_ONLY_TABLES
 from tests.conftest import _server_url
-
-def include_name(name, type_, parent_names) -> bool:
-    """The tables kept outside the models on purpose (figures/kept.py) are not a difference."""
-    return not (type_ == "table" and name in DATABASE_ONLY_TABLES)
-
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -43,7 +37,7 @@ def test_cli_upgrade_of_an_empty_database_matches_the_models(tmp_path):
         assert done.returncode == 0, done.stderr
         engine = sa.create_engine(url)
         with engine.connect() as conn:
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}),
+            diff = compare_metadata(MigrationContext.configure(conn),
                                     db.metadata)
         engine.dispose()
         assert diff == [], f"models and migrations differ: {diff}"
@@ -119,7 +113,7 @@ def test_0013_down_and_up_keeps_settled_month_counts_exact(tmp_path):
             assert rows(conn) == [(unit_id, 2, 1, 2, 42 * 3_600_000_000, 2, 4)]  # recounted
             conn.execute(tickets.update().where(tickets.c.platform_id == "M1").values(handling_workdays=None))
             assert rows(conn) == [(unit_id, 2, 1, 2, 42 * 3_600_000_000, 1, 3)]  # the new triggers
-            diff = compare_metadata(MigrationContext.configure(conn, opts={"include_name": include_name}),
+            diff = compare_metadata(MigrationContext.configure(conn),
                                     db.metadata)
         assert diff == [], f"models and migrations differ: {diff}"
     finally:

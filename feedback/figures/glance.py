@@ -19,7 +19,8 @@ import sqlalchemy as sa
 from feedback.accounts.scope import Actor
 from feedback.calendar.workdays import WorkCalendar
 from feedback.extensions import db
-from feedback.figures.closure import resolve_scope
+from feedback.figures import rules
+from feedback.accounts.scope import resolve_scope
 from feedback.tickets.listing import overdue_clause
 from feedback.tickets.models import Ticket
 from feedback.tickets.triage import OPEN_STATES, QUEUES, open_in_scope, queue_columns
@@ -53,7 +54,7 @@ def at_a_glance(actor: Actor, at: datetime, calendar: WorkCalendar) -> Glance:
     row = db.session.execute(
         sa.select(
             count(overdue_clause(at)),
-            count(sa.and_(with_unit, Ticket.unit_due_at >= at, Ticket.unit_due_at <= end_today)),
+            count(sa.and_(with_unit, rules.not_yet_due_sql(Ticket.unit_due_at, at), Ticket.unit_due_at <= end_today)),
             count(sa.and_(with_unit, Ticket.unit_due_at > end_today, Ticket.unit_due_at <= end_next)),
             count(Ticket.state == "new"),
             count(Ticket.state == "replied"),

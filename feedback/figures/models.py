@@ -3,10 +3,10 @@
 A ticket is *settled* when it counts as closed for every T from its close on:
 closed_at IS NOT NULL AND state <> 'invalid' AND unit_id IS NOT NULL (closure.py's cohort and
 closed-by-T, without T). Per (unit, local month of received_at): closed = how many settled
-tickets, on_time = how many of them with replied_at <= unit_due_at (closure.py's on_time), and
+tickets, on_time = how many of them replied by unit_due_at (rules.replied_by_sql), and
 the sums for the mean handling times, exact integers (migration 0013):
 - timed = how many have assigned_at and replied_at, micros = the sum over those of
-  (replied_at - assigned_at) in whole microseconds (sql.micros_between);
+  (replied_at - assigned_at) in whole microseconds (rules.handling_micros_sql);
 - days_n = how many have handling_workdays, days = the sum of handling_workdays over those.
 
 Database triggers on `tickets` (migrations 0010 and 0013: a plpgsql function on PostgreSQL,
@@ -34,7 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.sql.functions import FunctionElement
 
 from feedback.extensions import db
-from feedback.figures.sql import micros_between
+from feedback.figures import rules
 from feedback.tickets.models import Ticket
 
 SETTLED_PREDICATE = "closed_at IS NOT NULL AND state <> 'invalid' AND unit_id IS NOT NULL"
@@ -98,11 +98,6 @@ def settled_clause():
     return sa.and_(Ticket.closed_at.is_not(None), Ticket.state != "invalid", Ticket.unit_id.is_not(None))
 
 
-def on_time_flag():
-    """1 when a closed ticket's accepted reply was by its deadline (NULL compares false: 0)."""
-    return sa.case((Ticket.replied_at <= Ticket.unit_due_at, 1), else_=0)
-
-
 RECOUNT_COLUMNS = ("unit_id", "month", "closed", "on_time", "timed", "micros", "days_n", "days")
 
 
@@ -113,10 +108,10 @@ def recount():
     timed = sa.case((sa.and_(Ticket.assigned_at.is_not(None), Ticket.replied_at.is_not(None)), 1), else_=0)
     days_n = sa.case((Ticket.handling_workdays.is_not(None), 1), else_=0)
     # sum() of a bigint is numeric on PostgreSQL: cast back (exact; sums of NULLs only are 0)
-    micros = sa.cast(sa.func.coalesce(sa.func.sum(micros_between(Ticket.assigned_at, Ticket.replied_at)), 0),
-                     sa.BigInteger)
+    handling = rules.handling_micros_sql(Ticket.assigned_at, Ticket.replied_at)
+    micros = sa.cast(sa.func.coalesce(sa.func.sum(handling), 0), sa.BigInteger)
     return (sa.select(Ticket.unit_id, month.label("month"), sa.func.count().label("closed"),
-                      sa.func.sum(on_time_flag()).label("on_time"), sa.func.sum(timed).label("timed"),
+                      sa.func.sum(rules.on_time_flag_sql()).label("on_time"), sa.func.sum(timed).label("timed"),
                       micros.label("micros"), sa.func.sum(days_n).label("days_n"),
                       sa.func.coalesce(sa.func.sum(Ticket.handling_workdays), 0).label("days"))
             .where(settled_clause()).group_by(Ticket.unit_id, month))

@@ -13,8 +13,8 @@ docstring for the definitions), without reading every closed ticket of the year:
   (received_at > T, possible only in data with closed_at < received_at), subtracted from
   closed and on_time;
 - live part (settled.live_counts, shared with the dashboard's table): the cohort
-  (closure._cohort, the same scope, months and received_at <= T) of tickets not closed by T —
-  closed_at IS NULL, or closed_at > T — with closure._flags deciding overdue at T (deadline in
+  (cohort.cohort, the same scope, months and received_at <= T) of tickets not closed by T —
+  closed_at IS NULL, or closed_at > T — with cohort.flags deciding overdue at T (deadline in
   force at T, replies awaiting review at T) exactly as closure() does.
 
 So received = settled − corrections + live, closed = settled − corrections, on_time likewise,
@@ -22,16 +22,10 @@ overdue_open = the live part's overdue, pending = received − closed − overdu
 working-day averages, median, P90 and the platform figures are left None: the chart shows none
 of them.
 
-Cost at 1,000,000 tickets on PostgreSQL 15 (the bench database, 5,000 units, the province's top
-supervisor, T = now, 12 months; the whole-year query it replaced took ~850 ms):
-~45 ms when ~27,000 tickets of the 12 months are not closed (the generator's own share), ~65-80 ms
-on the bench database as the workloads leave it (~96,000, of which ~71,000 added open by
-add_open_tickets). Of that, the settled part is an index-only range scan of the primary key
-(month, unit_id) over ~53,000 unit-months hash-joined to the scope's units (~9 ms); the live part
-an index-only scan of ix_tickets_unsettled_received_at (partial: closed_at IS NULL AND state <>
-'invalid'; no heap fetch) joined to the units, through _flags (~15 ms of the database's time at
-27,000 tickets, plus ~10 ms building the query); corrections and the closed-after-T cohort are
-empty ranges of ix_tickets_closed_at at T = now (< 0.1 ms). Both grow with T further in the past.
+The settled part is an index-only range scan of settled_month_counts' primary key over the
+scope's units; the live part an index-only scan of ix_tickets_unsettled_received_at (partial:
+closed_at IS NULL AND state <> 'invalid'); corrections and the closed-after-T cohort are empty
+ranges of ix_tickets_closed_at at T = now. Both grow with T further in the past.
 """
 from __future__ import annotations
 
@@ -41,10 +35,12 @@ from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.calendar.workdays import WorkCalendar
 from feedback.errors import InputError
-from feedback.figures.closure import Figures, MonthPoint, _add_months, calendar_key, resolve_scope
-from feedback.figures.kept import kept
+from feedback.accounts.scope import resolve_scope
+from feedback.figures.closure import add_months
+from feedback.figures.derive import clock_figures
+from feedback.figures.results import MonthPoint
 from feedback.figures.settled import corrections, live_counts, settled_sums
-from feedback.timeutil import assume_local, local_date, start_of_local_day
+from feedback.timeutil import assume_local, local_date
 
 
 def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code: str | None = None,
@@ -55,12 +51,9 @@ def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code
         raise InputError({"months": "a whole number from 1 to 120"})
     as_of = assume_local(as_of)
     last = local_date(as_of).replace(day=1)
-    starts = [_add_months(last, i - months + 1) for i in range(months)]
-    ends = [_add_months(m, 1) - timedelta(days=1) for m in starts]
-    key = ("series", actor.role, actor.unit_id, actor.unit_path, unit_code, last, months, calendar_key(calendar))
-    # a list of points: shared when kept (closure.py's kept() call), so handed out as a copy
-    return list(kept(key, as_of, start_of_local_day(starts[0]), start_of_local_day(_add_months(last, 1)),
-                     lambda: _series(actor, as_of, unit_code, calendar, starts, ends)))
+    starts = [add_months(last, i - months + 1) for i in range(months)]
+    ends = [add_months(m, 1) - timedelta(days=1) for m in starts]
+    return _series(actor, as_of, unit_code, calendar, starts, ends)
 
 
 def _series(actor: Actor, as_of: datetime, unit_code: str | None, calendar: WorkCalendar | None,
@@ -77,11 +70,8 @@ def _series(actor: Actor, as_of: datetime, unit_code: str | None, calendar: Work
         # (closed, on_time): the first two of settled.PARTS
         closed, on_time = (a - b for a, b in zip(settled.get(i, (0, 0))[:2], corrected.get(i, (0, 0))[:2]))
         open_at_t, overdue = live.get(i, (0, 0))
-        received = closed + open_at_t
-        denominator = closed + overdue
-        figures = Figures(received=received, closed=closed, on_time=on_time, late=closed - on_time,
-                          overdue_open=overdue, pending=received - closed - overdue,
-                          on_time_rate=on_time / denominator if denominator else None)
+        # no handling-time sums (the chart shows none): the means stay None
+        figures = clock_figures(closed + open_at_t, closed, on_time, overdue, 0, 0, 0, 0)
         points.append(MonthPoint(month, month, end, figures))
     return points
 

@@ -9,18 +9,17 @@ as in series.py (its docstring says why each is exact), but keyed by unit or reg
   days, with how many tickets each);
 - corrections: the settled tickets of the period not closed by T or not yet received at T,
   subtracted (at T = now, an empty range of ix_tickets_closed_at);
-- live: the cohort's tickets not closed by T (closure._cohort and _flags, as closure() evaluates
+- live: the cohort's tickets not closed by T (cohort.cohort and cohort.flags, as closure() evaluates
   them), counted, and those overdue at T.
 
 Per key: closed = settled − corrections (likewise on_time and the sums), received = closed +
-live, overdue_open = the live part's overdue, and closure.clock_figures derives the rest from
+live, overdue_open = the live part's overdue, and derive.clock_figures derives the rest from
 the same integers closure()'s own query sums, so the figures are the same to the last digit
 (tests/figures/test_settled.py compares them). The total is the rows' sum: every part is an
 integer sum over tickets, and each ticket has one key.
 
-Cost at 1,000,000 tickets (5,000 units, a month, T = now): the settled part reads ~5,000 rows of
-settled_month_counts, the live part the ~2,000 open tickets of the month through the unsettled
-index; the cohort query it replaces reads all ~30,000 tickets of the month from the heap.
+The settled part reads one row per unit and month of settled_month_counts, the live part the
+month's open tickets through the unsettled index, instead of every ticket of the month.
 """
 from __future__ import annotations
 
@@ -30,11 +29,12 @@ import sqlalchemy as sa
 
 from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
-from feedback.figures import sql as fsql
-from feedback.figures.closure import (
-    Figures, Scope, _as_of_param, _cohort, _execute, _flags, _key_expr, _region_map, clock_figures,
-)
-from feedback.figures.models import SettledMonthCount, on_time_flag, settled_clause
+from feedback.accounts.scope import Scope
+from feedback.figures import rules
+from feedback.figures.cohort import as_of_param, cohort, execute, flags, key_expr, region_map
+from feedback.figures.derive import clock_figures
+from feedback.figures.models import SettledMonthCount, settled_clause
+from feedback.figures.results import Figures
 from feedback.tickets.models import Ticket
 from feedback.timeutil import start_of_local_day
 
@@ -87,19 +87,20 @@ def _keyed(query, scope: Scope, unit_id, key_kind: str, month=None):
         query = query.join(Unit, Unit.id == unit_id).where(scope.unit_clause())
     if key_kind == "month":
         return query.add_columns(month.label("key")), month
-    if key_kind == "unit":
-        return query.add_columns(unit_id.label("key")), unit_id
+    if key_kind == "unit":  # an expression: SQLite must not read all tickets in unit order to group
+        key = (unit_id + 0).label(None)
+        return query.add_columns(key.label("key")), key
     if key_kind == "region":
-        region_map = _region_map(scope)
-        query = query.join(region_map, region_map.c.unit_id == unit_id)
-        return query.add_columns(region_map.c.region_id.label("key")), region_map.c.region_id
+        heads = region_map(scope)
+        query = query.join(heads, heads.c.unit_id == unit_id)
+        return query.add_columns(heads.c.region_id.label("key")), heads.c.region_id
     raise ValueError(key_kind)
 
 
 def _rows(query) -> dict:
     """key (the last column) → the integer sums before it (ints: counts, and sums by _total), the
     rows in one fetch (iterating the result fetches them one at a time)."""
-    return {row[-1]: row[:-1] for row in _execute(query).all()}
+    return {row[-1]: row[:-1] for row in execute(query).all()}
 
 
 def _total(value):
@@ -122,32 +123,41 @@ def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
                 months: list[date] | None = None) -> dict:
     """key → PARTS of the settled tickets of the period counted in settled_sums that are not
     closed-and-received by T (key_kind "month" with `months`: the series' month index)."""
-    t = _as_of_param(as_of)
-    micros = fsql.micros_between(Ticket.assigned_at, Ticket.replied_at)
-    query = sa.select(sa.func.count(), _total(on_time_flag()), sa.func.count(micros), _total(micros),
+    t = as_of_param(as_of)
+    micros = rules.handling_micros_sql(Ticket.assigned_at, Ticket.replied_at)
+    query = sa.select(sa.func.count(), _total(rules.on_time_flag_sql()), sa.func.count(micros), _total(micros),
                       sa.func.count(Ticket.handling_workdays), _total(Ticket.handling_workdays)) \
         .select_from(Ticket)
     query, key = _keyed(query, scope, Ticket.unit_id, key_kind,
-                        month=_key_expr(scope, "month", months)[0] if key_kind == "month" else None)
-    return _rows(query.where(
-        settled_clause(),
-        Ticket.received_at >= start_of_local_day(date_from),
-        Ticket.received_at < start_of_local_day(date_to + timedelta(days=1)),
-        sa.or_(Ticket.closed_at > t, Ticket.received_at > t),
-    ).group_by(key))
+                        month=key_expr(scope, "month", months)[0] if key_kind == "month" else None)
+    query = query.where(settled_clause()).group_by(key)
+    start, end = start_of_local_day(date_from), start_of_local_day(date_to + timedelta(days=1))
+    # two index ranges, not one OR that reads the whole period: closed after T (at T = now an
+    # empty range of ix_tickets_closed_at: the period's bounds are kept out of the index choice,
+    # or SQLite reads the whole period through ix_tickets_received_at), and closed by T but
+    # received after it
+    received = sa.func.coalesce(Ticket.received_at, Ticket.received_at)
+    closed_later = _rows(query.where(Ticket.closed_at > t, received >= start, received < end))
+    lower = Ticket.received_at > t if as_of >= start else Ticket.received_at >= start  # one lower bound
+    received_later = {} if as_of >= end else _rows(query.where(lower, Ticket.received_at < end,
+                                                               Ticket.closed_at <= t))
+    for k, parts in received_later.items():
+        before = closed_later.get(k)
+        closed_later[k] = parts if before is None else tuple(a + b for a, b in zip(before, parts))
+    return closed_later
 
 
 def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
                 calendar: WorkCalendar, months: list[date] | None = None) -> dict:
     """key → (received, overdue_open) of the cohort's tickets not closed by T: never closed
     (closed_at IS NULL: the partial index) or closed after T (closed_at > T: the closed_at index),
-    as two cohorts so that each reads its own index; closure._flags decides overdue over both as
-    closure() does. key_kind as closure._key_expr ("month" with `months`: the series' month index)."""
-    t = _as_of_param(as_of)
-    never, later = (_cohort(scope, date_from, date_to, as_of, key_kind, months, extra=unsettled)
-                    for unsettled in (Ticket.closed_at.is_(None), Ticket.closed_at > t))
-    cohort = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
-    f = _flags(cohort, as_of, calendar, date_from, overdue_only=True).c
+    as two cohorts so that each reads its own index; cohort.flags decides overdue over both as
+    closure() does. key_kind as cohort.key_expr ("month" with `months`: the series' month index)."""
+    t = as_of_param(as_of)
+    never = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at.is_(None))
+    later = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at > t, by_received=False)
+    both = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
+    f = flags(both, as_of, calendar, date_from, overdue_only=True).c
     query = sa.select(sa.func.count(), _total(f.overdue), f.key).group_by(f.key)
     return _rows(query)
 

@@ -24,6 +24,7 @@ import sqlalchemy as sa
 from flask import after_this_request, current_app, has_request_context
 
 from feedback.extensions import db
+from feedback.figures import rules
 from feedback.jobs.notify_models import PlatformDelivery
 from feedback.jobs.queue import enqueue
 from feedback.jobs.timing import job_at, parse_at
@@ -61,7 +62,7 @@ def payload(ticket, at: datetime) -> dict:
         "replied_at": iso(ticket.replied_at),
         "closed_at": iso(at),
         "unit": None if ticket.unit is None else {"code": ticket.unit.code, "name": ticket.unit.name},
-        "on_time": bool(ticket.replied_at and ticket.unit_due_at and ticket.replied_at <= ticket.unit_due_at),
+        "on_time": rules.replied_by(ticket.replied_at, ticket.unit_due_at),
         "handling_workdays": ticket.handling_workdays,
     }
 

@@ -26,6 +26,7 @@ from feedback.accounts.models import User
 from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.extensions import db
+from feedback.figures import rules
 from feedback.jobs import mail
 from feedback.jobs.notify_models import Notification
 from feedback.jobs.queue import enqueue
@@ -105,7 +106,8 @@ def queue_reminders(at: datetime, calendar: WorkCalendar) -> int:
     select = (
         sa.select(sa.literal("remind"), _ticket_key("remind", T.id, T.unit_id, T.unit_due_at), T.unit_id,
                   sa.literal("unit_staff"), T.id, T.unit_id, T.unit_due_at, *_stored(at))
-        .where(T.state.in_(REMIND_STATES), T.unit_due_at > at, T.unit_due_at <= remind_until(at, calendar),
+        .where(T.state.in_(REMIND_STATES), rules.not_yet_due_sql(T.unit_due_at, at),
+               T.unit_due_at <= remind_until(at, calendar),
                ~_told("remind")))
     return _insert(TICKET_NOTICE_COLUMNS, select)
 
@@ -161,7 +163,7 @@ def open_counts_by_unit(at: datetime, calendar: WorkCalendar) -> dict[int, tuple
             T.unit_id, Unit.path, sa.func.count(),
             _count_if(T.state == "assigned"),
             _count_if(T.state == "replied"),
-            _count_if(sa.and_(T.state.in_(REMIND_STATES), T.unit_due_at > at,
+            _count_if(sa.and_(T.state.in_(REMIND_STATES), rules.not_yet_due_sql(T.unit_due_at, at),
                               T.unit_due_at <= remind_until(at, calendar))),
             _count_if(overdue_clause(at)),
             _count_if(T.extension_requested_days.is_not(None)),

@@ -14,7 +14,6 @@ from flask import current_app
 
 from feedback.calendar.service import current_calendar
 from feedback.extensions import db
-from feedback.figures.kept import prune as prune_figures_changes
 from feedback.jobs import handback, notify, outbox
 from feedback.jobs.queue import enqueue
 from feedback.jobs.retention import expire_imports
@@ -29,9 +28,6 @@ def run_sweep(at: datetime) -> dict:
         "escalations": notify.queue_escalations(at),
         "digests": notify.queue_digests(at, calendar),
     }
-    db.session.commit()
-    # the kept figures' change log: rows every snapshot sees are no longer needed
-    prune_figures_changes(db.session.connection())
     db.session.commit()
 
     # import results and uploaded files past their keeping time (jobs/retention.py)

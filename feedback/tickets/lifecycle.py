@@ -18,6 +18,7 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.errors import Conflict, Forbidden, InputError, NotFound
 from feedback.extensions import db
+from feedback.figures import rules
 from feedback.jobs import handback
 from feedback.tickets import clocks
 from feedback.tickets.models import OPEN_STATES, Ticket, TicketEvent
@@ -157,7 +158,7 @@ def _reply(ticket, actor, at, data, calendar):  # 答复
     ticket.reply_text = text
     ticket.extension_requested_days = None
     ticket.extension_request_reason = None
-    return {"text": text, "on_time": at <= ticket.unit_due_at}
+    return {"text": text, "on_time": rules.replied_by(at, ticket.unit_due_at)}
 
 
 @action("approve", ("supervisor",), ("replied",))
@@ -166,7 +167,8 @@ def _approve(ticket, actor, at, data, calendar):  # 办结
     ticket.closed_at = at
     ticket.handling_workdays = handling_workdays(ticket.assigned_at, ticket.replied_at, calendar)
     handback.record_close(ticket, at)  # the reply is owed to the platform: same transaction
-    return {"replied_at": ticket.replied_at.isoformat(), "on_time": ticket.replied_at <= ticket.unit_due_at}
+    return {"replied_at": ticket.replied_at.isoformat(),
+            "on_time": rules.replied_by(ticket.replied_at, ticket.unit_due_at)}
 
 
 @action("reject", ("supervisor",), ("replied",))

@@ -11,6 +11,7 @@ from feedback.accounts.scope import Actor, ticket_scope, unit_ids_clause
 from feedback.directory.models import Unit
 from feedback.errors import InputError
 from feedback.extensions import db
+from feedback.figures import rules
 from feedback.tickets.models import CATEGORIES, OPEN_STATES, STATES, Ticket
 from feedback.timeutil import FIRST_YEAR, LAST_YEAR, MAX_PAGE, in_supported_years, start_of_local_day
 
@@ -19,12 +20,8 @@ MAX_PER_PAGE = 200
 
 def overdue_clause(at: datetime):
     """Open and past the unit deadline — except a reply submitted in time, awaiting review
-    (DESIGN.md: Figures, 超期未办结)."""
-    return sa.and_(
-        Ticket.state.in_(("assigned", "in_progress", "replied")),
-        Ticket.unit_due_at < at,
-        sa.not_(sa.and_(Ticket.state == "replied", Ticket.replied_at <= Ticket.unit_due_at)),
-    )
+    (DESIGN.md: Figures, 超期未办结; the rule: figures/rules.py)."""
+    return rules.overdue_now_sql(at)
 
 
 def search_clause(text: str):

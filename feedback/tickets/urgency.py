@@ -11,6 +11,7 @@ from datetime import datetime
 
 from feedback.calendar.deadlines import overdue_workdays, workdays_left
 from feedback.calendar.workdays import WorkCalendar
+from feedback.figures import rules
 
 SOON = 1  # one working day left or less: amber
 
@@ -39,9 +40,9 @@ def urgency(ticket, at: datetime, calendar: WorkCalendar) -> Urgency:
     clock, due = clock_of(ticket)
     if due is None:
         return Urgency("done", None, None, None, provisional)
-    if ticket.state == "replied" and ticket.replied_at is not None and ticket.replied_at <= due:
+    if rules.awaiting_review_in_time(ticket.state, ticket.replied_at, due):
         return Urgency("waiting", None, due, clock, provisional)
-    if at > due:
+    if rules.past_due(due, at):
         return Urgency("overdue", overdue_workdays(due, at, calendar), due, clock, provisional)
     left = workdays_left(due, at, calendar)
     kind = "today" if left == 0 else "soon" if left <= SOON else "ok"

@@ -43,6 +43,7 @@ def settles(row: str) -> str:
 
 
 def on_time(row: str) -> str:
+    # frozen copy of feedback/figures/rules.py on_time_flag_sql (replied by the deadline)
     return f"CASE WHEN {row}.replied_at <= {row}.unit_due_at THEN 1 ELSE 0 END"
 
 

@@ -95,6 +95,7 @@ COLUMNS = ("closed_at", "state", "unit_id", "received_at", "assigned_at", "repli
 
 def contributions(row: str, micros) -> dict[str, str]:
     """A settled ticket's contribution to each sum but `closed` (which is 1)."""
+    # frozen copies of feedback/figures/rules.py: on_time_flag_sql and handling_micros_sql
     return {
         "on_time": f"CASE WHEN {row}.replied_at <= {row}.unit_due_at THEN 1 ELSE 0 END",
         "timed": f"CASE WHEN {row}.assigned_at IS NOT NULL AND {row}.replied_at IS NOT NULL THEN 1 ELSE 0 END",
@@ -208,6 +209,7 @@ COLUMNS_0010 = ("closed_at", "state", "unit_id", "received_at", "replied_at", "u
 
 
 def on_time_0010(row: str) -> str:
+    # frozen copy of feedback/figures/rules.py on_time_flag_sql
     return f"CASE WHEN {row}.replied_at <= {row}.unit_due_at THEN 1 ELSE 0 END"
 
 

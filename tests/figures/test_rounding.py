@@ -5,7 +5,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from feedback.figures.closure import round_half_up
+from feedback.figures.derive import round_half_up
 
 
 def exact(value) -> float:
@@ -41,7 +41,7 @@ def test_postgresql_rounds_as_python_does(app):
     import sqlalchemy as sa
 
     from feedback.extensions import db
-    from feedback.figures.closure import _execute, rounded_sql
+    from feedback.figures.cohort import execute as _execute, rounded_sql
 
     if db.engine.dialect.name != "postgresql":
         return  # SQLite's figures round in Python (round_half_up, tested above)
@@ -54,7 +54,7 @@ def test_postgresql_rounds_as_python_does(app):
 
 
 def test_means_are_exact():
-    from feedback.figures.closure import exact_mean, mean_hours
+    from feedback.figures.derive import exact_mean, mean_hours
 
     assert exact_mean(17, 8) == 2.13  # 2.125 exactly: up
     assert exact_mean(401, 200) == 2.01 and exact_mean(400, 200) == 2.0 and exact_mean(5, 0) is None

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from feedback.accounts.scope import Actor
 from feedback.directory.admin import add_unit
 from feedback.extensions import db
-from feedback.figures.closure import resolve_scope
+from feedback.accounts.scope import resolve_scope
 
 
 def codes(scope) -> list[str]:

@@ -1,0 +1,365 @@
+"""The cohort in SQL (DESIGN.md: Figures): the layers every figures query is built from.
+
+1. cohort(): the period's valid tickets in scope with their group key, closed-by-T and the
+   deadline in force at T;
+2. flags(): per ticket 0/1 flags and handling times on both clocks, by the rules of
+   figures/rules.py;
+3. ranked() / aggregate() (SQLite) or aggregate_native() (PostgreSQL 12+): sums per key, the
+   percentiles, the total;
+figures_by_key() runs them and hands the sums to figures/derive.py.
+
+One query gives the rows and the total. On PostgreSQL it is a single pass: percentile_cont and
+GROUP BY ROLLUP(key). SQLite has neither, so it ranks by window functions (the same linear
+interpolation in integer arithmetic) and totals in a second query. As-of corrections read only
+the events after T, as joins, so a cohort's cost does not grow with its history.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from feedback.accounts.scope import Scope
+from feedback.calendar.workdays import WorkCalendar
+from feedback.directory.models import Unit
+from feedback.extensions import db
+from feedback.figures import rules
+from feedback.figures import sql as fsql
+from feedback.figures.derive import PER_CLOCK, to_figures
+from feedback.tickets.models import Ticket, TicketEvent
+from feedback.timeutil import UTCDateTime, local_date, start_of_local_day
+
+# The table aliases the figures queries join, made once: built per query, ORM aliased() entities
+# (or fresh Core aliases, which copy every column of the table) cost ~10 ms of Python for each of
+# the dashboard's figures queries. An alias is an immutable construct; each use below sits in a
+# subquery or EXISTS of its own, so one statement never has the same alias twice in one FROM.
+ALIASES = {
+    "extension_events": TicketEvent.__table__.alias("extension_events"),
+    "extension_tickets": Ticket.__table__.alias("extension_tickets"),
+    "replies": TicketEvent.__table__.alias("replies"),
+    "rejects": TicketEvent.__table__.alias("rejects"),
+    "map_units": Unit.__table__.alias("map_units"),
+    "heads": Unit.__table__.alias("heads"),
+}
+
+
+def as_of_param(as_of: datetime):
+    return sa.literal(as_of, UTCDateTime())
+
+
+def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
+            months: list[date] | None = None, extra=None, *, by_received: bool = True):
+    """Layer 1: the cohort's tickets with their group key, closed-by-T and the deadline in force at T.
+    by_received=False: the period's bounds are kept out of the index choice, for an `extra` that
+    an index serves better (closed after T: an empty range when T is now)."""
+    t = as_of_param(as_of)
+    closed = sa.and_(Ticket.closed_at.is_not(None), Ticket.closed_at <= t)
+    later = extension_decided_after(t)
+    due_at = sa.type_coerce(sa.case(
+        (sa.and_(Ticket.extensions > 0, sa.not_(closed), Ticket.assigned_at <= t),
+         sa.func.coalesce(later.c.old_due_at, Ticket.unit_due_at, type_=UTCDateTime())),
+        else_=Ticket.unit_due_at), UTCDateTime())
+
+    key, heads = key_expr(scope, key_kind, months)
+    q = sa.select(
+        key.label("key"),
+        Ticket.id.label("ticket_id"),
+        Ticket.state, Ticket.received_at, Ticket.assigned_at, Ticket.replied_at, Ticket.closed_at,
+        Ticket.unit_due_at, Ticket.platform_due_at, Ticket.handling_workdays,
+        sa.case((closed, 1), else_=0).label("closed"),
+        due_at.label("due_at"),
+    ).select_from(Ticket)
+    if scope.covers_all:  # every unit: only "has a unit" is left of the scope
+        q = q.where(Ticket.unit_id.is_not(None))
+    else:
+        q = q.join(Unit, Unit.id == Ticket.unit_id)
+    q = q.outerjoin(later, later.c.ticket_id == Ticket.id)
+    if heads is not None:
+        q = q.join(heads, heads.c.unit_id == Ticket.unit_id)
+    if extra is not None:  # a further condition on Ticket (series.py: the tickets not settled by T)
+        q = q.where(extra)
+    received = Ticket.received_at if by_received else sa.func.coalesce(Ticket.received_at, Ticket.received_at)
+    return q.where(
+        scope.unit_clause(),
+        # a literal, not a parameter: SQLite uses a partial index (ix_tickets_unsettled_received_at)
+        # only when the query states its condition
+        Ticket.state != sa.literal_column("'invalid'"),
+        received >= start_of_local_day(date_from),
+        received < start_of_local_day(date_to + timedelta(days=1)),
+        received <= t,
+    ).subquery("cohort")
+
+
+def extension_decided_after(t):
+    """ticket id → the deadline that the earliest extension decided after T replaced: the deadline
+    in force at T. A join, not a subquery per ticket: it reads only the events after T (none when
+    T is now), so its cost does not grow with the cohort, and the planner keeps the index scan."""
+    events, tickets = ALIASES["extension_events"], ALIASES["extension_tickets"]
+    ext, ticket = events.c, tickets.c
+    old_due = ext.data["old_due_at"].as_string()
+    ranked = (
+        sa.select(ext.ticket_id.label("ticket_id"), fsql.iso_instant(old_due).label("old_due_at"),
+                  sa.func.row_number().over(partition_by=ext.ticket_id, order_by=(ext.at, ext.id)).label("rn"))
+        .join(tickets, ticket.id == ext.ticket_id)
+        .where(ext.action == "decide-extension", ext.at > t, ext.at >= ticket.assigned_at, old_due.is_not(None))
+        .subquery("extensions_after")
+    )
+    return sa.select(ranked.c.ticket_id, ranked.c.old_due_at).where(ranked.c.rn == 1).subquery("later_extension")
+
+
+def key_expr(scope: Scope, key_kind: str | None, months: list[date] | None):
+    if key_kind is None:
+        return sa.literal_column("0"), None
+    if key_kind == "unit":
+        # an expression, not the bare column: grouped by the bare unit_id, SQLite reads every
+        # ticket in unit order through ix_tickets_unit_state to skip a sort, instead of the
+        # period's range of the received_at index
+        return (Ticket.unit_id + 0).label(None), None
+    if key_kind == "region":
+        heads = region_map(scope)
+        return heads.c.region_id, heads
+    if key_kind == "month":
+        whens = [(Ticket.received_at >= start_of_local_day(m), i) for i, m in reversed(list(enumerate(months)))]
+        return sa.case(*whens, else_=0), None
+    raise ValueError(key_kind)
+
+
+def region_map(scope: Scope):
+    """unit id → group head id, the SQL twin of accounts.scope's group heads (joined to tickets by unit id)."""
+    units, heads = ALIASES["map_units"], ALIASES["heads"]
+    u, head = units.c, heads.c
+    above = len(scope.root.path) if scope.root is not None else len("/")  # the path before the head's id
+    cond = [head.id == fsql.path_component(u.path, sa.literal(above, sa.Integer))]
+    if scope.root is not None:
+        cond.append(head.kind != "department")
+        region_id = sa.func.coalesce(head.id, scope.root.id)
+        where = u.path.startswith(scope.root.path, autoescape=True)
+    else:
+        region_id, where = head.id, sa.true()
+    return sa.select(u.id.label("unit_id"), region_id.label("region_id")) \
+        .select_from(units).outerjoin(heads, sa.and_(*cond)).where(where).subquery("region_map")
+
+
+def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, overdue_only: bool = False,
+          shared: bool = False):
+    """Layer 2: per ticket 0/1 flags and handling times, on both clocks, over a cohort() (the
+    rules: figures/rules.py). overdue_only: the key and the overdue flag alone (the tickets open
+    at T have no handling times; the platform clock's working days would send the calendar's
+    exceptions as a few hundred parameters for nothing). shared: a materialised CTE, for a
+    statement that reads it twice (computed once)."""
+    c = tickets.c
+    t = as_of_param(as_of)
+    closed = c.closed == 1
+    replies, rejects = ALIASES["replies"], ALIASES["rejects"]
+    reply, reject = replies.c, rejects.c
+    # A reply of the current assignment, submitted by the deadline, not rejected by T. Asked only
+    # once T is past the deadline, so "by the deadline" implies "by T" (and one upper bound on
+    # `at` lets SQLite pick the (ticket_id, action, at) index).
+    on_time_reply_awaiting_at_t = sa.exists().where(
+        reply.ticket_id == c.ticket_id, reply.action == "reply",
+        reply.at >= c.assigned_at, rules.replied_by_sql(reply.at, c.due_at),
+        ~sa.exists().where(reject.ticket_id == reply.ticket_id, reject.action == "reject",
+                           reject.id > reply.id, reject.at <= t).correlate(replies),
+    )
+    latest_reply_stood_at_t = sa.and_(c.state.in_(("replied", "closed")), c.replied_at <= t)
+    overdue = sa.case(
+        (closed, 0),
+        (sa.not_(rules.past_due_sql(c.due_at, t)), 0),
+        # the row is exact here: the latest reply was submitted by T and nothing followed it by T
+        (sa.and_(latest_reply_stood_at_t, rules.replied_by_sql(c.replied_at, c.due_at)), 0),
+        (latest_reply_stood_at_t, 1),
+        (c.replied_at.is_(None), 1),
+        # a rejected reply, or one after T: ask the events (rare, so the subquery rarely runs)
+        (on_time_reply_awaiting_at_t, 0),
+        else_=1,
+    )
+    if overdue_only:
+        return sa.select(c.key, c.ticket_id, overdue.label("overdue")).subquery("flags")
+    on_time = sa.case((sa.and_(closed, rules.replied_by_sql(c.replied_at, c.unit_due_at)), 1), else_=0)
+    last_day = max(local_date(as_of), date_from)
+    workday = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
+    query = sa.select(
+        c.key, c.ticket_id, c.state, c.received_at, c.replied_at, c.closed_at, c.due_at, c.closed,
+        on_time.label("on_time"),
+        (c.closed - on_time).label("late"),
+        overdue.label("overdue"),
+        sa.case((closed, fsql.hours_between(c.assigned_at, c.replied_at))).label("hours"),
+        sa.case((closed, rules.handling_micros_sql(c.assigned_at, c.replied_at))).label("micros"),
+        sa.case((closed, c.handling_workdays)).label("workdays"),
+        sa.case((sa.and_(closed, rules.platform_on_time_sql(c.closed_at, c.platform_due_at)), 1),
+                else_=0).label("p_on_time"),
+        sa.case((sa.and_(sa.not_(closed), rules.past_due_sql(c.platform_due_at, t)), 1), else_=0).label("p_overdue"),
+        sa.case((closed, fsql.hours_between(c.received_at, c.closed_at))).label("p_hours"),
+        sa.case((closed, rules.handling_micros_sql(c.received_at, c.closed_at))).label("p_micros"),
+        sa.case((closed, workday(c.closed_at) - workday(c.received_at))).label("p_workdays"),
+    )
+    return query.cte("flags").prefix_with("MATERIALIZED") if shared else query.subquery("flags")
+
+
+AGGREGATED = ("key", "closed", "on_time", "overdue", "hours", "micros", "workdays",
+              "p_on_time", "p_overdue", "p_hours", "p_micros", "p_workdays")
+
+
+def ranked(per_ticket, grouped: bool):
+    """Layer 3: ranks of the handling times within each group, for the percentiles."""
+    f = per_ticket.c
+    partition = [f.key, f.closed] if grouped else [f.closed]
+    return sa.select(
+        *(f[name] for name in AGGREGATED),  # only what is summed: narrow rows sort faster
+        sa.func.row_number().over(partition_by=partition, order_by=f.hours).label("rn"),
+        sa.func.row_number().over(partition_by=partition, order_by=f.p_hours).label("p_rn"),
+        sa.func.count().over(partition_by=partition).label("n"),
+    ).subquery("ranked")
+
+
+def percentile(value, rn, n, closed, numerator: int, denominator: int):
+    """percentile_cont(numerator/denominator) of `value` within each group, by linear
+    interpolation between the ranks around 1 + p(n-1), in integer arithmetic both databases share."""
+    below = (numerator * (n - 1)) // denominator  # 0-based rank at or below the position
+    frac = sa.cast(numerator * (n - 1) - denominator * below, sa.Float) / denominator
+    return sa.func.sum(sa.case(
+        (sa.and_(closed == 1, rn == below + 1), value * (1 - frac)),
+        (sa.and_(closed == 1, rn == below + 2), value * frac),
+        else_=0.0,
+    ))
+
+
+CLOCKS = ("", "p_")  # column prefixes: the unit's clock, the office's platform clock
+
+
+def sum_and_count(value, prefix: str, name: str, count_name: str) -> list:
+    """A mean's sum and count, exact integers, divided and rounded in Python (exact_mean). A mean
+    of float hours would depend on the order the database adds them in (parallel plans vary it)
+    and round a mean of exactly x.xx5 down about one time in four. The sum comes as a bigint,
+    not the numeric PostgreSQL sums bigints into (a Decimal each in Python); a bigint holds
+    290,000 years of microseconds."""
+    return [sa.cast(sa.func.sum(value), sa.BigInteger).label(prefix + name),
+            sa.func.count(value).label(prefix + count_name)]
+
+
+def aggregate(rows, grouped: bool, percentiles: bool):
+    """Layer 4: one row of sums per group key (over the ranked layer when percentiles are wanted)."""
+    r = rows.c
+    cols = [sa.func.count().label("received"), sa.func.sum(r.closed).label("closed")]
+    for prefix in CLOCKS:
+        hours, rank = r[prefix + "hours"], r.get(prefix + "rn")
+
+        def pct(numerator, denominator):
+            return percentile(hours, rank, r.n, r.closed, numerator, denominator) if percentiles else sa.null()
+
+        cols += [
+            sa.func.sum(r[prefix + "on_time"]).label(prefix + "on_time"),
+            sa.func.sum(r[prefix + "overdue"]).label(prefix + "overdue"),
+            *sum_and_count(r[prefix + "micros"], prefix, "micros", "timed"),
+            pct(1, 2).label(prefix + "median_hours"),
+            pct(9, 10).label(prefix + "p90_hours"),
+            *sum_and_count(r[prefix + "workdays"], prefix, "days", "days_n"),
+        ]
+    if grouped:
+        return sa.select(r.key, *cols).group_by(r.key)
+    return sa.select(sa.literal(None).label("key"), *cols)
+
+
+def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
+                    calendar: WorkCalendar, months: list[date] | None = None, *, percentiles: bool = True,
+                    platform: bool = True, with_total: bool = False) -> dict:
+    """Figures per group key; with_total, also the whole cohort's under the key None."""
+    tickets = cohort(scope, date_from, date_to, as_of, key_kind, months)
+    grouped = key_kind is not None
+    if native_percentiles():
+        per_ticket = flags(tickets, as_of, calendar, date_from)
+        query = aggregate_native(per_ticket, grouped, percentiles, rollup=grouped and with_total, platform=platform)
+        # (key, total_row, sums...): positions, not names, for a province's 5,000 rows
+        return {None if row[1] else row[0]: to_figures(row, 2, rounded=True) for row in execute(query).all()}
+    # SQLite: no ROLLUP, so the groups and the total are two aggregates over one materialised
+    # flags CTE, in one statement (the total's percentiles rank the whole cohort)
+    both = grouped and with_total
+    per_ticket = flags(tickets, as_of, calendar, date_from, shared=both)
+    query = aggregate(ranked(per_ticket, grouped) if percentiles else per_ticket, grouped, percentiles)
+    if both:
+        query = sa.union_all(query, aggregate(ranked(per_ticket, False) if percentiles else per_ticket, False,
+                                              percentiles))
+    return {row[0]: to_figures(row, 1) for row in execute(query).all()}
+
+
+def native_percentiles() -> bool:
+    """PostgreSQL 12+: percentile_cont itself, the total in the same pass (GROUP BY ROLLUP), the
+    rounding in SQL. SQLite has none of these: ranks by window functions, a second query for the
+    total, rounding in Python (same figures)."""
+    bind = db.session.get_bind()
+    return bind.dialect.name == "postgresql" and (bind.dialect.server_version_info or (0,)) >= (12,)
+
+
+def rounded_sql(value):
+    """round_half_up in PostgreSQL: a double (a median or P90) to two decimals, half up on its
+    shortest decimal form. PostgreSQL 12+ writes a double in the shortest form that reads back
+    exactly (with extra_float_digits = 1, set in execute), the digits Python's str() gives, and
+    rounds numeric halves away from zero as ROUND_HALF_UP does. A province's 5,000 rows round in
+    the database, not in Python."""
+    return sa.cast(sa.func.round(sa.cast(sa.cast(value, sa.Text), sa.Numeric), 2), sa.Float)
+
+
+def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bool, platform: bool = True):
+    """Layer 3 on PostgreSQL: one row of sums per group key, and with rollup the total row
+    (total_row = 1). percentile_cont skips the NULL hours of tickets not closed by T. Median and
+    P90 come rounded (rounded_sql); the means' integer sums are divided in Python (exact_mean)."""
+    f = per_ticket.c
+    cols = [sa.func.count().label("received"), sa.func.sum(f.closed).label("closed")]
+    for prefix in CLOCKS:
+        if prefix == "p_" and not platform:  # unread: the planner then computes none of its flags
+            cols += [sa.null().label(prefix + name) for name in (
+                "on_time", "overdue", "micros", "timed", "median_hours", "p90_hours", "days", "days_n")]
+            continue
+        hours = f[prefix + "hours"]
+
+        def pct(fraction: float):
+            return sa.func.percentile_cont(fraction).within_group(hours) if percentiles else sa.null()
+
+        cols += [
+            sa.func.sum(f[prefix + "on_time"]).label(prefix + "on_time"),
+            sa.func.sum(f[prefix + "overdue"]).label(prefix + "overdue"),
+            *sum_and_count(f[prefix + "micros"], prefix, "micros", "timed"),
+            rounded_sql(pct(0.5)).label(prefix + "median_hours"),
+            rounded_sql(pct(0.9)).label(prefix + "p90_hours"),
+            *sum_and_count(f[prefix + "workdays"], prefix, "days", "days_n"),
+        ]
+    if not grouped:
+        return sa.select(sa.literal(None).label("key"), sa.literal(0).label("total_row"), *cols)
+    if rollup:
+        return sa.select(f.key, sa.func.grouping(f.key).label("total_row"), *cols).group_by(sa.func.rollup(f.key))
+    return sa.select(f.key, sa.literal(0).label("total_row"), *cols).group_by(f.key)
+
+
+def execute(query, *, stream: int | None = None):
+    """Run a figures query; `stream` rows at a time through a server-side cursor when given."""
+    session = db.session
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql" and (bind.dialect.server_version_info or (0,)) >= (11,):
+        # For this transaction only (set_config(..., true) is SET LOCAL), in one round trip, once
+        # per transaction (a page runs several figures queries):
+        # - jit off: JIT spends seconds compiling these wide expressions and wins nothing back;
+        # - work_mem: a month's cohort sorts (percentiles, groups) in memory, not on disk;
+        # - extra_float_digits = 1: doubles as their shortest exact text (rounded_sql);
+        # - parallel costs 0: one request's figures are worth the cores (a plan the default
+        #   costs miss for a month's cohort).
+        # A cursor is planned for its first 10% of rows by default, which here picks nested loops
+        # far slower than the plan for all rows: cursor_tuple_fraction = 1 when streaming.
+        connection = session.connection()
+        transaction = connection.get_transaction()
+        settings = {}
+        if connection.info.get("figures_settings") is not transaction:
+            settings = {"jit": "off", "work_mem": "32MB", "extra_float_digits": "1",
+                        "parallel_setup_cost": "0", "parallel_tuple_cost": "0"}
+            connection.info["figures_settings"] = transaction
+        if stream:
+            settings["cursor_tuple_fraction"] = "1"
+        if settings:
+            session.execute(sa.select(*(sa.func.set_config(name, value, True) for name, value in settings.items())))
+    # Core rows from the session's connection (same transaction): no ORM result machinery
+    return session.connection().execute(query.execution_options(yield_per=stream) if stream else query)
+
+
+__all__ = [
+    "ALIASES", "CLOCKS", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute",
+    "figures_by_key", "flags", "key_expr", "native_percentiles", "ranked", "region_map", "rounded_sql",
+]

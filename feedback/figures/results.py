@@ -1,0 +1,112 @@
+"""What the figures return: FIGURES of CONTRACT.md, a table's rows and the report around them,
+a chart's month, a 超期明细 line. Plain data; figures/derive.py makes Figures from sums."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from feedback.accounts.scope import UnitRef
+from feedback.timeutil import iso
+
+
+@dataclass
+class Figures:
+    """FIGURES of CONTRACT.md (exactly these keys), plus the office's platform-clock figures."""
+
+    received: int = 0  # 收到留言数
+    closed: int = 0  # 办结数
+    on_time: int = 0  # 按期办结数
+    late: int = 0  # 超期办结数
+    overdue_open: int = 0  # 超期未办结数
+    pending: int = 0  # 办理中
+    on_time_rate: float | None = None  # 按期办结率, None when closed + overdue_open == 0
+    avg_handling_hours: float | None = None  # 平均办理时长(小时)
+    median_handling_hours: float | None = None
+    p90_handling_hours: float | None = None
+    avg_handling_workdays: float | None = None  # 平均办理时长(工作日)
+    platform: "Figures | None" = None
+
+    KEYS = ("received", "closed", "on_time", "late", "overdue_open", "pending", "on_time_rate",
+            "avg_handling_hours", "median_handling_hours", "p90_handling_hours", "avg_handling_workdays")
+
+    @classmethod
+    def zero(cls) -> "Figures":
+        return cls(platform=cls())
+
+    @property
+    def below_target(self) -> bool:
+        """Below 100% on time (an undefined rate is not below anything)."""
+        return self.on_time_rate is not None and self.on_time_rate < 1
+
+    def to_json(self) -> dict:
+        out = dict(self.__dict__)  # the fields, in KEYS order (a 5,000-unit table calls this 10,000 times)
+        platform = out.pop("platform")
+        if platform is not None:
+            out["platform"] = platform.to_json()
+        return out
+
+
+@dataclass
+class Row:
+    unit: UnitRef
+    region: UnitRef  # the group head the unit belongs to (itself for group="region" rows)
+    figures: Figures
+
+    def to_json(self) -> dict:
+        out = self.figures.to_json()
+        out["unit"] = self.unit.to_json()
+        out["region"] = {"code": self.region.code, "name": self.region.name}
+        return out
+
+
+@dataclass
+class ClosureReport:
+    date_from: date
+    date_to: date
+    as_of: datetime
+    group: str
+    root: UnitRef | None
+    rows: list[Row]
+    total: Figures
+    unassigned: int | None = None  # valid tickets received in the period still in triage
+
+    def to_json(self) -> dict:
+        """The body of GET /api/v1/metrics/closure (CONTRACT.md), plus group/unit/unassigned."""
+        return {
+            "from": self.date_from.isoformat(),
+            "to": self.date_to.isoformat(),
+            "as_of": iso(self.as_of),
+            "group": self.group,
+            "unit": self.root.to_json() if self.root else None,
+            "rows": [row.to_json() for row in self.rows],
+            "total": self.total.to_json(),
+            "unassigned": self.unassigned,
+        }
+
+
+@dataclass
+class MonthPoint:
+    month: date  # first day of the month
+    date_from: date
+    date_to: date
+    figures: Figures
+
+
+@dataclass
+class OverdueItem:
+    """One line of the 超期明细 sheet: a late-closed or overdue-open ticket as of T."""
+
+    ticket_id: int
+    platform_id: str
+    unit_code: str
+    unit_name: str
+    received_at: datetime
+    unit_due_at: datetime  # the deadline in force at T
+    replied_at: datetime | None  # the reply submitted by T (the accepted one when closed)
+    closed_at: datetime | None  # when closed by T
+    state: str  # the ticket's current state
+    status: str  # late (超期办结) | overdue_open (超期未办结)
+    overdue_workdays: int  # working days past the deadline: to the reply (late) or to T (open)
+
+
+__all__ = ["ClosureReport", "Figures", "MonthPoint", "OverdueItem", "Row", "UnitRef"]

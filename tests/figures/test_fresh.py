@@ -1,0 +1,68 @@
+"""Figures are computed fresh on every request: the same question asked later gives what a new
+process gives (issue 14's two sequences, which a per-process figures cache got wrong)."""
+from __future__ import annotations
+
+import pytest
+
+from feedback.directory.admin import add_unit
+from feedback.extensions import db
+
+URL = "/api/v1/metrics/closure"
+OCT = "from=2026-10-01&to=2026-10-31"
+
+
+def counts(figures: dict) -> tuple:
+    return tuple(figures[k] for k in ("received", "closed", "on_time", "late", "overdue_open", "pending"))
+
+
+@pytest.fixture
+def late_one(story, clock):
+    """One ticket received Thu Oct 15 10:00, due Tue Oct 20 23:59:59 (3 working days: Fri 16,
+    Mon 19, Tue 20), replied Thu Oct 22 and closed Fri Oct 23: open at both instants asked
+    below, closed now (Nov 24), and its deadline passes between them."""
+    story.receive("L1", "2026-10-15T10:00:00+08:00", "D1")
+    story.reply("L1", "2026-10-22T10:00:00+08:00")
+    story.approve("L1", "2026-10-23T10:00:00+08:00")
+    clock.set("2026-11-24T10:00:00+08:00")
+    return story
+
+
+def test_a_deadline_passing_between_two_past_instants_moves_the_figures(client, world, late_one):
+    def total(as_of: str) -> tuple:
+        r = client.get(f"{URL}?{OCT}&as_of={as_of}", headers=world.headers("boss"))
+        assert r.status_code == 200, r.get_json()
+        return counts(r.get_json()["total"])
+
+    # Oct 20 18:00, before the deadline: received 1, open and not yet due → pending
+    assert total("2026-10-20T18:00:00%2B08:00") == (1, 0, 0, 0, 0, 1)
+    # Oct 21 01:00, after it: still open (closed only on Oct 23) → overdue
+    assert total("2026-10-21T01:00:00%2B08:00") == (1, 0, 0, 0, 1, 0)
+    # and back again: the first answer once more
+    assert total("2026-10-20T18:00:00%2B08:00") == (1, 0, 0, 0, 0, 1)
+
+
+def test_the_same_sequence_through_the_dashboard(signed_in, ticket_lists, late_one):
+    boss = signed_in("boss")
+    before = boss.get("/dashboard?month=2026-10&group=unit&as_of=2026-10-20T18:00:00").get_data(as_text=True)
+    after = boss.get("/dashboard?month=2026-10&group=unit&as_of=2026-10-21T01:00:00").get_data(as_text=True)
+    assert 'data-key="overdue_open" data-value="0"' in _unit_row(before, "D1")
+    assert 'data-key="pending" data-value="1"' in _unit_row(before, "D1")
+    assert 'data-key="overdue_open" data-value="1"' in _unit_row(after, "D1")
+
+
+def _unit_row(page: str, code: str) -> str:
+    start = page.index(f'data-unit="{code}"')
+    return page[start:page.index("</tr>", start)]
+
+
+def test_a_unit_added_between_two_requests_has_its_row(client, world, late_one):
+    def codes() -> list[str]:
+        r = client.get(f"{URL}?{OCT}&group=unit", headers=world.headers("boss"))
+        return [row["unit"]["code"] for row in r.get_json()["rows"]]
+
+    assert "D4" not in codes()
+    add_unit("D4", "东城县民政局", "department", world.units["R1"])
+    db.session.commit()
+    assert "D4" in codes()
+    r = client.get(f"{URL}?{OCT}&unit=D4", headers=world.headers("boss"))
+    assert r.status_code == 200 and [row["unit"]["code"] for row in r.get_json()["rows"]] == ["D4"]
