@@ -1,0 +1,388 @@
+"""Every figures path against the reference model (feedback/figures/reference.py), to the last digit.
+
+Random histories (tests/figures/histories.py) are told through the real write paths; each path
+then answers through its outside interface and must agree with the reference computed from the
+tickets' events, at random instants (around every deadline and event, ± 1 s, past ones too):
+
+- GET /api/v1/metrics/closure: group=unit and group=region, the scope root and unit=CODE, both
+  clocks (each row's "platform");
+- GET /api/v1/assessment/YYYYQn?as_of=T (the quarter cut at as_of's date when not over);
+- the dashboard's table (closure() as the dashboard view calls it: neither percentiles nor the
+  platform clock, whole months from the settled counts) and its 12-month series;
+- `feedback export closure --format csv|xlsx` and `feedback export assessment --format json`;
+- GET /api/v1/tickets?overdue=true and the sweep's escalations: exactly the reference's
+  overdue-open set at now;
+- settled_month_counts (the rollup the triggers keep) against a recount.
+
+CI runs a bounded number of examples per test (EXAMPLES). A larger run:
+
+    .venv/bin/python -m pytest -p no:cacheprovider -m slow tests/figures/test_differential.py
+
+(each property again with SLOW_EXAMPLES examples; without `-m slow` those copies skip.) Both run on SQLite by default and on
+PostgreSQL with DATABASE_URL set (tests/conftest.py).
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
+
+import pytest
+import sqlalchemy as sa
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from feedback.accounts.scope import Actor
+from feedback.directory.models import Unit
+from feedback.extensions import db
+from feedback.figures import reference as ref
+from feedback.figures.closure import closure
+from feedback.figures.models import SettledMonthCount
+from feedback.figures.series import monthly_series
+from feedback.jobs.notify_models import Notification
+from feedback.jobs.sweep import run_sweep
+from feedback.tickets.models import Ticket
+from feedback.timeutil import LOCAL, local_date
+from tests.figures.histories import Teller, add_clerks, as_of_candidates, plans, read_histories, reset, unit_infos
+
+EXAMPLES = 12
+# FIGURES_NO_SHRINK=1: report the first failing example as found (shrinking one takes minutes)
+PHASES = [p for p in Phase if not (os.environ.get("FIGURES_NO_SHRINK") and p == Phase.shrink)]
+SLOW_EXAMPLES = 300
+COMMON = dict(deadline=None, print_blob=True, phases=PHASES,
+              suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow,
+                                     HealthCheck.data_too_large])
+fast = settings(max_examples=EXAMPLES, **COMMON)
+slow = settings(max_examples=SLOW_EXAMPLES, **COMMON)
+
+
+@pytest.fixture
+def slow_only(request):
+    """The slow copies run only when asked for with -m slow."""
+    if "slow" not in (request.config.option.markexpr or "") or "not slow" in request.config.option.markexpr:
+        pytest.skip("the large run: pytest -m slow")
+
+
+@pytest.fixture
+def lab(world, clock):
+    add_clerks(world)
+    return Lab(world, clock)
+
+
+class Lab:
+    """One example: a fresh history, told, read back, and the reference at hand."""
+
+    def __init__(self, world, clock):
+        self.world, self.clock = world, clock
+
+    def tell(self, plan) -> None:
+        reset()
+        self.plan = plan
+        self.end = Teller(self.world, self.clock).tell(plan)
+        self.histories = read_histories()
+        self.units = unit_infos()
+        self.candidates = as_of_candidates(self.end)
+        self.clock.set(self.end)  # the present: after everything written
+
+    def reference(self, root: str, date_from: date, date_to: date, as_of: datetime, group: str = "unit"):
+        return ref.figures(self.histories, self.units, root, date_from, date_to, as_of, group=group)
+
+    def boss(self) -> Actor:
+        return Actor.of(self.world.users["boss"])
+
+
+def draw_period(data, plan) -> tuple[date, date]:
+    start = plan.epoch + timedelta(days=data.draw(st.integers(-3, 12), label="from"))
+    return start, start + timedelta(days=data.draw(st.integers(0, 30), label="days"))
+
+
+def holiday_month(plan) -> date:
+    """The month holding the epoch's holiday stretch (Feb 2026 / Oct 2026)."""
+    return date(2026, 2, 1) if plan.epoch.month == 2 else date(2026, 10, 1)
+
+
+def month_end(first: date) -> date:
+    return (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+
+
+def same(got: dict, want: dict, where: str, fields=ref.FIELDS) -> None:
+    diff = {k: (got.get(k), want[k]) for k in fields if got.get(k) != want[k]}
+    assert not diff, f"{where}: (product, reference) {diff}"
+
+
+def same_report(body: dict, want: ref.Report, where: str, *, platform: bool = True) -> None:
+    rows = {row["unit"]["code"]: row for row in body["rows"]}
+    assert set(rows) == set(want.rows), where
+    for code, figures in want.rows.items():
+        same(rows[code], figures, f"{where} row {code}")
+        if platform:
+            same(rows[code]["platform"], figures["platform"], f"{where} row {code} platform clock")
+    same(body["total"], want.total, f"{where} total")
+    if platform:
+        same(body["total"]["platform"], want.total["platform"], f"{where} total platform clock")
+
+
+def iso(t: datetime) -> str:
+    return t.astimezone(LOCAL).isoformat()
+
+
+# --- the API --------------------------------------------------------------------------------
+
+def metrics_api(lab, client, data):
+    lab.tell(data.draw(plans(), label="plan"))
+    as_of = data.draw(st.sampled_from(lab.candidates), label="as_of")
+    date_from, date_to = draw_period(data, lab.plan)
+    for unit, root in ((None, "C0"), ("R1", "R1")):
+        for group in ("unit", "region"):
+            query = {"from": date_from.isoformat(), "to": date_to.isoformat(), "as_of": iso(as_of), "group": group}
+            if unit:
+                query["unit"] = unit
+            r = client.get("/api/v1/metrics/closure?" + urlencode(query), headers=lab.world.headers("boss"))
+            assert r.status_code == 200, r.get_json()
+            body = r.get_json()
+            want = lab.reference(root, date_from, date_to, as_of, group)
+            same_report(body, want, f"metrics {query}")
+            if unit is None:
+                assert body["unassigned"] == want.unassigned, query
+
+
+
+@fast
+@given(data=st.data())
+def test_metrics_api_agrees_with_the_reference(lab, client, data):
+    metrics_api(lab, client, data)
+
+
+@pytest.mark.slow
+@slow
+@given(data=st.data())
+def test_metrics_api_agrees_with_the_reference_slow(slow_only, lab, client, data):
+    metrics_api(lab, client, data)
+
+
+def assessment_api(lab, client, data):
+    lab.tell(data.draw(plans(), label="plan"))
+    as_of = data.draw(st.sampled_from(lab.candidates), label="as_of")
+    day = local_date(as_of)
+    this_quarter = (day.year, (day.month - 1) // 3 + 1)
+    year, q = data.draw(st.sampled_from([this_quarter, (day.year, this_quarter[1] - 1) if this_quarter[1] > 1
+                                         else (day.year - 1, 4)]), label="quarter")
+    start = date(year, 3 * q - 2, 1)
+    end = month_end(date(year, 3 * q, 1))
+    r = client.get(f"/api/v1/assessment/{year}Q{q}?" + urlencode({"as_of": iso(as_of)}),
+                   headers=lab.world.headers("boss"))
+    assert r.status_code == 200, r.get_json()
+    body = r.get_json()
+    date_to = min(end, day)
+    assert (body["from"], body["to"]) == (start.isoformat(), date_to.isoformat())
+    same_report(body, lab.reference("C0", start, date_to, as_of), f"assessment {year}Q{q} as of {iso(as_of)}",
+                platform=False)
+
+
+
+@fast
+@given(data=st.data())
+def test_assessment_api_agrees_with_the_reference(lab, client, data):
+    assessment_api(lab, client, data)
+
+
+@pytest.mark.slow
+@slow
+@given(data=st.data())
+def test_assessment_api_agrees_with_the_reference_slow(slow_only, lab, client, data):
+    assessment_api(lab, client, data)
+
+
+# --- the dashboard: its table and its 12-month series ---------------------------------------
+
+TABLE_FIELDS = ("received", "closed", "on_time", "late", "overdue_open", "pending", "on_time_rate",
+                "avg_handling_hours", "avg_handling_workdays")
+SERIES_FIELDS = ("received", "closed", "on_time", "late", "overdue_open", "pending", "on_time_rate")
+
+
+def dashboard_table(actor, date_from, date_to, as_of, group):
+    """The dashboard's table, as feedback/figures/views.py's dashboard() computes it."""
+    return closure(actor, date_from, date_to, as_of, group=group, percentiles=False, platform=False)
+
+
+def dashboard(lab, data):
+    lab.tell(data.draw(plans(), label="plan"))
+    as_of = data.draw(st.sampled_from(lab.candidates), label="as_of")
+    first = holiday_month(lab.plan)
+    # a whole month (read from the settled counts) and the month with the days around it
+    for date_from, date_to in ((first, month_end(first)), draw_period(data, lab.plan)):
+        for group in ("unit", "region"):
+            report = dashboard_table(lab.boss(), date_from, date_to, as_of, group)
+            want = lab.reference("C0", date_from, date_to, as_of, group)
+            where = f"dashboard {date_from}..{date_to} {group} as of {iso(as_of)}"
+            rows = {row.unit.code: row.figures.to_json() for row in report.rows}
+            assert set(rows) == set(want.rows), where
+            for code, figures in want.rows.items():
+                same(rows[code], figures, f"{where} row {code}", TABLE_FIELDS)
+            same(report.total.to_json(), want.total, f"{where} total", TABLE_FIELDS)
+    points = monthly_series(lab.boss(), as_of)
+    assert len(points) == 12
+    for point in points:
+        want = lab.reference("C0", point.date_from, point.date_to, as_of).total
+        same(point.figures.to_json(), want, f"series {point.month} as of {iso(as_of)}", SERIES_FIELDS)
+
+
+
+@fast
+@given(data=st.data())
+def test_dashboard_agrees_with_the_reference(lab, data):
+    dashboard(lab, data)
+
+
+@pytest.mark.slow
+@slow
+@given(data=st.data())
+def test_dashboard_agrees_with_the_reference_slow(slow_only, lab, data):
+    dashboard(lab, data)
+
+
+# --- the exports, through the command line ---------------------------------------------------
+
+def percent_text(rate: float | None) -> str:
+    """按期办结率 as the sheet prints it: tenths of a percent, half up, never 100% below 100%."""
+    if rate is None:
+        return ""
+    from fractions import Fraction
+    import math
+
+    tenths = math.floor(Fraction(rate) * 1000 + Fraction(1, 2))
+    tenths = 999 if tenths >= 1000 and rate < 1 else tenths
+    whole, frac = divmod(tenths, 10)
+    return f"{whole}%" if frac == 0 else f"{whole}.{frac}%"
+
+
+def one_decimal(value: float | None) -> str:
+    if value is None:
+        return ""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+SHEET_FIELDS = ("received", "closed", "on_time", "late", "overdue_open", "pending")
+
+
+def sheet_lines(rows: list[list]) -> dict:
+    """(kind, code) → the 9 figures of a line of sheet 1 (序号 tells a unit line from 小计/合计)."""
+    out = {}
+    for row in rows[1:]:
+        number, code = row[0], row[1]
+        kind = "unit" if isinstance(number, int) or (isinstance(number, str) and number.isdigit()) else (
+            "total" if not code else "subtotal")
+        out[(kind, code or "")] = row[4:13]
+    return out
+
+
+def expected_line(figures: dict, text: bool) -> list:
+    counts = [figures[k] for k in SHEET_FIELDS]
+    rate, hours, days = figures["on_time_rate"], figures["avg_handling_hours"], figures["avg_handling_workdays"]
+    if text:
+        return [str(c) for c in counts] + [percent_text(rate), one_decimal(hours), one_decimal(days)]
+    return counts + [rate, hours, days]
+
+
+def exports(app, lab, data, tmp_path):
+    lab.tell(data.draw(plans(), label="plan"))
+    as_of = data.draw(st.sampled_from(lab.candidates), label="as_of")
+    first = holiday_month(lab.plan)
+    month = first.strftime("%Y-%m")
+    units = lab.reference("C0", first, month_end(first), as_of, "unit")
+    regions = lab.reference("C0", first, month_end(first), as_of, "region")
+    want = {("unit", code): f for code, f in units.rows.items()}
+    want.update({("subtotal", code): f for code, f in regions.rows.items()})
+    want[("total", "")] = units.total
+    runner = app.test_cli_runner()
+    for fmt in ("csv", "xlsx"):
+        out = tmp_path / f"closure.{fmt}"
+        result = runner.invoke(args=["export", "closure", "--month", month, "--as-of", iso(as_of), "--format", fmt,
+                                     "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        if fmt == "csv":
+            with open(out, encoding="utf-8-sig", newline="") as fh:
+                rows = list(csv.reader(fh))
+        else:
+            rows = [[c.value for c in row] for row in load_workbook(out)["按期办结率"].iter_rows()]
+        got = sheet_lines(rows)
+        assert set(got) == set(want), (fmt, sorted(got), sorted(want))
+        for key, figures in want.items():
+            assert list(got[key]) == expected_line(figures, fmt == "csv"), (
+                f"closure {fmt} {month} as of {iso(as_of)} {key}")
+    quarter = f"{first.year}Q{(first.month - 1) // 3 + 1}"
+    q_start = date(first.year, first.month - (first.month - 1) % 3, 1)
+    if local_date(as_of) >= q_start:
+        out = tmp_path / "assessment.json"
+        result = runner.invoke(args=["export", "assessment", "--quarter", quarter, "--as-of", iso(as_of),
+                                     "--format", "json", "-o", str(out)])
+        assert result.exit_code == 0, result.output
+        body = json.loads(out.read_text(encoding="utf-8"))
+        q_end = month_end(date(q_start.year, q_start.month + 2, 1))
+        date_to = min(q_end, local_date(as_of))
+        same_report(body, lab.reference("C0", q_start, date_to, as_of), f"assessment json {quarter}", platform=False)
+
+
+
+@fast
+@given(data=st.data())
+def test_exports_agree_with_the_reference(app, lab, data, tmp_path):
+    exports(app, lab, data, tmp_path)
+
+
+@pytest.mark.slow
+@slow
+@given(data=st.data())
+def test_exports_agree_with_the_reference_slow(slow_only, app, lab, data, tmp_path):
+    exports(app, lab, data, tmp_path)
+
+
+# --- now: the inbox's overdue filter, the sweep's escalations, the settled rollups ------------
+
+def overdue_now(lab, client, data):
+    lab.tell(data.draw(plans(), label="plan"))
+    now = data.draw(st.sampled_from([t for t in lab.candidates if t >= lab.end]), label="now")
+    lab.clock.set(now)
+    want = ref.overdue_open(lab.histories, now)
+    listed, page = set(), 1
+    while True:
+        r = client.get(f"/api/v1/tickets?overdue=true&per_page=200&page={page}", headers=lab.world.headers("boss"))
+        assert r.status_code == 200, r.get_json()
+        body = r.get_json()
+        listed |= {item["platform_id"] for item in body["items"]}
+        if page * body["per_page"] >= body["total"]:
+            break
+        page += 1
+    assert listed == want, f"GET /api/v1/tickets?overdue=true at {iso(now)}: (product, reference)"
+    run_sweep(now)
+    escalated = set(db.session.execute(
+        sa.select(Ticket.platform_id).join(Notification, Notification.ticket_id == Ticket.id)
+        .where(Notification.kind == "overdue")).scalars())
+    assert escalated == want, f"the sweep's escalations at {iso(now)}: (product, reference)"
+    s = SettledMonthCount
+    settled = {(row.month, row.code): dict(closed=row.closed, on_time=row.on_time, timed=row.timed,
+                                           micros=row.micros, days_n=row.days_n, days=row.days)
+               for row in db.session.execute(
+                   sa.select(s.month, Unit.code, s.closed, s.on_time, s.timed, s.micros, s.days_n, s.days)
+                   .join(Unit, Unit.id == s.unit_id)).all()}
+    assert settled == ref.settled_counts(lab.histories), "settled_month_counts: (product, reference)"
+
+
+
+@fast
+@given(data=st.data())
+def test_overdue_now_agrees_with_the_reference(lab, client, data):
+    overdue_now(lab, client, data)
+
+
+@pytest.mark.slow
+@slow
+@given(data=st.data())
+def test_overdue_now_agrees_with_the_reference_slow(slow_only, lab, client, data):
+    overdue_now(lab, client, data)
+
