@@ -1,11 +1,12 @@
 """Random ticket histories for the differential tests, told through the real write paths.
 
 A *plan* (hypothesis strategy `plans()`) is plain data: tickets, each with how it arrives and a
-list of intended steps with the gap before each. `Teller.tell` plays a plan on the injected
+list of steps, each a weighted choice among the actions the state then allows, with the gap
+before it. `Teller.tell` plays a plan on the injected
 clock: `feedback.tickets.ingest.ingest` for what the platform forwards (routed, unroutable into
 triage, backfilled ledger rows with their history, repeats that are duplicates) and
-`lifecycle.apply` for every later step, each at its own time. An intent the ticket's state does
-not allow at that point is skipped (the plan stays meaningful whatever came before).
+`lifecycle.apply` for every later step, each at its own time (a closed or invalid ticket
+skips the rest of its steps).
 
 The times lean on the corners: two holiday stretches with make-up Saturdays (2026 Spring
 Festival: Feb 15–23 off, Sat Feb 14 and Sat Feb 28 worked; National Day: Oct 1–7 off, Sat Oct 10
@@ -53,7 +54,7 @@ SPAN_DAYS = 20  # tickets arrive within this many days of the epoch's start
 
 @dataclass(frozen=True)
 class Step:
-    intent: str
+    choice: int  # which of the actions the ticket's state allows then (CHOICES), by weight
     gap: tuple  # ("minutes", n) | ("days", n, minute_of_day) | ("deadline", ±s) | ("midnight", ±s)
     unit: str | None = None  # assign: to whom
     days: int = 1  # request-extension: how many working days
@@ -84,10 +85,17 @@ gaps = st.one_of(
     st.tuples(st.just("deadline"), st.sampled_from((-1, 0, 1))),
     st.tuples(st.just("midnight"), st.sampled_from((-1, 0, 1))),
 )
-INTENTS = ("accept", "reply", "reply", "approve", "approve", "reject", "return", "assign",
-           "request-extension", "approve-extension", "deny-extension", "invalidate")
-steps = st.builds(Step, intent=st.sampled_from(INTENTS), gap=gaps, unit=st.sampled_from(ASSIGNABLE),
+steps = st.builds(Step, choice=st.integers(0, 99), gap=gaps, unit=st.sampled_from(ASSIGNABLE),
                   days=st.integers(1, 3))
+# What may happen next, by state, with weights out of 100 (a history mostly moves forward).
+CHOICES = {
+    "new": (("assign", 90), ("invalidate", 10)),
+    "assigned": (("accept", 25), ("reply", 40), ("return", 10), ("request-extension", 20), ("invalidate", 5)),
+    "in_progress": (("reply", 65), ("return", 10), ("request-extension", 20), ("invalidate", 5)),
+    "replied": (("approve", 65), ("reject", 30), ("invalidate", 5)),
+    "waiting": (("approve-extension", 45), ("deny-extension", 20), ("reply", 25), ("return", 5),
+                ("invalidate", 5)),
+}
 
 
 @st.composite
@@ -101,7 +109,7 @@ def plan_of(draw, pid: str) -> Plan:
                           st.tuples(st.just("midnight"), st.sampled_from((-1, 0, 1))))),
         arrival=arrival, unit=unit if arrival != "triage" else None,
         ingest_delay=draw(st.sampled_from((0, 0, 5, 90))), backfill=backfill,
-        steps=tuple(draw(st.lists(steps, max_size=7))), repeat=draw(st.booleans()),
+        steps=tuple(draw(st.lists(steps, max_size=8))), repeat=draw(st.booleans()),
     )
 
 
@@ -247,31 +255,29 @@ class Teller:
 
     @staticmethod
     def action(ticket: Ticket, step: Step) -> tuple[str | None, dict]:
-        """The intent as an action the ticket's state allows now (None: skip it)."""
-        state, intent = ticket.state, step.intent
-        waiting = ticket.extension_requested_days is not None
-        working = state in ("assigned", "in_progress")
-        if intent == "accept" and state == "assigned":
-            return "accept", {}
-        if intent == "reply" and working:
-            return "reply", {"text": "已整改"}
-        if intent == "approve" and state == "replied":
-            return "approve", {}
-        if intent == "reject" and state == "replied":
-            return "reject", {"reason": "答复未说明整改结果"}
-        if intent == "return" and working:
-            return "return", {"reason": "非本单位网站"}
-        if intent == "assign" and state == "new":
-            return "assign", {"unit": step.unit}
-        if intent == "request-extension" and working and not waiting:
-            return "request-extension", {"days": step.days, "reason": "需协调"}
-        if intent == "approve-extension" and waiting:
-            return "decide-extension", {"approve": True}
-        if intent == "deny-extension" and waiting:
-            return "decide-extension", {"approve": False, "reason": "理由不充分"}
-        if intent == "invalidate" and state in ("new", "assigned", "in_progress", "replied"):
-            return "invalidate", {"reason": "重复留言"}
-        return None, {}
+        """The step's choice among what the ticket's state allows now (None: nothing does)."""
+        state = ticket.state
+        if state in ("assigned", "in_progress") and ticket.extension_requested_days is not None:
+            state = "waiting"
+        choice = step.choice
+        for intent, weight in CHOICES.get(state, ()):
+            if choice < weight:
+                break
+            choice -= weight
+        else:
+            return None, {}
+        return {
+            "assign": ("assign", {"unit": step.unit}),
+            "accept": ("accept", {}),
+            "reply": ("reply", {"text": "已整改"}),
+            "approve": ("approve", {}),
+            "reject": ("reject", {"reason": "答复未说明整改结果"}),
+            "return": ("return", {"reason": "非本单位网站"}),
+            "request-extension": ("request-extension", {"days": step.days, "reason": "需协调"}),
+            "approve-extension": ("decide-extension", {"approve": True}),
+            "deny-extension": ("decide-extension", {"approve": False, "reason": "理由不充分"}),
+            "invalidate": ("invalidate", {"reason": "重复留言"}),
+        }[intent]
 
 
 # --- reading back -----------------------------------------------------------------------------
