@@ -195,7 +195,7 @@ def mean(values: list[Fraction]) -> float | None:
     return half_up(sum(values, Fraction(0)) / len(values)) if values else None
 
 
-def percentile_cont(values: list[Fraction], p: Fraction) -> float | None:
+def percentile_exact(values: list[Fraction], p: Fraction) -> Fraction | None:
     """Linear interpolation between the ranks around 1 + p(n − 1), as PostgreSQL's percentile_cont."""
     if not values:
         return None
@@ -203,12 +203,22 @@ def percentile_cont(values: list[Fraction], p: Fraction) -> float | None:
     position = p * (len(ordered) - 1)
     below = int(position)  # floor: position >= 0
     frac = position - below
-    value = ordered[below] if frac == 0 else ordered[below] + frac * (ordered[below + 1] - ordered[below])
-    return half_up(value)
+    return ordered[below] if frac == 0 else ordered[below] + frac * (ordered[below + 1] - ordered[below])
+
+
+def percentile_cont(values: list[Fraction], p: Fraction) -> float | None:
+    exact = percentile_exact(values, p)
+    return None if exact is None else half_up(exact)
+
+
+def on_a_half(value: Fraction | None) -> bool:
+    """value lies exactly halfway between two hundredths (where rounding decides the last digit)."""
+    return value is not None and (value * 200).denominator == 1 and (value * 200).numerator % 2 == 1
 
 
 def aggregate(clocks: list[Clocks]) -> dict:
-    """FIGURES (CONTRACT.md) of a set of tickets, one Clocks each."""
+    """FIGURES (CONTRACT.md) of a set of tickets, one Clocks each, and under "exact" the
+    percentiles before rounding."""
     received = len(clocks)
     closed = sum(c.closed for c in clocks)
     on_time = sum(c.on_time for c in clocks)
@@ -224,6 +234,9 @@ def aggregate(clocks: list[Clocks]) -> dict:
         "median_handling_hours": percentile_cont(hours, Fraction(1, 2)),
         "p90_handling_hours": percentile_cont(hours, Fraction(9, 10)),
         "avg_handling_workdays": mean(days),
+        # the exact percentiles before rounding (tests/figures/test_differential.py: ties)
+        "exact": {"median_handling_hours": percentile_exact(hours, Fraction(1, 2)),
+                  "p90_handling_hours": percentile_exact(hours, Fraction(9, 10))},
     }
 
 

@@ -110,8 +110,16 @@ def month_end(first: date) -> date:
 
 
 def same(got: dict, want: dict, where: str, fields=ref.FIELDS) -> None:
-    diff = {k: (got.get(k), want[k]) for k in fields if got.get(k) != want[k]}
+    diff = {k: (got.get(k), want[k]) for k in fields if got.get(k) != want[k] and not float_tie(got, want, k)}
     assert not diff, f"{where}: (product, reference) {diff}"
+
+
+def float_tie(got: dict, want: dict, key: str) -> bool:
+    """The one known difference, pinned by test_a_median_exactly_on_a_half_cent_rounds_up: a
+    median or P90 exactly halfway between two hundredths, which the product interpolates in
+    binary floating point and may round down."""
+    exact = want.get("exact", {}).get(key)
+    return ref.on_a_half(exact) and got.get(key) is not None and round(want[key] - got[key], 2) == 0.01
 
 
 def same_report(body: dict, want: ref.Report, where: str, *, platform: bool = True) -> None:
@@ -388,3 +396,29 @@ def test_overdue_now_agrees_with_the_reference(lab, client, data):
 def test_overdue_now_agrees_with_the_reference_slow(slow_only, lab, client, data):
     overdue_now(lab, client, data)
 
+
+
+# --- what the reference found ------------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason=(
+    "median/P90 are interpolated over float hours (percentile_cont on double precision, and the same "
+    "in SQLite's ranks), so an exact tie 88.165 h lands on 88.16499999999999 and rounds to 88.16; "
+    "the exact value rounds half up to 88.17 as the means do (closure.exact_mean)"))
+def test_a_median_exactly_on_a_half_cent_rounds_up(lab, client):
+    """Two D1 tickets of a ledger, handled in 66:38:54 and 109:40:54: the median is exactly
+    88.165 hours, which rounds half up to 88.17."""
+    reset()
+    rows = []
+    for pid, assigned, replied in (("H1", "2026-11-02T09:00:00+08:00", "2026-11-05T03:38:54+08:00"),
+                                   ("H2", "2026-11-02T09:00:00+08:00", "2026-11-06T22:40:54+08:00")):
+        rows.append({"platform_id": pid, "received_at": assigned, "description": "栏目链接打不开",
+                     "unit_code": "D1", "assigned_at": assigned, "replied_at": replied, "reply": "已整改",
+                     "state": "办结", "closed_at": "2026-11-09T09:00:00+08:00"})
+    Teller(lab.world, lab.clock).ingest(rows, datetime.fromisoformat("2026-11-10T09:00:00+08:00"))
+    want = ref.figures(read_histories(), unit_infos(), "C0", date(2026, 11, 1), date(2026, 11, 30),
+                       datetime.fromisoformat("2026-11-20T09:00:00+08:00"))
+    assert want.rows["D1"]["median_handling_hours"] == 88.17  # the reference: exactly 88.165, half up
+    r = client.get("/api/v1/metrics/closure?from=2026-11-01&to=2026-11-30&as_of=2026-11-20T09:00:00%2B08:00",
+                   headers=lab.world.headers("boss"))
+    d1 = {row["unit"]["code"]: row for row in r.get_json()["rows"]}["D1"]
+    assert d1["median_handling_hours"] == 88.17
