@@ -276,7 +276,9 @@ class Teller:
             "request-extension": ("request-extension", {"days": step.days, "reason": "需协调"}),
             "approve-extension": ("decide-extension", {"approve": True}),
             "deny-extension": ("decide-extension", {"approve": False, "reason": "理由不充分"}),
-            "invalidate": ("invalidate", {"reason": "重复留言"}),
+            # 重复: a duplicate of the first ticket (step.days picks which of the two kinds)
+            "invalidate": ("invalidate", {"reason": "重复留言", "duplicate_of": "P0"}
+                           if step.days == 1 and ticket.platform_id != "P0" else {"reason": "非政府网站问题"}),
         }[intent]
 
 
