@@ -1,0 +1,352 @@
+"""The closure figures by hand: a slow, plain reference for the differential tests.
+
+DESIGN.md "Figures" read literally, over each ticket's append-only history, one ticket at a time,
+in exact arithmetic (Fractions). It imports nothing of the figures SQL; the working days come
+from the calendar's plain functions, as the deadlines do. The product's paths (dashboard,
+series, API, exports, rollups, inbox filter, sweep) must give the same figures to the last digit
+(tests/figures/test_differential.py). Never used to serve a figure.
+
+A ticket is a `History`: its 留言编号, received_at and its events (`Event`: at, action, the unit
+concerned, the event's data) as TicketEvent rows hold them. Everything else is derived:
+
+- valid: no `invalidate` event. A ticket invalidated after T is excluded as of T too (DESIGN.md
+  says "valid tickets (not invalid/duplicate)" without a time; invalidity is read as a fact
+  about the message);
+- responsible unit: the last assignee (the last `assign` event's unit, none after a later
+  `return`), read literally as the *current* last assignee, whatever T;
+- assigned_at: the time of that last assignment; its clock is N working days after it, plus the
+  days of every extension approved after it (an extension approved after T is not in force at
+  T, DESIGN.md "as of");
+- closed by T: an `approve` of the current assignment at or before T; the approved reply is the
+  last `reply` before that approval;
+- received by T: received_at <= T (a ticket not yet received at T is unknown at T).
+
+Per ticket as of T, on the unit clock (DESIGN.md: Figures):
+- on_time: closed by T and the approved reply submitted by the (final) unit deadline;
+- overdue_open: not closed by T, assigned by T, T > the deadline in force at T, and not a reply
+  submitted by that deadline still awaiting review at T (the last reply/reject at or before T
+  is a reply, by the deadline);
+- pending: the other open ones;
+- handling time (closed): approved reply − assigned_at, in hours, and in working days after the
+  assignment's local date up to and including the reply's local date.
+On the platform clock (the office's own): deadline N working days after received_at, on_time =
+closed_at <= it, overdue_open = open at T and T > it (no review exception: the office reviews),
+handling = closed_at − received_at, working days likewise.
+
+Aggregates: on_time_rate = on_time / (closed + overdue_open), None when 0 (a float, as Python
+divides two integers); the means rounded half up to two decimals from the exact mean; median and
+P90 by linear interpolation between closest ranks (percentile_cont), exact, rounded half up.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from fractions import Fraction
+from zoneinfo import ZoneInfo
+
+from feedback.calendar.workdays import WorkCalendar
+
+LOCAL = ZoneInfo("Asia/Shanghai")
+MICROS_PER_HOUR = 3600 * 10**6
+FIELDS = ("received", "closed", "on_time", "late", "overdue_open", "pending", "on_time_rate",
+          "avg_handling_hours", "median_handling_hours", "p90_handling_hours", "avg_handling_workdays")
+
+
+@dataclass(frozen=True)
+class Event:
+    at: datetime  # aware
+    action: str
+    unit: str | None = None  # the unit's code the event names (the new assignee for an assign)
+    data: dict = field(default_factory=dict, compare=False, hash=False)
+
+
+@dataclass(frozen=True)
+class History:
+    platform_id: str
+    received_at: datetime  # aware
+    events: tuple[Event, ...]  # in the order they were written
+
+
+@dataclass(frozen=True)
+class UnitInfo:
+    code: str
+    parent: str | None
+    kind: str  # office | region | department
+
+
+@dataclass(frozen=True)
+class Clocks:
+    """One ticket as of T, on one clock: what the figures count of it."""
+
+    closed: bool
+    on_time: bool
+    overdue_open: bool
+    micros: int | None  # handling time, closed tickets only
+    workdays: int | None
+
+
+# --- time and working days ------------------------------------------------------------------
+
+def local_date(t: datetime) -> date:
+    return t.astimezone(LOCAL).date()
+
+
+def due_after(t: datetime, n: int, calendar: WorkCalendar) -> datetime:
+    """DESIGN.md: the end (23:59:59 local) of the nth working day strictly after t's local date."""
+    day, _ = calendar.nth_workday_after(local_date(t), n)
+    return datetime.combine(day, time(23, 59, 59), tzinfo=LOCAL)
+
+
+def workdays(start: datetime, end: datetime, calendar: WorkCalendar) -> int:
+    """Working days after start's local date up to and including end's local date."""
+    count, _ = calendar.workdays_between(local_date(start), local_date(end))
+    return count
+
+
+def micros(start: datetime, end: datetime) -> int:
+    delta = end - start
+    return (delta.days * 86400 + delta.seconds) * 10**6 + delta.microseconds
+
+
+# --- one ticket -------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Ticket:
+    """A history read once: the facts the figures need, independent of T."""
+
+    history: History
+    valid: bool
+    unit: str | None  # the current last assignee
+    assigned_at: datetime | None
+    own: tuple[Event, ...]  # the events of the current assignment, after it, in order
+
+    @classmethod
+    def of(cls, h: History) -> "Ticket":
+        unit, assign_index = None, None
+        for i, e in enumerate(h.events):
+            if e.action in ("assign", "reassign"):
+                unit, assign_index = e.unit, i
+            elif e.action == "return":
+                unit, assign_index = None, None
+        valid = not any(e.action == "invalidate" for e in h.events)
+        if assign_index is None:
+            return cls(h, valid, None, None, ())
+        return cls(h, valid, unit, h.events[assign_index].at, h.events[assign_index + 1:])
+
+    def approval(self, as_of: datetime | None) -> Event | None:
+        for e in self.own:
+            if e.action == "approve" and (as_of is None or e.at <= as_of):
+                return e
+        return None
+
+    def approved_reply(self, approval: Event) -> Event:
+        replies = [e for e in self.own[:self.own.index(approval)] if e.action == "reply"]
+        return replies[-1]
+
+    def unit_deadline(self, as_of: datetime | None, unit_days: int, calendar: WorkCalendar) -> datetime:
+        """The unit deadline in force at as_of (None: the final one)."""
+        days = unit_days + sum(
+            int(e.data.get("days") or 0) for e in self.own
+            if e.action == "decide-extension" and e.data.get("approve") is True
+            and (as_of is None or e.at <= as_of))
+        return due_after(self.assigned_at, days, calendar)
+
+    def awaiting_review_in_time(self, as_of: datetime, deadline: datetime) -> bool:
+        """At as_of the last reply or rejection is a reply submitted by the deadline."""
+        last = None
+        for e in self.own:
+            if e.at <= as_of and e.action in ("reply", "reject"):
+                last = e
+        return last is not None and last.action == "reply" and last.at <= deadline
+
+    def unit_clock(self, as_of: datetime, unit_days: int, calendar: WorkCalendar) -> Clocks:
+        approval = self.approval(as_of)
+        if approval is not None:
+            reply = self.approved_reply(approval)
+            on_time = reply.at <= self.unit_deadline(None, unit_days, calendar)
+            return Clocks(True, on_time, False, micros(self.assigned_at, reply.at),
+                          workdays(self.assigned_at, reply.at, calendar))
+        if self.assigned_at > as_of:  # its unit's clock had not started at T
+            return Clocks(False, False, False, None, None)
+        deadline = self.unit_deadline(as_of, unit_days, calendar)
+        overdue = as_of > deadline and not self.awaiting_review_in_time(as_of, deadline)
+        return Clocks(False, False, overdue, None, None)
+
+    def platform_clock(self, as_of: datetime, platform_days: int, calendar: WorkCalendar) -> Clocks:
+        received = self.history.received_at
+        deadline = due_after(received, platform_days, calendar)
+        approval = self.approval(as_of)
+        if approval is not None:
+            return Clocks(True, approval.at <= deadline, False, micros(received, approval.at),
+                          workdays(received, approval.at, calendar))
+        return Clocks(False, False, as_of > deadline, None, None)
+
+
+# --- aggregates -------------------------------------------------------------------------------
+
+def half_up(value: Fraction) -> float:
+    """To two decimals, half away from zero, from the exact value."""
+    cents = math.floor(abs(value) * 100 + Fraction(1, 2))
+    return (cents if value >= 0 else -cents) / 100 + 0.0
+
+
+def mean(values: list[Fraction]) -> float | None:
+    return half_up(sum(values, Fraction(0)) / len(values)) if values else None
+
+
+def percentile_exact(values: list[Fraction], p: Fraction) -> Fraction | None:
+    """Linear interpolation between the ranks around 1 + p(n − 1), as PostgreSQL's percentile_cont."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    position = p * (len(ordered) - 1)
+    below = int(position)  # floor: position >= 0
+    frac = position - below
+    return ordered[below] if frac == 0 else ordered[below] + frac * (ordered[below + 1] - ordered[below])
+
+
+def percentile_cont(values: list[Fraction], p: Fraction) -> float | None:
+    exact = percentile_exact(values, p)
+    return None if exact is None else half_up(exact)
+
+
+def on_a_half(value: Fraction | None) -> bool:
+    """value lies exactly halfway between two hundredths (where rounding decides the last digit)."""
+    return value is not None and (value * 200).denominator == 1 and (value * 200).numerator % 2 == 1
+
+
+def aggregate(clocks: list[Clocks]) -> dict:
+    """FIGURES (CONTRACT.md) of a set of tickets, one Clocks each, and under "exact" the
+    percentiles before rounding."""
+    received = len(clocks)
+    closed = sum(c.closed for c in clocks)
+    on_time = sum(c.on_time for c in clocks)
+    overdue = sum(c.overdue_open for c in clocks)
+    hours = [Fraction(c.micros, MICROS_PER_HOUR) for c in clocks if c.closed]
+    days = [Fraction(c.workdays) for c in clocks if c.closed]
+    denominator = closed + overdue
+    return {
+        "received": received, "closed": closed, "on_time": on_time, "late": closed - on_time,
+        "overdue_open": overdue, "pending": received - closed - overdue,
+        "on_time_rate": on_time / denominator if denominator else None,
+        "avg_handling_hours": mean(hours),
+        "median_handling_hours": percentile_cont(hours, Fraction(1, 2)),
+        "p90_handling_hours": percentile_cont(hours, Fraction(9, 10)),
+        "avg_handling_workdays": mean(days),
+        # the exact percentiles before rounding (tests/figures/test_differential.py: ties)
+        "exact": {"median_handling_hours": percentile_exact(hours, Fraction(1, 2)),
+                  "p90_handling_hours": percentile_exact(hours, Fraction(9, 10))},
+    }
+
+
+# --- the report -------------------------------------------------------------------------------
+
+def start_of_local_day(d: date) -> datetime:
+    return datetime.combine(d, time(0, 0), tzinfo=LOCAL)
+
+
+def in_period(t: Ticket, date_from: date, date_to: date, as_of: datetime) -> bool:
+    received = t.history.received_at
+    return (start_of_local_day(date_from) <= received < start_of_local_day(date_to + timedelta(days=1))
+            and received <= as_of)
+
+
+def subtree(units: dict[str, UnitInfo], root: str) -> set[str]:
+    out = {root}
+    grew = True
+    while grew:
+        more = {u.code for u in units.values() if u.parent in out} - out
+        grew = bool(more)
+        out |= more
+    return out
+
+
+def group_head(units: dict[str, UnitInfo], root: str, code: str) -> str:
+    """group="region": the unit's ancestor directly under the root when that is a region or an
+    office (its whole subtree is one row), else the root (本级: the root and the departments
+    directly under it with theirs)."""
+    chain = [code]
+    while units[chain[-1]].parent is not None and chain[-1] != root:
+        chain.append(units[chain[-1]].parent)
+    if len(chain) < 2:
+        return root
+    head = chain[-2]  # the ancestor whose parent is the root
+    return head if units[head].kind in ("region", "office") else root
+
+
+@dataclass
+class Report:
+    rows: dict[str, dict]  # unit or group-head code → FIGURES, with "platform": FIGURES
+    total: dict
+    unassigned: int  # valid tickets of the period (received by T) without a unit
+
+
+def figures(histories: list[History], units: dict[str, UnitInfo], root: str, date_from: date, date_to: date,
+            as_of: datetime, *, group: str = "unit", calendar: WorkCalendar | None = None,
+            unit_days: int = 3, platform_days: int = 5) -> Report:
+    """Every FIGURES field per row and in total, each row also on the platform clock ("platform")."""
+    calendar = calendar or WorkCalendar()
+    members = subtree(units, root)
+    tickets = [t for t in map(Ticket.of, histories) if t.valid and in_period(t, date_from, date_to, as_of)]
+    keys = sorted(members) if group == "unit" else sorted({group_head(units, root, c) for c in members})
+    by_key: dict[str, list[Ticket]] = {k: [] for k in keys}
+    for t in tickets:
+        if t.unit in members:
+            by_key[t.unit if group == "unit" else group_head(units, root, t.unit)].append(t)
+
+    def both(ts: list[Ticket]) -> dict:
+        out = aggregate([t.unit_clock(as_of, unit_days, calendar) for t in ts])
+        out["platform"] = aggregate([t.platform_clock(as_of, platform_days, calendar) for t in ts])
+        return out
+
+    rows = {k: both(ts) for k, ts in by_key.items()}
+    total = both([t for ts in by_key.values() for t in ts])
+    unassigned = sum(1 for t in tickets if t.unit is None)
+    return Report(rows, total, unassigned)
+
+
+def office(histories: list[History], units: dict[str, UnitInfo], root: str, date_from: date, date_to: date,
+           as_of: datetime, *, calendar: WorkCalendar | None = None, platform_days: int = 5) -> dict:
+    """The office's own figures (DESIGN.md: the top office on the platform clock): every valid
+    ticket of the period in the root's subtree, those without a unit (未分派) included."""
+    calendar = calendar or WorkCalendar()
+    members = subtree(units, root)
+    tickets = [t for t in map(Ticket.of, histories) if t.valid and in_period(t, date_from, date_to, as_of)
+               and (t.unit is None or t.unit in members)]
+    return aggregate([t.platform_clock(as_of, platform_days, calendar) for t in tickets])
+
+
+def overdue_open(histories: list[History], as_of: datetime, *, calendar: WorkCalendar | None = None,
+                 unit_days: int = 3) -> set[str]:
+    """The 留言编号 of every valid ticket with a unit that is overdue on its unit clock at as_of,
+    whatever its received date (the inbox's overdue filter, the sweep's escalations)."""
+    calendar = calendar or WorkCalendar()
+    out = set()
+    for t in map(Ticket.of, histories):
+        if t.valid and t.unit is not None and t.history.received_at <= as_of \
+                and t.unit_clock(as_of, unit_days, calendar).overdue_open:
+            out.add(t.history.platform_id)
+    return out
+
+
+def settled_counts(histories: list[History], *, calendar: WorkCalendar | None = None,
+                   unit_days: int = 3) -> dict[tuple[date, str], dict]:
+    """(first day of the local month of received_at, unit code) → the closed tickets' parts of
+    the monthly figures for every T from their close on: closed, on_time, timed, micros, days_n,
+    days (the sums behind the means)."""
+    calendar = calendar or WorkCalendar()
+    out: dict[tuple[date, str], dict] = {}
+    for t in map(Ticket.of, histories):
+        if not t.valid or t.unit is None or t.approval(None) is None:
+            continue
+        c = t.unit_clock(t.approval(None).at, unit_days, calendar)
+        key = (local_date(t.history.received_at).replace(day=1), t.unit)
+        parts = out.setdefault(key, dict(closed=0, on_time=0, timed=0, micros=0, days_n=0, days=0))
+        parts["closed"] += 1
+        parts["on_time"] += c.on_time
+        parts["timed"] += 1
+        parts["micros"] += c.micros
+        parts["days_n"] += 1
+        parts["days"] += c.workdays
+    return out
