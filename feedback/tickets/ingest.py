@@ -23,7 +23,7 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.directory.routing import Query, route_many
 from feedback.extensions import db
-from feedback.tickets import clocks
+from feedback.tickets import clocks, handoffs
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.tickets.reports import FieldErrors, Report, parse_report
 
@@ -104,6 +104,7 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
         plans[report.platform_id] = (index, report, plan)
 
     stored = _store(session, rows, plans, actor, at, source) if rows else {}
+    _record_handoffs(stored, plans, actor)
     inserted = {pid: ticket_id for pid, (ticket_id, _) in stored.items()}
     for pid, (ticket_id, shown) in stored.items():
         index = plans[pid][0]
@@ -141,6 +142,14 @@ def _store(session, rows: list[dict], plans: dict, actor, at, source) -> dict[st
     if events:
         session.execute(sa.insert(TicketEvent.__table__), events)
     return inserted
+
+
+def _record_handoffs(stored: dict, plans: dict, actor: Actor) -> None:
+    """Each created ticket with a unit gets its first hand-off (tickets/handoffs.py)."""
+    routed = [tid for pid, (tid, _) in stored.items() if plans[pid][2]["route"] is not None]
+    backfilled = [tid for pid, (tid, _) in stored.items() if plans[pid][1].unit_code]
+    handoffs.record_initial(routed, Actor(None, "routing", "system"))
+    handoffs.record_initial(backfilled, actor)
 
 
 class InsertNew(sa.sql.dml.Insert):
