@@ -61,11 +61,15 @@ FIGURE_FIELDS.update({
 
 ACTIONS = {
     "assign": ({"unit": {"type": "string"}}, ["unit"], "supervisor: new → assigned (fresh unit clock)"),
+    "reassign": ({"unit": {"type": "string"}}, ["unit"],
+                 "supervisor: assigned, in_progress → assigned, to a unit in the caller's subtree (改派); "
+                 "a move inside a region keeps the region's clock"),
     "accept": ({}, [], "unit staff: assigned → in_progress (签收)"),
     "reply": ({"text": {"type": "string"}}, ["text"], "unit staff: assigned, in_progress → replied"),
     "approve": ({}, [], "supervisor: replied → closed (办结)"),
     "reject": ({"reason": {"type": "string"}}, ["reason"], "supervisor: replied → in_progress (退回重办)"),
-    "return": ({"reason": {"type": "string"}}, ["reason"], "unit staff: assigned, in_progress → new (退回)"),
+    "return": ({"reason": {"type": "string"}}, ["reason"], "unit staff, region supervisor: assigned, in_progress → new, in the triage of the level that "
+               "made the last hand-off (退回)"),
     "request-extension": ({"days": {"type": "integer", "minimum": 1, "maximum": 30},
                            "reason": {"type": "string"}}, ["days", "reason"], "unit staff: 延期申请"),
     "decide-extension": ({"approve": {"type": "boolean"}, "days": {"type": "integer"},
