@@ -93,7 +93,8 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
                 "unit_code": f"no unit with code {report.unit_code!r}; load units first"})
     fresh = [(i, r) for i, r in fresh if i not in results]
 
-    to_route = [(i, r) for i, r in fresh if not r.unit_code]
+    # a ledger's invalid message without a unit was judged in triage: it is not routed now
+    to_route = [(i, r) for i, r in fresh if not r.unit_code and r.state != "invalid"]
     matches = route_many(session, [Query(r.site_code, r.url, r.site_name) for _, r in to_route])
     routed = {i: m for (i, _), m in zip(to_route, matches)}
 
@@ -254,7 +255,7 @@ def _ticket_row(report: Report, match, units, at, calendar):
         t.unit_id, t.property_id, t.state = match.unit_id, match.property_id, "assigned"
         clocks.start_unit_clock(t, at if at > report.received_at else report.received_at, calendar)
         plan["route"] = match
-    if report.state == "invalid":
+    if report.state == "invalid":  # 办结时间: when it was judged invalid (CONTRACT.md: Import file)
         plan["history"].append(("invalidate", t.state, "invalid", report.closed_at or report.received_at,
                                 {"reason": "导入时标记为无效"}))
         t.state, t.invalid_reason = "invalid", "导入时标记为无效"
