@@ -29,7 +29,7 @@ CURRENT = "ended_at IS NULL"
 
 # The top unit of a materialised path "/1/4/17/" → 1 (a unit without a path: itself).
 TOP_UNIT = {
-    "postgresql": "CAST(split_part(u.path, '/', 2) AS INTEGER)",
+    "postgresql": "CAST(NULLIF(split_part(u.path, '/', 2), '') AS INTEGER)",
     "sqlite": "CAST(substr(u.path, 2, instr(substr(u.path, 2), '/') - 1) AS INTEGER)",
 }
 
