@@ -200,6 +200,13 @@ SPEC = {
                     "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
                     "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]},
                     "data": {"type": "object"}}}},
+                "handoffs": {
+                    "type": "array", "description": "every assignment with its own clock (逐级转办), oldest first",
+                    "items": {"type": "object", "properties": {
+                        "at": TIME, "by": {"type": "string"}, "from": {"type": ["string", "null"]},
+                        "to": {"type": "string"}, "due_at": NTIME, "extensions": {"type": "integer"},
+                        "current": {"type": "boolean"}, "stopped_at": NTIME, "ended_at": NTIME,
+                        "end_reason": {"type": ["string", "null"], "enum": ["moved", "returned", "no_clock", None]}}}},
                 "platform_delivery": {
                     "type": ["object", "null"], "description": "the reply's hand-back to the platform, once closed",
                     "properties": {

@@ -223,6 +223,10 @@ def test_the_reassign_api_and_the_chain_on_the_ticket_page(world, clock, client)
     assert answer.status_code == 200, answer.json
     assert answer.json["unit"]["code"] == "D1" and answer.json["state"] == "assigned"
     assert answer.json["events"][-1]["action"] == "reassign"
+    # R1's clock from Mon 2 Nov (due Thu 5), D1's from now, Mon 2 Nov 09:00 too (due Thu 5)
+    assert [(h["by"], h["from"], h["to"], h["due_at"], h["current"]) for h in answer.json["handoffs"]] == [
+        ("C0", None, "R1", "2026-11-05T23:59:59+08:00", True),
+        ("R1", "R1", "D1", "2026-11-05T23:59:59+08:00", True)]
     outside = client.post(f"/api/v1/tickets/{t.id}/reassign", json={"unit": "D3"}, headers=world.headers("east_boss"))
     assert outside.status_code == 422 and "unit" in outside.json["errors"]
     clerk = client.post(f"/api/v1/tickets/{t.id}/reassign", json={"unit": "D2"}, headers=world.headers("edu_clerk"))
@@ -230,3 +234,6 @@ def test_the_reassign_api_and_the_chain_on_the_ticket_page(world, clock, client)
     client.post("/login", data={"username": "east_boss", "password": "correct horse"})
     page = client.get(f"/tickets/{t.id}").get_data(as_text=True)
     assert 'id="handoffs"' in page and "东城县教育局" in page and "2026-11-05" in page
+    act(world, "edu_clerk", t, "return", clock, reason="不是我们的")
+    triage = client.get("/triage").get_data(as_text=True)  # the county's triage shows it
+    assert t.platform_id in triage
