@@ -67,11 +67,15 @@ ID = {"type": "integer", "minimum": 1, "maximum": 2**31 - 1}
 
 ACTIONS = {
     "assign": ({"unit": {"type": "string"}}, ["unit"], "supervisor: new → assigned (fresh unit clock)"),
+    "reassign": ({"unit": {"type": "string"}}, ["unit"],
+                 "supervisor: assigned, in_progress → assigned, to a unit in the caller's subtree (改派); "
+                 "a move inside a region keeps the region's clock"),
     "accept": ({}, [], "unit staff: assigned → in_progress (签收)"),
     "reply": ({"text": TEXT}, ["text"], "unit staff: assigned, in_progress → replied"),
     "approve": ({}, [], "supervisor: replied → closed (办结)"),
     "reject": ({"reason": TEXT}, ["reason"], "supervisor: replied → in_progress (退回重办)"),
-    "return": ({"reason": TEXT}, ["reason"], "unit staff: assigned, in_progress → new (退回)"),
+    "return": ({"reason": TEXT}, ["reason"], "unit staff, region supervisor: assigned, in_progress → new, in the triage of the level that "
+               "made the last hand-off (退回)"),
     "request-extension": ({"days": {"type": "integer", "minimum": 1, "maximum": 30},
                            "reason": TEXT}, ["days", "reason"], "unit staff: 延期申请"),
     "decide-extension": ({"approve": {"type": "boolean"}, "days": {"type": "integer", "minimum": 1, "maximum": 30},
@@ -217,6 +221,13 @@ SPEC = {
                     "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
                     "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]},
                     "data": {"type": "object"}}}},
+                "handoffs": {
+                    "type": "array", "description": "every assignment with its own clock (逐级转办), oldest first",
+                    "items": {"type": "object", "properties": {
+                        "at": TIME, "by": {"type": "string"}, "from": {"type": ["string", "null"]},
+                        "to": {"type": "string"}, "due_at": NTIME, "extensions": {"type": "integer"},
+                        "current": {"type": "boolean"}, "stopped_at": NTIME, "ended_at": NTIME,
+                        "end_reason": {"type": ["string", "null"], "enum": ["moved", "returned", "no_clock", None]}}}},
                 "platform_delivery": {
                     "type": ["object", "null"], "description": "the reply's hand-back to the platform, once closed",
                     "properties": {

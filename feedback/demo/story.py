@@ -165,21 +165,32 @@ class Story:
             anchor = self.office.later(received, self.rng.choice([0, 0, 1]))
             steps.append(Step(anchor, "assign", "city", {"unit": target.assign_to}))
             handler = target.assign_to
-        elif target.kind == "channel" and report["site_code"] and self.rng.random() < 0.7:
-            # The portal's site code routes it to the portal's owner, who sends it back.
-            owner = self.units[target.unit]
-            returned = self.office.later(received, self.rng.choice([0, 1]))
-            steps.append(Step(returned, "return", "clerk", {
-                "reason": f"该页面属{owner.name}频道内容，非我单位维护，请转{owner.name}办理。"}))
-            anchor = self.office.later(returned, self.rng.choice([0, 1]))
-            steps.append(Step(anchor, "assign", "city", {"unit": owner.code}))
-            handler = owner.code
-        elif target.kind == "channel" and report["site_code"]:
-            handler = self.units[target.unit].parent  # the portal's owner handles it itself
-        else:
+        elif self.units[target.unit].kind == "region" and target.kind == "website" and self.rng.random() < 0.5:
+            # 逐级转办: the county's portal is routed to the county, which forwards the message to
+            # the department it concerns; now and then that department sends it back to the
+            # county's triage and the county gives it to another one.
+            steps, anchor, handler = self.forwarded_in_county(target, received)
+        else:  # a channel carrying the portal's site code is routed to its department too
             handler = target.unit
         steps.extend(self.handling(anchor, category, self.units[handler], target.name))
         return Plan(report, steps, category)
+
+    def forwarded_in_county(self, target: Target, received: datetime) -> tuple[list[Step], datetime, str]:
+        rng, office = self.rng, self.office
+        departments = sorted(code for code, u in self.units.items() if u.parent == target.unit)
+        first = rng.choice(departments)
+        anchor = office.later(received, rng.choice([0, 1, 1, 2]))
+        steps = [Step(anchor, "reassign", "supervisor", {"unit": first})]
+        if rng.random() < 0.15:
+            owner = self.units[target.unit]
+            returned = office.later(anchor, rng.choice([0, 1]))
+            steps.append(Step(returned, "return", "clerk", {
+                "reason": f"该栏目不由我单位维护，请{owner.name}另行转办。"}))
+            second = rng.choice([code for code in departments if code != first])
+            anchor = office.later(returned, rng.choice([0, 1]))
+            steps.append(Step(anchor, "assign", "supervisor", {"unit": second}))
+            return steps, anchor, second
+        return steps, anchor, first
 
     def handling(self, anchor: datetime, category: str, unit: UnitSpec, site: str) -> list[Step]:
         """What happens once a unit has it: accept, maybe extend, reply (maybe late, maybe
@@ -220,7 +231,8 @@ class Story:
         decision = {"approve": True, "days": days} if approve else {"approve": False, "reason": texts.DENY_REASON}
         request = {"days": days, "reason": self.rng.choice(texts.EXTENSION_REASONS)}
         return [Step(asked, "request-extension", "clerk", request),
-                Step(decided, "decide-extension", "supervisor", decision)]
+                # the city: routing's and the city's hand-offs are owed to it (DESIGN.md: Each level's clock)
+                Step(decided, "decide-extension", "city", decision)]
 
     def duplicate(self, primary: Plan) -> Plan:
         """The same person sends the same message again; the supervisor marks it a duplicate."""

@@ -1,7 +1,11 @@
 """Which unit gets a report (DESIGN.md: RoutingRule).
 
-An exact site_code beats any URL prefix; among URL prefixes the longest wins; an exact
-new-media account name comes last. URLs are compared as host + path: scheme, `www.`, the
+A report's site_code names a site. When its URL lies under that site (under one of the site's
+own URL prefixes), the longest URL prefix within that site wins: a department's 子频道 on the
+portal (www.city.gov.cn/mzj/) goes to the department, though its reports carry the portal's
+网站标识码. When the URL is not under that site (or the site has no prefixes), the site_code
+wins. Without a known site_code the longest URL prefix wins; an exact new-media account name
+comes last. URLs are compared as host + path: scheme, `www.`, the
 host's letter case, default ports, a trailing slash, query string and fragment are ignored.
 Prefixes match on whole path segments (`a.gov.cn/news` matches `a.gov.cn/news/1.html`, not
 `a.gov.cn/newsletter`).
@@ -86,19 +90,38 @@ class Query:
     account: str | None = None
 
 
-def choose(query: Query, rules: Iterable[RuleRow]) -> RuleRow | None:
+class RuleIndex:
+    """Candidate rules by (kind, pattern), and each site's own URL prefixes by property."""
+
+    def __init__(self, rules: Iterable[RuleRow]):
+        self.by_key: dict[tuple[str, str], RuleRow] = {}
+        self.site_prefixes: dict[int, set[str]] = {}
+        for r in rules:
+            self.by_key[(r.kind, r.pattern)] = r
+            if r.kind == "url_prefix" and r.property_id is not None:
+                self.site_prefixes.setdefault(r.property_id, set()).add(r.pattern)
+
+
+def choose(query: Query, rules: Iterable[RuleRow] | RuleIndex) -> RuleRow | None:
     """The winning rule for one report among candidate rules (pure: no database)."""
-    by_key = {(r.kind, r.pattern): r for r in rules}
-    if query.site_code:
-        hit = by_key.get(("site_code", query.site_code.strip().upper()))
+    index = rules if isinstance(rules, RuleIndex) else RuleIndex(rules)
+    by_key = index.by_key
+    normalized = normalize_url(query.url)
+    prefixes = candidate_prefixes(normalized) if normalized else []
+    site = by_key.get(("site_code", query.site_code.strip().upper())) if query.site_code else None
+    if site is not None:
+        own = index.site_prefixes.get(site.property_id, set()) if site.property_id is not None else set()
+        under = [p for p in prefixes if p in own]  # the site's prefixes the URL lies under
+        if not under:
+            return site
+        # within the site: prefixes no shorter than the site's shortest one the URL lies under
+        prefixes = prefixes[:prefixes.index(under[-1]) + 1]
+    for prefix in prefixes:
+        hit = by_key.get(("url_prefix", prefix))
         if hit:
             return hit
-    normalized = normalize_url(query.url)
-    if normalized:
-        for prefix in candidate_prefixes(normalized):
-            hit = by_key.get(("url_prefix", prefix))
-            if hit:
-                return hit
+    if site is not None:
+        return site
     if query.account:
         return by_key.get(("account", query.account.strip()))
     return None
@@ -127,8 +150,8 @@ def route_many(session, queries: list[Query]) -> list[RuleRow | None]:
         return [None] * len(queries)
     rows = session.execute(_candidate_rules(), {
         "site_code": sorted(codes), "url_prefix": sorted(prefixes), "account": sorted(accounts)}).all()
-    rules = [RuleRow(*row) for row in rows]
-    return [choose(q, rules) for q in queries]
+    index = RuleIndex(RuleRow(*row) for row in rows)
+    return [choose(q, index) for q in queries]
 
 
 @cache

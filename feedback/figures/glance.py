@@ -58,7 +58,7 @@ def at_a_glance(actor: Actor, at: datetime, calendar: WorkCalendar) -> Glance:
             count(sa.and_(with_unit, Ticket.unit_due_at > end_today, Ticket.unit_due_at <= end_next)),
             count(Ticket.state == "new"),
             count(Ticket.state == "replied"),
-            *queue_columns(),
+            *queue_columns(actor),
         ).where(Ticket.state.in_(OPEN_STATES) if everything else open_in_scope(actor))
     ).one()
     figures = [int(n or 0) for n in row]

@@ -23,7 +23,7 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.directory.routing import Query, route_many
 from feedback.extensions import db
-from feedback.tickets import clocks
+from feedback.tickets import clocks, handoffs
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.tickets.reports import FieldErrors, Report, parse_report
 
@@ -98,7 +98,8 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
                 "unit_code": f"{report.unit_code} 不在你管辖的单位范围内"})
     fresh = [(i, r) for i, r in fresh if i not in results]
 
-    to_route = [(i, r) for i, r in fresh if not r.unit_code]
+    # a ledger's invalid message without a unit was judged in triage: it is not routed now
+    to_route = [(i, r) for i, r in fresh if not r.unit_code and r.state != "invalid"]
     matches = route_many(session, [Query(r.site_code, r.url, r.site_name) for _, r in to_route])
     routed = {i: m for (i, _), m in zip(to_route, matches)}
 
@@ -109,6 +110,7 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
         plans[report.platform_id] = (index, report, plan)
 
     stored = _store(session, rows, plans, actor, at, source) if rows else {}
+    _record_handoffs(stored, plans, actor)
     inserted = {pid: ticket_id for pid, (ticket_id, _) in stored.items()}
     for pid, (ticket_id, shown) in stored.items():
         index = plans[pid][0]
@@ -150,6 +152,14 @@ def _store(session, rows: list[dict], plans: dict, actor, at, source) -> dict[st
     if events:
         session.execute(sa.insert(TicketEvent.__table__), events)
     return inserted
+
+
+def _record_handoffs(stored: dict, plans: dict, actor: Actor) -> None:
+    """Each created ticket with a unit gets its first hand-off (tickets/handoffs.py)."""
+    routed = [tid for pid, (tid, _) in stored.items() if plans[pid][2]["route"] is not None]
+    backfilled = [tid for pid, (tid, _) in stored.items() if plans[pid][1].unit_code]
+    handoffs.record_initial(routed, Actor(None, "routing", "system"))
+    handoffs.record_initial(backfilled, actor)
 
 
 class InsertNew(sa.sql.dml.Insert):
@@ -254,7 +264,7 @@ def _ticket_row(report: Report, match, units, at, calendar):
         t.unit_id, t.property_id, t.state = match.unit_id, match.property_id, "assigned"
         clocks.start_unit_clock(t, at if at > report.received_at else report.received_at, calendar)
         plan["route"] = match
-    if report.state == "invalid":
+    if report.state == "invalid":  # 办结时间: when it was judged invalid (CONTRACT.md: Import file)
         plan["history"].append(("invalidate", t.state, "invalid", report.closed_at or report.received_at,
                                 {"reason": "导入时标记为无效"}))
         t.state, t.invalid_reason = "invalid", "导入时标记为无效"

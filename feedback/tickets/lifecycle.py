@@ -20,7 +20,7 @@ from feedback.errors import Conflict, Forbidden, InputError, NotFound
 from feedback.extensions import db
 from feedback.figures import rules
 from feedback.jobs import handback
-from feedback.tickets import clocks
+from feedback.tickets import handoffs
 from feedback.tickets.models import OPEN_STATES, Ticket, TicketEvent
 
 MAX_TEXT = 20_000
@@ -32,14 +32,16 @@ class Rule:
     roles: tuple[str, ...]
     from_states: tuple[str, ...]
     handler: Callable
+    # a further test for showing the action's button (the handler enforces it)
+    offered: Callable | None = None
 
 
 RULES: dict[str, Rule] = {}
 
 
-def action(name: str, roles: tuple[str, ...], from_states: tuple[str, ...]):
+def action(name: str, roles: tuple[str, ...], from_states: tuple[str, ...], offered: Callable | None = None):
     def register(fn):
-        RULES[name] = Rule(roles, from_states, fn)
+        RULES[name] = Rule(roles, from_states, fn, offered)
         return fn
 
     return register
@@ -53,6 +55,8 @@ def allowed_actions(ticket: Ticket, actor: Actor) -> list[str]:
             if name == "decide-extension" and ticket.extension_requested_days is None:
                 continue
             if name == "request-extension" and ticket.extension_requested_days is not None:
+                continue
+            if rule.offered is not None and not rule.offered(ticket, actor):
                 continue
             out.append(name)
     return out
@@ -78,7 +82,7 @@ def apply(ticket: Ticket, name: str, actor: Actor, at: datetime, data: dict | No
         ticket=ticket, at=at, actor_id=actor.user_id, actor=actor.label, action=name,
         from_state=from_state, to_state=ticket.state,
         # the unit concerned: the new assignee, or the unit a ticket was returned from
-        unit_id=ticket.unit_id if ticket.unit_id is not None else unit_before,
+        unit_id=event_data.pop("_event_unit_id", None) or (ticket.unit_id if ticket.unit_id is not None else unit_before),
         data=event_data,
     )
     db.session.add(event)
@@ -125,24 +129,46 @@ def _unit(actor: Actor, code) -> Unit:
 
 # --- the actions (CONTRACT.md: POST /api/v1/tickets/ID/ACTION) --------------------------------
 
-def assign_to(ticket: Ticket, unit: Unit, at: datetime, calendar: WorkCalendar) -> None:
-    """新 → 转办: a fresh unit clock from `at`. Also used by routing on ingest."""
-    ticket.unit_id = unit.id
-    ticket.unit = unit
+def assign_to(ticket: Ticket, unit: Unit, at: datetime, calendar: WorkCalendar, actor: Actor,
+              by_unit_id: int | None = None) -> handoffs.HandOff:
+    """A hand-off to `unit` (DESIGN.md: Each level's clock), owed to `by_unit_id` (default: the
+    actor's unit; the top office for the system). 新/转办 → 转办."""
+    if by_unit_id is None:
+        by_unit_id = actor.unit_id if actor.unit_id is not None else handoffs.top_unit_id(unit)
     ticket.state = "assigned"
     ticket.replied_at = None
     ticket.reply_text = None
     ticket.extension_requested_days = None
     ticket.extension_request_reason = None
-    ticket.extensions = 0
-    clocks.start_unit_clock(ticket, at, calendar)
+    return handoffs.hand_off(ticket, unit, by_unit_id, at, actor, calendar)
+
+
+def _handoff_data(row: handoffs.HandOff, unit: Unit) -> dict:
+    return {"unit": unit.code, "unit_due_at": ticket_due(row.ticket), "handoff_id": row.id,
+            "clock_due_at": row.due_at.isoformat() if row.due_at is not None else None}
+
+
+def ticket_due(ticket: Ticket) -> str | None:
+    return ticket.unit_due_at.isoformat() if ticket.unit_due_at is not None else None
 
 
 @action("assign", ("supervisor",), ("new",))
 def _assign(ticket, actor, at, data, calendar):
     unit = _unit(actor, data.get("unit"))
-    assign_to(ticket, unit, at, calendar)
-    return {"unit": unit.code, "unit_due_at": ticket.unit_due_at.isoformat()}
+    row = assign_to(ticket, unit, at, calendar, actor)
+    db.session.flush()
+    return _handoff_data(row, unit)
+
+
+@action("reassign", ("supervisor",), ("assigned", "in_progress"))
+def _reassign(ticket, actor, at, data, calendar):  # 改派 within the supervisor's subtree
+    unit = _unit(actor, data.get("unit"))
+    if unit.id == ticket.unit_id:
+        raise InputError({"unit": "the ticket is already with this unit; choose another one"})
+    from_code = ticket.unit.code if ticket.unit is not None else None
+    row = assign_to(ticket, unit, at, calendar, actor)
+    db.session.flush()
+    return dict(_handoff_data(row, unit), from_unit=from_code)
 
 
 @action("accept", ("unit_staff",), ("assigned",))
@@ -166,6 +192,7 @@ def _approve(ticket, actor, at, data, calendar):  # 办结
     ticket.state = "closed"
     ticket.closed_at = at
     ticket.handling_workdays = handling_workdays(ticket.assigned_at, ticket.replied_at, calendar)
+    handoffs.stop(ticket, ticket.replied_at)  # every level's clock stops at the approved reply
     handback.record_close(ticket, at)  # the reply is owed to the platform: same transaction
     return {"replied_at": ticket.replied_at.isoformat(),
             "on_time": rules.replied_by(ticket.replied_at, ticket.unit_due_at)}
@@ -178,17 +205,42 @@ def _reject(ticket, actor, at, data, calendar):  # 退回重办: the unit clock 
     return {"reason": reason, "rejected_reply_at": ticket.replied_at.isoformat()}
 
 
-@action("return", ("unit_staff",), ("assigned", "in_progress"))
-def _return(ticket, actor, at, data, calendar):  # 退回: not ours; back to triage
+def _returning_unit(ticket: Ticket, actor: Actor) -> Unit | None:
+    """The unit that returns: a clerk's own unit; a supervisor's unit when a level above made
+    the hand-off into it (the top office has no level above to return to)."""
+    if actor.role == "unit_staff":
+        return ticket.unit
+    if actor.role == "system":
+        return ticket.unit
+    unit = db.session.get(Unit, actor.unit_id)
+    if ticket.unit_id is None or unit is None:
+        return None
+    owner = handoffs.owner_of_return(ticket, unit)
+    return unit if owner is not None and owner != unit.id else None
+
+
+def _may_return(ticket: Ticket, actor: Actor) -> bool:
+    if ticket.state == "new" and (actor.role == "unit_staff" or ticket.unit_id is None):
+        return False
+    return _returning_unit(ticket, actor) is not None
+
+
+@action("return", ("unit_staff", "supervisor"), ("new", "assigned", "in_progress"), offered=_may_return)
+def _return(ticket, actor, at, data, calendar):  # 退回: not ours; to the triage of the level that handed it
+    if ticket.state == "new" and actor.role == "unit_staff":
+        raise Conflict("cannot return a ticket in state new")
+    returning = _returning_unit(ticket, actor)
+    if returning is None:
+        raise Forbidden("no level above your unit handed this ticket to it: assign it or mark it invalid")
     reason = _text(data, "reason")
     unit_id = ticket.unit_id
     ticket.state = "new"
-    ticket.unit_id = None
-    ticket.unit = None
     ticket.extension_requested_days = None
     ticket.extension_request_reason = None
-    clocks.stop_unit_clock(ticket, calendar)
-    return {"reason": reason, "returned_by_unit_id": unit_id}
+    landing = handoffs.return_from(ticket, returning, at, calendar)
+    return {"reason": reason, "returned_by_unit_id": returning.id, "from_unit_id": unit_id,
+            "to_unit": landing.code if landing is not None else None, "unit_due_at": ticket_due(ticket),
+            "_event_unit_id": returning.id}
 
 
 @action("request-extension", ("unit_staff",), ("assigned", "in_progress"))
@@ -213,10 +265,15 @@ def _decide_extension(ticket, actor, at, data, calendar):
     out = {"approve": approve, "requested_days": requested}
     if approve:
         days = _days(data, "days", required=False) or requested
+        approver = db.session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
+        own = handoffs.clock_of(ticket, ticket.unit.depth) if ticket.unit is not None else None
+        if approver is not None and own is not None and not own.by_unit.path.startswith(approver.path):
+            raise Conflict(f"this deadline was set by {own.by_unit.name}: its supervisors decide extensions")
         old_due = ticket.unit_due_at
-        clocks.extend_unit_clock(ticket, days, calendar)
-        ticket.extensions += 1
-        out.update(days=days, old_due_at=old_due.isoformat(), unit_due_at=ticket.unit_due_at.isoformat())
+        moved = handoffs.extend(ticket, approver, days, calendar)
+        out.update(days=days, old_due_at=old_due.isoformat(), unit_due_at=ticket.unit_due_at.isoformat(),
+                   handoffs=[{"id": h.id, "old_due_at": old.isoformat(), "due_at": h.due_at.isoformat()}
+                             for h, old in moved])
     else:
         out["reason"] = _text(data, "reason")
     ticket.extension_requested_days = None

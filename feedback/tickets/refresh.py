@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from feedback.calendar.deadlines import handling_workdays
 from feedback.calendar.workdays import WorkCalendar
 from feedback.extensions import db
-from feedback.tickets import clocks
+from feedback.tickets import clocks, handoffs
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.timeutil import iso, start_of_local_day
 
@@ -52,6 +52,7 @@ def recompute_provisional(calendar: WorkCalendar, at: datetime,
 def _recompute(ticket: Ticket, calendar: WorkCalendar) -> dict:
     """Recompute in place; returns {field: {"old": …, "new": …}} for what changed."""
     before = _values(ticket)
+    handoffs.recompute(ticket, calendar)  # every level's clock, not only the unit's own
     clocks.recompute(ticket, calendar)
     if ticket.handling_workdays is not None and ticket.assigned_at and ticket.replied_at:
         ticket.handling_workdays = handling_workdays(ticket.assigned_at, ticket.replied_at, calendar)

@@ -214,10 +214,13 @@ def _check_history(values: dict, times: dict, state: str | None, errors: dict) -
         for name in ("unit_code", "replied_at", "closed_at"):
             if not (values.get(name) or times.get(name)):
                 errors[name] = "required for a closed (办结) row"
+    elif state == "invalid":  # 办结时间 is when it was judged invalid; 承办单位编码 may be empty
+        if times["replied_at"] and not values.get("unit_code"):
+            errors["unit_code"] = "required when a reply time is given"
     elif (times["replied_at"] or times["closed_at"]) and not values.get("unit_code"):
         errors["unit_code"] = "required when a reply or close time is given"
-    if times["closed_at"] and state != "closed":
-        errors["state"] = "a row with 办结时间 must have 状态 办结"
+    if times["closed_at"] and state not in ("closed", "invalid"):
+        errors["state"] = "a row with 办结时间 must have 状态 办结 or 无效"
     order = [("received_at", received), ("assigned_at", times["assigned_at"]),
              ("replied_at", times["replied_at"]), ("closed_at", times["closed_at"])]
     last_name, last = None, None

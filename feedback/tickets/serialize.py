@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from feedback.accounts.scope import Actor
 from feedback.jobs.handback import delivery_for
+from feedback.tickets import handoffs
 from feedback.timeutil import iso
 
 
@@ -69,8 +70,16 @@ def ticket_json(ticket, actor: Actor, *, events: bool = False) -> dict:
     }
     if events:
         out["events"] = [event_json(e) for e in ticket.events]
+        out["handoffs"] = [handoff_json(h) for h in handoffs.history(ticket)]
         out["platform_delivery"] = delivery_for(ticket)  # hand-back to the platform: pending/delivered/failed
     return out
+
+
+def handoff_json(h) -> dict:
+    """One hand-off: unit codes (units in the caller's scope or above it, as the chain is)."""
+    return {"at": iso(h.at), "by": h.by_unit.code, "from": h.from_unit.code if h.from_unit else None,
+            "to": h.to_unit.code, "due_at": iso(h.due_at), "extensions": h.extensions, "current": h.is_clock,
+            "stopped_at": iso(h.stopped_at), "ended_at": iso(h.ended_at), "end_reason": h.end_reason}
 
 
 def event_json(event) -> dict:

@@ -18,8 +18,17 @@ from feedback.extensions import db
 from feedback.tickets.models import OPEN_STATES, Ticket, TicketEvent
 
 
+def in_triage(actor: Actor):
+    """The supervisor's own level's triage: unrouted or returned tickets of the top office (no
+    unit), or of a region office (its own unit, state new: what reached the region and what its
+    departments returned; DESIGN.md: Ticket lifecycle). A lower level's triage is its own."""
+    if actor.unit_id is None:
+        return Ticket.state == "new"
+    return sa.and_(Ticket.state == "new", sa.or_(Ticket.unit_id.is_(None), Ticket.unit_id == actor.unit_id))
+
+
 def triage_query(actor: Actor):
-    return sa.select(Ticket).where(ticket_scope(actor), Ticket.state == "new")
+    return sa.select(Ticket).where(ticket_scope(actor), in_triage(actor))
 
 
 def review_query(actor: Actor):
@@ -35,11 +44,11 @@ def extension_query(actor: Actor):
 QUEUES = ("tickets.triage", "tickets.review", "tickets.extensions")  # the menu entries with a count
 
 
-def queue_columns() -> list:
+def queue_columns(actor: Actor) -> list:
     """How many tickets wait in each supervisor queue (QUEUES order), as aggregate columns over
     the open tickets in scope: the queries above, counted."""
     return [
-        sa.func.count().filter(Ticket.state == "new"),
+        sa.func.count().filter(in_triage(actor)),
         sa.func.count().filter(Ticket.state == "replied"),
         sa.func.count().filter(Ticket.extension_requested_days.is_not(None)),
     ]
@@ -54,7 +63,7 @@ def open_in_scope(actor: Actor):
 
 def queue_counts(actor: Actor) -> dict[str, int]:
     """Endpoint → waiting count, for the menu on every page (one query)."""
-    row = db.session.execute(sa.select(*queue_columns()).where(open_in_scope(actor))).one()
+    row = db.session.execute(sa.select(*queue_columns(actor)).where(open_in_scope(actor))).one()
     return dict(zip(QUEUES, row))
 
 

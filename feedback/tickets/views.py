@@ -19,7 +19,7 @@ from feedback.directory.rules import add_rule_in_scope
 from feedback.directory.models import Unit
 from feedback.errors import Conflict, InputError
 from feedback.extensions import db
-from feedback.tickets import lifecycle
+from feedback.tickets import handoffs, lifecycle
 from feedback.tickets.listing import TicketFilter, list_tickets, urgent_first
 from feedback.tickets.models import CATEGORIES, STATES, Ticket
 from feedback.tickets.serialize import reporter
@@ -166,8 +166,9 @@ def _render_detail(ticket: Ticket, *, status: int = 200, form=None, errors=None,
         "errors": errors or {},
         "preview": preview,
         "event_units": _event_units(ticket),
+        "handoffs": handoffs.history(ticket),
     }
-    if "assign" in allowed:
+    if "assign" in allowed or "reassign" in allowed:
         context["units"] = _units()
         context["suggestion"] = suggest([ticket], me).get(ticket.id)
         context["rule_prefix"] = default_rule_prefix(ticket.url)
@@ -230,7 +231,7 @@ def _primary_ticket(form) -> int | None:
 
 def _action_data(action: str, form) -> dict:
     """The lifecycle's input for one action, read from the posted form."""
-    if action == "assign":
+    if action in ("assign", "reassign"):
         return {"unit": form.get("unit", "")}
     if action == "reply":
         return {"text": form.get("text", "")}
@@ -262,6 +263,7 @@ DONE_MESSAGES = {
     "approve": _l("已审核通过，工单办结。"),
     "reject": _l("已退回重办。"),
     "return": _l("已退回主管单位重新分派。"),
+    "reassign": _l("已改派。"),
     "request-extension": _l("延期申请已提交。"),
     "decide-extension": _l("延期申请已处理。"),
     "invalidate": _l("已标记为无效。"),

@@ -38,6 +38,7 @@ CATEGORY_LABELS = {
 ACTION_LABELS = {
     "receive": _l("收到留言"),
     "assign": _l("转办"),
+    "reassign": _l("改派"),
     "accept": _l("签收"),
     "reply": _l("答复"),
     "approve": _l("审核通过，办结"),

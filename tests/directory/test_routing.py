@@ -98,6 +98,56 @@ class TestChoose:
         assert choose(Query(url="http://www.dongcheng.gov.cn"), []) is None
 
 
+class TestChannelsWithinTheNamedSite:
+    """DESIGN.md: RoutingRule — a site_code names a site; a URL under it goes to the longest
+    prefix within that site (a 子频道), a URL elsewhere to the site_code's owner."""
+
+    SITE_RULES = [
+        RuleRow(1, "site_code", "3399000001", 100, 1),  # the city portal (property 1) → the office
+        RuleRow(2, "url_prefix", "jiangnanshi.gov.cn", 100, 1),  # the portal's own prefix
+        RuleRow(3, "url_prefix", "jiangnanshi.gov.cn/mzj", 101, 2),  # 民政局's channel (property 2)
+        RuleRow(4, "url_prefix", "jiangnanshi.gov.cn/mzj/shzz", 102, 3),  # a deeper channel
+        RuleRow(5, "site_code", "3399000002", 200, 4),  # the education bureau's own site
+        RuleRow(6, "url_prefix", "jyj.jiangnanshi.gov.cn", 200, 4),
+        RuleRow(7, "url_prefix", "other.gov.cn/a", 300, 5),  # another site's page
+    ]
+
+    def unit(self, **query):
+        hit = choose(Query(**query), self.SITE_RULES)
+        return hit.unit_id if hit else None
+
+    def test_a_channel_carrying_the_portal_code_goes_to_its_department(self):
+        assert self.unit(site_code="3399000001", url="http://www.jiangnanshi.gov.cn/mzj/tzgg/1.html") == 101
+        assert self.unit(site_code="3399000001", url="http://www.jiangnanshi.gov.cn/mzj/shzz/2.html") == 102
+
+    def test_the_portal_own_pages_stay_with_the_portal(self):
+        assert self.unit(site_code="3399000001", url="http://www.jiangnanshi.gov.cn/zwgk/1.html") == 100
+        assert self.unit(site_code="3399000001", url="http://www.jiangnanshi.gov.cn/mzjx/1.html") == 100
+
+    def test_a_url_outside_the_named_site_goes_by_the_site_code(self):
+        # the page is other.gov.cn/a (unit 300 by prefix), but the report names the portal
+        assert self.unit(site_code="3399000001", url="http://other.gov.cn/a/1.html") == 100
+        # another site's code on a portal channel's URL: the named site still wins
+        assert self.unit(site_code="3399000002", url="http://www.jiangnanshi.gov.cn/mzj/1.html") == 200
+
+    def test_without_a_site_code_the_longest_prefix_wins(self):
+        assert self.unit(url="http://www.jiangnanshi.gov.cn/mzj/1.html") == 101
+        assert self.unit(url="http://other.gov.cn/a/1.html") == 300
+
+
+def test_a_county_channel_with_the_county_portal_code_is_routed_to_the_department(app, world, client, clock):
+    # world: 东城县 R1 owns www.dongcheng.gov.cn (site 1101000000); 教育局 D1's site has the
+    # channel prefix dongcheng.gov.cn/jyj on the portal
+    answer = client.post("/api/v1/reports", headers=world.headers("boss"), json={
+        "platform_id": "CH-1", "received_at": clock().isoformat(), "description": "错别字",
+        "site_code": "1101000000", "url": "https://www.dongcheng.gov.cn/jyj/tzgg/1.html"})
+    assert answer.status_code == 201 and answer.json["unit"]["code"] == "D1"
+    answer = client.post("/api/v1/reports", headers=world.headers("boss"), json={
+        "platform_id": "CH-2", "received_at": clock().isoformat(), "description": "错别字",
+        "site_code": "1101000000", "url": "https://wsj.dongcheng.gov.cn/1.html"})  # not under R1's site
+    assert answer.status_code == 201 and answer.json["unit"]["code"] == "R1"
+
+
 def test_route_many_reads_the_stored_rules(app, world):
     # world: D1 owns edu.dongcheng.gov.cn and dongcheng.gov.cn/jyj (site 1101000001),
     # D2 wsj.dongcheng.gov.cn (1101000002), R1 dongcheng.gov.cn (1101000000), D3 the account 西城人社

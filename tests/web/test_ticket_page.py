@@ -66,7 +66,7 @@ def test_only_the_actions_the_state_and_role_allow_are_offered(world, make_ticke
     clerk, boss, watcher = as_user("edu_clerk"), as_user("boss"), as_user("watcher")
     assert action_forms(clerk.get(f"/tickets/{t.id}").get_data(as_text=True)) == {
         "accept", "reply", "request-extension", "return"}
-    assert action_forms(boss.get(f"/tickets/{t.id}").get_data(as_text=True)) == {"invalidate"}
+    assert action_forms(boss.get(f"/tickets/{t.id}").get_data(as_text=True)) == {"reassign", "invalidate"}
     assert action_forms(watcher.get(f"/tickets/{t.id}").get_data(as_text=True)) == set()
     clerk.post(f"/tickets/{t.id}/reply", data={"op": "submit", "text": "已更正"})
     assert action_forms(clerk.get(f"/tickets/{t.id}").get_data(as_text=True)) == set()
