@@ -21,7 +21,9 @@ EMPTY = "-"  # how an unset value is shown and typed on the command line
 CATEGORIES = ("content_error", "outdated", "broken_link", "no_response", "service", "security", "other")
 
 # DESIGN.md: Exports — the paragraph's elements, in the order they are written.
-NOTICE_ELEMENTS = ("valid", "closed", "on_time_rate", "all_on_time", "avg_handling", "units_full")
+# scope: 全市共收到… (the scope word); valid: 有效留言; closed: 办结N条; on_time_rate: 按期办结率为X%;
+# all_on_time: 均已按期办理，办结率100% when so; avg_handling: 平均办理时长; units_full: the units at 100 %.
+NOTICE_ELEMENTS = ("scope", "valid", "closed", "on_time_rate", "all_on_time", "avg_handling", "units_full")
 DATE_STYLES = ("full", "no_year", "since", "quarter")
 ATTACHMENT_GROUPINGS = ("region", "unit")
 
@@ -205,7 +207,7 @@ def _build() -> dict[str, Setting]:
         Setting("notice.source", "text", _l("留言来源的写法"),
                 lambda: "网民反馈的“我为政府网站找错”留言", max_length=100),
         Setting("notice.rate_word", "text", _l("办结率的写法"), lambda: "按期办结率为", max_length=20),
-        Setting("notice.elements", "choices", _l("段落要素"), lambda: ("on_time_rate",),
+        Setting("notice.elements", "choices", _l("段落要素"), lambda: ("scope", "on_time_rate"),
                 choices=NOTICE_ELEMENTS),
         Setting("notice.attachment", "choice", _l("附件分组"), lambda: "region", choices=ATTACHMENT_GROUPINGS),
     ]
