@@ -185,6 +185,10 @@ def test_the_xlsx_and_json_carry_the_same_figures(app, story, tmp_path):
     assert total[0] == "合计" and total[4] == 10 and total[10] == pytest.approx(0.375) and total[14] == 4.0
     assert next(r for r in rows if r[1] == "D5")[2] == "'" + HOSTILE_NAME
 
+    rules = {row[0].value: row[1].value for row in load_workbook(cli(app, tmp_path, "xlsx"))["扣分规则"].iter_rows()}
+    assert rules["每条超期未办结留言扣分"] == 1.0 and rules["截至时间"].isoformat() == "2026-11-24T10:00:00"
+    assert rules["规则适用时间"].isoformat() == "2026-11-24T23:59:59"  # the settings in force at the window's end
+
     body = json.loads(cli(app, tmp_path, "json").read_text(encoding="utf-8"))
     assert body["notice_paragraph"] == Q4_PARAGRAPH
     assert {r["unit"]["code"]: r["deductions"] for r in body["rows"]} == DEDUCTIONS

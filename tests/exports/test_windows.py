@@ -83,7 +83,10 @@ def test_a_notice_remembers_its_cut_off_and_the_page_offers_the_next_window(app,
     result = app.test_cli_runner().invoke(args=["export", "assessment", "--from", "2026-11-01", "--to", "2026-11-10",
                                                 "--as-of", AS_OF, "--format", "docx", "-o", str(out)])
     assert result.exit_code == 0, result.output
-    assert WINDOW_1 in [p.text for p in Document(str(out)).paragraphs]
+    texts = [p.text for p in Document(str(out)).paragraphs]
+    assert WINDOW_1 in texts
+    # the draft says which rules it used: those in force at the end of its last day
+    assert any("期限、扣分规则和措辞按2026年11月10日有效的设置" in t for t in texts)
 
     page = boss.get("/exports").get_data(as_text=True)
     assert "2026-11-11 至 2026-11-24" in page and "上次通报截至 2026-11-10" in page
