@@ -188,7 +188,8 @@ def assess(actor, window: Quarter | Period, as_of: datetime, *, scope_unit=None,
     root_code = report_root_code(report)
     headline = notice.notice_headline(report, as_of)
     lines = notice.attachment_lines(report.rows, regions.rows, root_code, wording.attachment)
-    full = [line.name for line in lines if line.figures.on_time_rate == 1]
+    # the units at 100 %: the office names those it supervises, not itself
+    full = [line.name for line in lines if line.figures.on_time_rate == 1 and line.code != root_code]
     text = notice.paragraph(period, headline, word, wording, quarter=quarter, full_units=full)
     return Assessment(quarter, period, as_of, word, rows, regions.rows, report.total, rule, text,
                       parent_names(report.rows), root_code, getattr(root, "id", None), office=headline, unassigned=report.unassigned,

@@ -168,6 +168,7 @@ def _rate_words(f: Figures, rules: NoticeRules, *, all_on_time: bool) -> str:
 
 @dataclass
 class AttachmentLine:
+    code: str
     name: str
     figures: Figures
     problems: str
@@ -186,20 +187,20 @@ def attachment_lines(unit_rows, region_rows, root_code: str | None, grouping: st
     """Every line of the chosen grouping, in the report's order: each unit, or (南充's
     县（市、区）/市级部门) each region as one line on the region's figures and each unit of the
     root's own group (市直部门, the office itself) as its own line."""
-    def line(name, f):
-        return AttachmentLine(name, f, problems_text(f.overdue_open, f.late))
+    def line(unit, f):
+        return AttachmentLine(unit.code, unit.name, f, problems_text(f.overdue_open, f.late))
 
     if grouping == "unit":
-        return [line(r.unit.name, r.figures) for r in unit_rows]
+        return [line(r.unit, r.figures) for r in unit_rows]
     regions = {r.unit.code: r for r in region_rows}
     out, seen = [], set()
     for r in unit_rows:
         head = r.region.code
         if head == root_code or head not in regions:
-            out.append(line(r.unit.name, r.figures))
+            out.append(line(r.unit, r.figures))
         elif head not in seen:
             seen.add(head)
-            out.append(line(regions[head].unit.name, regions[head].figures))
+            out.append(line(regions[head].unit, regions[head].figures))
     return out
 
 
