@@ -95,6 +95,18 @@ def _action_body(name: str, props: dict, required: list) -> dict:
 
 RESULT_FIELDS = ["index", "platform_id", "status", "ticket_id", "state", "unit", "unit_due_at", "platform_due_at",
                  "deadline_provisional", "errors"]
+ASSESSMENT = {"type": "object", "properties": {
+    "quarter": {"type": ["string", "null"], "description": "null for a window"},
+    "from": {"type": "string"}, "to": {"type": "string"}, "as_of": TIME,
+    "rows": {"type": "array", "items": {"allOf": [_ref("FigureRow"), {"type": "object", "properties": {
+        "deductions": {"type": "number"}, "flags": {"type": "array", "items": {"type": "string"}}}}]}},
+    "total": _ref("Figures"),
+    "office": {"type": "object", "properties": FIGURE_FIELDS,
+               "description": "the scope root's own figure, 未分派 included: the paragraph's headline"},
+    "unassigned": {"type": "integer"},
+    "notice_paragraph": {"type": "string"},
+    "rules": {"type": "object", "description": "the deduction rules used"},
+    "rules_in_force_at": TIME}}
 
 SPEC = {
     "openapi": "3.1.0",
@@ -171,17 +183,23 @@ SPEC = {
                 **_errors("401", "403", "422")},
         }},
         "/assessment/{quarter}": {"get": {
-            "summary": "The quarterly assessment: figures, deductions and flags per unit",
+            "summary": "The quarterly assessment: figures, deductions and flags per unit; cut back to "
+                       "as_of's date when the quarter is not over",
             "parameters": [
                 {"name": "quarter", "in": "path", "required": True, "schema": {"type": "string", "pattern": "^\\d{4}Q[1-4]$"}},
                 {"name": "as_of", "in": "query", "schema": {"type": "string"}},
             ],
-            "responses": {"200": _json({"type": "object", "properties": {
-                "quarter": {"type": "string"}, "from": {"type": "string"}, "to": {"type": "string"}, "as_of": TIME,
-                "rows": {"type": "array", "items": {"allOf": [_ref("FigureRow"), {"type": "object", "properties": {
-                    "deductions": {"type": "number"}, "flags": {"type": "array", "items": {"type": "string"}}}}]}},
-                "total": _ref("Figures"), "notice_paragraph": {"type": "string"}}}),
-                **_errors("401", "403", "422")},
+            "responses": {"200": _json(ASSESSMENT), **_errors("401", "403", "422")},
+        }},
+        "/assessment": {"get": {
+            "summary": "The assessment of any window (whole local days, both included), e.g. from the day "
+                       "after the last notice's cut-off to today; quarter is null",
+            "parameters": [
+                {"name": "from", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                {"name": "to", "in": "query", "required": True, "schema": {"type": "string", "format": "date"}},
+                {"name": "as_of", "in": "query", "schema": {"type": "string"}},
+            ],
+            "responses": {"200": _json(ASSESSMENT), **_errors("401", "403", "422")},
         }},
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": {"description": "OpenAPI 3.1"}}}},

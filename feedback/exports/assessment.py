@@ -1,8 +1,10 @@
-"""The quarterly assessment (DESIGN.md: Exports and the quarterly assessment).
+"""The assessment of a quarter or any window (DESIGN.md: Exports and the quarterly assessment).
 
-Per-unit closure figures for a quarter (cut off at `as_of` when the quarter is not over),
-deductions and flags from configurable rules, the notice paragraph of the 找错 section, and
-the JSON / XLSX / DOCX renderings of the same numbers.
+Per-unit closure figures for a quarter (cut off at `as_of` when the quarter is not over) or for a
+window from one notice's cut-off to the next (whole local days, both included, never cut),
+deductions and flags from the rules in force at the window's end (feedback/settings), the notice
+paragraph of the 找错 section (feedback/exports/notice.py), and the JSON / XLSX / DOCX renderings
+of the same numbers.
 """
 from __future__ import annotations
 
@@ -16,36 +18,32 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from openpyxl import Workbook
 
-from feedback.exports import cells
+from feedback.exports import cells, notice
 from feedback.exports.cells import PERCENT_FORMAT
 from feedback.exports.closure_sheet import (SUMMARY_HEADERS, Line, parent_names, print_header, report_root_code,
                                             styled_row, summary_lines, summary_values, summary_widths)
+from feedback.exports.notice import date_span, problems_text  # noqa: F401  (their old home)
 from feedback.exports.periods import Period, Quarter, cut_off
 from feedback.extensions import db
 from feedback.figures.closure import closure
+from feedback.settings import service as settings
+from feedback.settings.registry import DEDUCTION_DEFAULTS
 from feedback.tickets.models import TicketEvent
 from feedback.timeutil import iso
 
-# Overridable by app.config["EXPORT_ASSESSMENT_RULES"] (any subset of these keys).
-DEFAULT_RULES = {
-    "points_per_overdue_open": 1.0,  # 每条超期未办结留言扣分
-    "points_per_late": 0.5,  # 每条超期办结留言扣分
-    "rate_flag_below": 1.0,  # 按期办结率低于它时标记 (1.0 = below 100%)
-    "max_returns": 2,  # 季度内退回（错转）留言超过这个条数时标记
-}
+DEFAULT_RULES = DEDUCTION_DEFAULTS  # the settings deduction.* (feedback/settings/registry.py)
 FLAG_RATE = "on_time_rate_below_target"
 FLAG_RETURNS = "returns_over_limit"
-NOTICE_SECTION = "三"  # （三）“我为政府网站找错”平台 in the 南充 notice; EXPORT_NOTICE_SECTION overrides
 
 ASSESSMENT_SHEET = "季度考核"
+WINDOW_SHEET = "考核"
 RULES_SHEET = "扣分规则"
 EXTRA_HEADERS = ["退回错转数", "扣分", "标记", "存在的问题"]
 
 
-def rules(overrides: dict | None = None) -> dict:
-    merged = dict(DEFAULT_RULES)
-    if has_app_context():
-        merged.update(current_app.config.get("EXPORT_ASSESSMENT_RULES") or {})
+def rules(at: datetime | None = None, overrides: dict | None = None) -> dict:
+    """The deduction rules in force at `at` (settings deduction.*)."""
+    merged = {name: settings.get(f"deduction.{name}", at) for name in DEFAULT_RULES}
     merged.update(overrides or {})
     return merged
 
@@ -69,17 +67,24 @@ class AssessedRow:
 
 @dataclass
 class Assessment:
-    quarter: Quarter
-    period: Period  # the quarter, ending at the cut-off date when not over at as_of
+    quarter: Quarter | None  # None for a window between two cut-offs
+    period: Period  # the quarter, ending at the cut-off date when not over at as_of; or the window
     as_of: datetime
     scope_word: str  # 全市 / 全省 / 全县 …
     rows: list[AssessedRow]
     region_rows: list
-    total: object  # Figures
+    total: object  # Figures: the sum of the rows
     rules: dict
     paragraph: str
     parents: dict = field(default_factory=dict)
     root_code: str | None = None  # the report root (its own group's 小计 is 本级)
+    root_id: int | None = None
+    office: object = None  # Figures: the root's own figure, the paragraph's headline
+    unassigned: int | None = None
+    settings_at: datetime | None = None  # the rules and wording are those in force then
+    notice_rules: object = None  # notice.NoticeRules
+    attachment: list = field(default_factory=list)  # notice.AttachmentLine, the chosen grouping
+    attachment_heading: str = "单位"
 
     @property
     def total_deductions(self) -> float:
@@ -89,17 +94,23 @@ class Assessment:
     def problem_rows(self) -> list[AssessedRow]:
         return [r for r in self.rows if r.problems]
 
+    @property
+    def problem_lines(self) -> list:
+        return [line for line in self.attachment if line.problems]
+
+    @property
+    def label(self) -> str:
+        """2026Q4, or 2026-10-01_2026-11-24 for a window."""
+        if self.quarter is not None:
+            return self.quarter.label
+        return f"{self.period.date_from.isoformat()}_{self.period.date_to.isoformat()}"
+
+    @property
+    def title(self) -> str:
+        return self.quarter.chinese if self.quarter is not None else date_span(self.period)
+
 
 # --- the rules ---------------------------------------------------------------------------------
-
-def problems_text(overdue_open: int, late: int) -> str:
-    parts = []
-    if overdue_open:
-        parts.append(f"超期未办结{overdue_open}条")
-    if late:
-        parts.append(f"超期办结{late}条")
-    return f"“我为政府网站找错”网民留言{'、'.join(parts)}。" if parts else ""
-
 
 def assess_row(row, returns: int, rule: dict) -> AssessedRow:
     f = row.figures
@@ -133,19 +144,22 @@ def returns_by_unit(unit_ids: list[int], period: Period, as_of: datetime) -> dic
     return {unit_id: n for unit_id, n in db.session.execute(query)}
 
 
-# --- the notice paragraph ----------------------------------------------------------------------
+# --- the notice's words --------------------------------------------------------------------------
 
 _PLACE = re.compile(r"(特别行政区|自治区|自治州|自治县|省|市|州|盟|县|旗|区)")
 _PLACE_WORDS = {"特别行政区": "全区", "自治区": "全区", "省": "全省", "市": "全市", "自治州": "全州", "州": "全州",
                 "盟": "全盟", "自治县": "全县", "县": "全县", "旗": "全旗", "区": "全区"}
 
 
-def scope_word(unit) -> str:
-    """全市 / 全省 / 全县 … for the scope unit: app.config EXPORT_SCOPE_WORDS {unit code: word}
-    first, else from the place in its name (南充市人民政府办公室 → 全市, 四川省人民政府办公厅 → 全省).
-    A department speaks for itself (市交通局 → 市交通局)."""
+def scope_word(unit, configured_word: str = "") -> str:
+    """全市 / 全省 / 全县 … for the scope unit: the setting notice.scope_word for a top unit when
+    set, else app.config EXPORT_SCOPE_WORDS {unit code: word}, else from the place in its name
+    (南充市人民政府办公室 → 全市, 四川省人民政府办公厅 → 全省). A department speaks for itself
+    (市交通局 → 市交通局)."""
     if unit is None:
-        return "全部"
+        return configured_word or "全部"
+    if configured_word and getattr(unit, "depth", None) == 0:
+        return configured_word
     configured = (current_app.config.get("EXPORT_SCOPE_WORDS") or {}) if has_app_context() else {}
     if unit.code in configured:
         return configured[unit.code]
@@ -155,61 +169,57 @@ def scope_word(unit) -> str:
     return _PLACE_WORDS[match.group(1)] if match else unit.name
 
 
-def date_span(period: Period) -> str:
-    """2024年1月1日至3月10日 (the year once, again only when the range crosses a year)."""
-    a, b = period.date_from, period.date_to
-    start = f"{a.year}年{a.month}月{a.day}日"
-    if a == b:
-        return start
-    end = f"{b.month}月{b.day}日" if a.year == b.year else f"{b.year}年{b.month}月{b.day}日"
-    return f"{start}至{end}"
-
-
-def notice_paragraph(period: Period, total, word: str, section: str | None = None) -> str:
-    if section is None:
-        section = (current_app.config.get("EXPORT_NOTICE_SECTION") if has_app_context() else None) or NOTICE_SECTION
-    head = f"（{section}）“我为政府网站找错”平台。{date_span(period)}，"
-    if total.received == 0:
-        return head + f"{word}未收到网民反馈的“我为政府网站找错”留言。"
-    said = f"{word}共收到网民反馈的“我为政府网站找错”留言{total.received}条，"
-    if total.on_time_rate is None:  # nothing closed and nothing overdue yet: no rate to state
-        return head + said + "均在办理期限内，尚未办结。"
-    return head + said + f"按期办结率为{cells.rate_text(total.on_time_rate)}。"
-
-
 # --- assembling --------------------------------------------------------------------------------
 
-def assess(actor, quarter: Quarter, as_of: datetime, *, scope_unit=None, unit_code: str | None = None,
+def assess(actor, window: Quarter | Period, as_of: datetime, *, scope_unit=None, unit_code: str | None = None,
            rule_overrides: dict | None = None) -> Assessment:
-    rule = rules(rule_overrides)
-    period = cut_off(quarter.period, as_of)
+    """A quarter (cut back to as_of's date when not over) or a window (as given)."""
+    quarter = window if isinstance(window, Quarter) else None
+    period = cut_off(quarter.period, as_of) if quarter is not None else window
+    at = notice.rules_time(period)
+    rule = rules(at, rule_overrides)
+    wording = notice.NoticeRules.at(at)
     report = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="unit")
     regions = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="region")
     returned = returns_by_unit([r.unit.id for r in report.rows], period, as_of)
     rows = [assess_row(r, returned.get(r.unit.id, 0), rule) for r in report.rows]
-    word = scope_word(scope_unit if scope_unit is not None else report.root)
-    return Assessment(quarter, period, as_of, word, rows, regions.rows, report.total, rule,
-                      notice_paragraph(period, report.total, word), parent_names(report.rows),
-                      report_root_code(report))
+    root = scope_unit if scope_unit is not None else report.root
+    word = scope_word(root, wording.scope_word)
+    root_code = report_root_code(report)
+    headline = notice.notice_headline(report, as_of)
+    lines = notice.attachment_lines(report.rows, regions.rows, root_code, wording.attachment)
+    # the units at 100 %: the office names those it supervises, not itself
+    full = [line.name for line in lines if line.figures.on_time_rate == 1 and line.code != root_code]
+    text = notice.paragraph(period, headline, word, wording, quarter=quarter, full_units=full)
+    return Assessment(quarter, period, as_of, word, rows, regions.rows, report.total, rule, text,
+                      parent_names(report.rows), root_code, getattr(root, "id", None), office=headline, unassigned=report.unassigned,
+                      settings_at=at, notice_rules=wording, attachment=lines,
+                      attachment_heading=notice.attachment_heading(wording.attachment,
+                                                                   getattr(root, "name", None)))
 
 
 def to_json(a: Assessment) -> dict:
-    """CONTRACT.md: GET /api/v1/assessment/YYYYQn."""
+    """CONTRACT.md: GET /api/v1/assessment/YYYYQn and /api/v1/assessment?from=&to=."""
     rows = []
     for r in a.rows:
         unit = r.unit
         rows.append(dict(r.figures.to_json(), unit={"code": unit.code, "name": unit.name,
                                                      "parent_code": unit.parent_code, "kind": unit.kind},
                          deductions=r.deductions, flags=r.flags, returned=r.returns, problems=r.problems))
+    office = a.office.to_json()
+    office.pop("platform", None)
     return {
-        "quarter": a.quarter.label,
+        "quarter": a.quarter.label if a.quarter is not None else None,
         "from": a.period.date_from.isoformat(),
         "to": a.period.date_to.isoformat(),
         "as_of": iso(a.as_of),
         "rows": rows,
         "total": dict(a.total.to_json(), deductions=a.total_deductions),
+        "office": office,
+        "unassigned": a.unassigned or 0,
         "notice_paragraph": a.paragraph,
         "rules": a.rules,
+        "rules_in_force_at": iso(a.settings_at),
     }
 
 
@@ -234,9 +244,10 @@ def write_xlsx(a: Assessment, path: str) -> None:
     lines = summary_lines([r.row for r in a.rows], a.region_rows, a.total, a.parents, a.root_code)
     by_code = {r.unit.code: r for r in a.rows}
     wb = Workbook(write_only=True)
-    ws = wb.create_sheet(ASSESSMENT_SHEET)
+    title = ASSESSMENT_SHEET if a.quarter is not None else WINDOW_SHEET
+    ws = wb.create_sheet(title)
     widths = summary_widths(lines) + [11, 8, 30, 44]
-    cells.setup_sheet(ws, widths, print_header(f"{a.quarter.label} {ASSESSMENT_SHEET}", a.period, a.as_of))
+    cells.setup_sheet(ws, widths, print_header(f"{a.label} {title}", a.period, a.as_of))
     ws.append(cells.header_row(ws, SUMMARY_HEADERS + EXTRA_HEADERS))
     for line in lines:
         ws.append(styled_row(ws, line, summary_values(line) + _extra_values(a, line, by_code)))
@@ -260,11 +271,18 @@ def _rules_sheet(wb, a: Assessment) -> None:
         fmt = PERCENT_FORMAT if key == "rate_flag_below" else None
         ws.append([cells.cell(ws, RULE_LABELS.get(key, key)), cells.cell(ws, value, fmt)])
     ws.append([cells.cell(ws, "截至时间"), cells.cell(ws, cells.local_naive(a.as_of), cells.TIME_FORMAT)])
+    # a past window states the rules it used: those in force at the end of its last day
+    ws.append([cells.cell(ws, "规则适用时间"), cells.cell(ws, cells.local_naive(a.settings_at), cells.TIME_FORMAT)])
 
 
-def export_assessment(actor, quarter: Quarter, as_of: datetime, fmt: str, path: str, *, scope_unit=None,
+NOTICE_FORMATS = ("docx", "json")  # the files that carry the notice's paragraph
+
+
+def export_assessment(actor, window: Quarter | Period, as_of: datetime, fmt: str, path: str, *, scope_unit=None,
                       unit_code: str | None = None, progress=lambda p: None) -> Assessment:
-    a = assess(actor, quarter, as_of, scope_unit=scope_unit, unit_code=unit_code)
+    """Write the assessment to `path` (replaced atomically); a notice (DOCX, JSON) is remembered
+    with its window, so the next one can start the day after its cut-off. Commits."""
+    a = assess(actor, window, as_of, scope_unit=scope_unit, unit_code=unit_code)
     progress(50)
     partial = f"{path}.part"
     if fmt == "json":
@@ -278,10 +296,16 @@ def export_assessment(actor, quarter: Quarter, as_of: datetime, fmt: str, path: 
     else:
         raise ValueError(f"unknown assessment format {fmt!r}")
     os.replace(partial, path)
+    if fmt in NOTICE_FORMATS:
+        notice.remember(a.root_id, a.period, a.as_of, fmt, actor.label)
+        db.session.commit()
     progress(100)
     return a
 
 
-def default_filename(quarter: Quarter, fmt: str, scope_code: str) -> str:
-    return f"季度考核_{scope_code}_{quarter.label}.{fmt}"
+def default_filename(window: Quarter | Period, fmt: str, scope_code: str) -> str:
+    """季度考核_C0_2026Q4.docx, or 考核_C0_2026-10-01_2026-11-24.docx for a window."""
+    if isinstance(window, Quarter):
+        return f"季度考核_{scope_code}_{window.label}.{fmt}"
+    return f"考核_{scope_code}_{window.date_from.isoformat()}_{window.date_to.isoformat()}.{fmt}"
 

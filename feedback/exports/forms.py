@@ -56,18 +56,27 @@ def recent_quarters(today: date, count: int = 8) -> list[Quarter]:
 
 class AssessmentForm(FlaskForm):
     kind = HiddenField(default="assessment")
-    quarter = SelectField(_l("季度"), choices=[])
+    quarter = SelectField(_l("季度"), choices=[], validate_choice=False)
+    date_from = StringField(_l("或：开始日期"), render_kw={"type": "date"})
+    date_to = StringField(_l("结束日期"), render_kw={"type": "date"})
     format = SelectField(_l("格式"), choices=[choice("docx", _l("通报草稿 (DOCX)")),
                                              choice("xlsx", "Excel (XLSX)"), choice("json", "JSON")], default="docx")
+
+    window = None  # a Quarter, or a Period from one cut-off to the next
 
     def fill_quarters(self, today: date) -> None:
         self.quarter.choices = [choice(q.label, q.chinese) for q in recent_quarters(today)]
 
     def validate_quarter(self, field):
+        # dates given: a window (the quarter's select always holds a value and is then ignored)
         try:
-            parse_quarter(field.data)
-        except PeriodError as exc:
-            raise ValidationError(exc.message) from None
+            if self.date_from.data or self.date_to.data:
+                self.window = parse_range(self.date_from.data, self.date_to.data)
+            else:
+                self.window = parse_quarter(field.data)
+        except PeriodError:
+            raise ValidationError(_l("请选择季度，或填写开始和结束日期（如 2026-10-31），结束日期不能早于开始日期。")) \
+                from None
 
 
 def default_month(today: date) -> str:

@@ -48,8 +48,17 @@ def closure_params(period: Period, as_of: datetime, month: str | None = None) ->
             "month": month, "as_of": iso(as_of)}
 
 
-def assessment_params(quarter: str, as_of: datetime) -> dict:
+def assessment_params(quarter: str | None, as_of: datetime, period: Period | None = None) -> dict:
+    """A quarter's (cut back to as_of's date when not over), or a window's from/to."""
+    if quarter is None:
+        return {"date_from": period.date_from.isoformat(), "date_to": period.date_to.isoformat(), "as_of": iso(as_of)}
     return {"quarter": quarter, "as_of": iso(as_of)}
+
+
+def assessment_window(params: dict):
+    if params.get("quarter"):
+        return parse_quarter(params["quarter"])
+    return Period(date.fromisoformat(params["date_from"]), date.fromisoformat(params["date_to"]))
 
 
 def new_job(kind: str, fmt: str, params: dict, scope_unit: Unit, *, owner_id: int | None = None,
@@ -119,9 +128,9 @@ def produce(job: ExportJob, path: str, progress) -> str:
         period = Period(date.fromisoformat(p["date_from"]), date.fromisoformat(p["date_to"]))
         closure_sheet.export_closure(actor, period, as_of, job.format, path, progress=progress)
         return closure_sheet.default_filename(period, job.format, unit.code)
-    quarter = parse_quarter(p["quarter"])
-    assessment.export_assessment(actor, quarter, as_of, job.format, path, scope_unit=unit, progress=progress)
-    return assessment.default_filename(quarter, job.format, unit.code)
+    window = assessment_window(p)
+    assessment.export_assessment(actor, window, as_of, job.format, path, scope_unit=unit, progress=progress)
+    return assessment.default_filename(window, job.format, unit.code)
 
 
 def run_job(job_id: int) -> str | None:

@@ -81,18 +81,18 @@ def _cell_text(cell, text: str, *, header: bool = False, center: bool = False) -
                align=WD_ALIGN_PARAGRAPH.CENTER if header or center else WD_ALIGN_PARAGRAPH.LEFT)
 
 
-def _attachment_table(doc, rows) -> None:
+def _attachment_table(doc, lines, heading: str) -> None:
     table = doc.add_table(rows=1, cols=3)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
     table.autofit = False
-    for cell, title in zip(table.rows[0].cells, ("序号", "单位", "存在的问题")):
+    for cell, title in zip(table.rows[0].cells, ("序号", heading, "存在的问题")):
         _cell_text(cell, title, header=True)
-    for number, row in enumerate(rows, start=1):
+    for number, line in enumerate(lines, start=1):
         cells = table.add_row().cells
         _cell_text(cells[0], str(number), center=True)
-        _cell_text(cells[1], row.unit.name)
-        _cell_text(cells[2], row.problems)
+        _cell_text(cells[1], line.name)
+        _cell_text(cells[2], line.problems)
     # Word reads the cell widths, LibreOffice the grid: set both.
     for column, width in zip(table.columns, COLUMNS):
         column.width = width
@@ -109,13 +109,16 @@ def build(a):
     """The document for an Assessment (feedback.exports.assessment)."""
     doc = Document()
     _page(doc)
-    _title(doc, (a.quarter.chinese, "“我为政府网站找错”留言办理情况"))
+    _title(doc, (a.title, "“我为政府网站找错”留言办理情况"))
     cut = a.as_of.astimezone(LOCAL)
-    note = f"（通报草稿，数据截至{cut.year}年{cut.month}月{cut.day}日{cut:%H:%M}）"
+    rules = a.settings_at.astimezone(LOCAL)
+    # a past window states the rules it used (DESIGN.md): the settings in force at its end
+    note = (f"（通报草稿，数据截至{cut.year}年{cut.month}月{cut.day}日{cut:%H:%M}；"
+            f"期限、扣分规则和措辞按{rules.year}年{rules.month}月{rules.day}日有效的设置）")
     _paragraph(doc, note, NOTE_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, color=RGBColor(0x59, 0x59, 0x59))
     _paragraph(doc, "", line=LINE)
     _paragraph(doc, a.paragraph, indent=True)
-    problems = a.problem_rows
+    problems = a.problem_lines
     if problems:
         _paragraph(doc, "", line=LINE)
         _paragraph(doc, f"附件：{ATTACHMENT_TITLE}", indent=True)
@@ -124,7 +127,7 @@ def build(a):
         _paragraph(doc, "", line=LINE)
         _title(doc, ATTACHMENT_TITLE_LINES)
         _paragraph(doc, "", line=LINE)
-        _attachment_table(doc, problems)
+        _attachment_table(doc, problems, a.attachment_heading)
     return doc
 
 

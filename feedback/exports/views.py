@@ -19,7 +19,8 @@ from flask_login import current_user
 from feedback.accounts.models import User
 from feedback.accounts.scope import unit_ids_clause, unit_in_scope
 from feedback.directory.models import Unit
-from feedback.exports import jobs
+from feedback.exports import jobs, notice
+from feedback.exports.periods import Quarter
 from feedback.exports.forms import AssessmentForm, ClosureForm, default_month
 from feedback.exports.models import ExportJob
 from feedback.extensions import db
@@ -46,8 +47,8 @@ def _job_in_scope(job_id: int) -> tuple[ExportJob, Unit]:
 
 def period_label(job: ExportJob) -> str:
     p = job.params or {}
-    if job.kind == "assessment":
-        return str(p.get("quarter", ""))
+    if job.kind == "assessment" and p.get("quarter"):
+        return str(p["quarter"])
     if p.get("month"):
         return p["month"]
     return f"{p.get('date_from', '')} — {p.get('date_to', '')}"
@@ -85,7 +86,10 @@ def index():
             return redirect(url_for(".job", job_id=_request_job(form)))
     page = page_arg()
     rows, total, per_page = _past_jobs(page)
+    today = local_date(now())
+    last = notice.last_cutoff(current_user.unit_id)
     return render_template("exports/index.html", closure=closure, assessment=assessment, rows=rows,
+                           last_notice=last, next_window=notice.next_window(current_user.unit_id, today),
                            listing=SimpleNamespace(page=page, per_page=per_page, total=total),
                            period_label=period_label, KIND_LABELS=KIND_LABELS, STATUS_LABELS=STATUS_LABELS), (
         422 if request.method == "POST" else 200)
@@ -96,8 +100,11 @@ def _request_job(form) -> int:
     if isinstance(form, ClosureForm):
         params = jobs.closure_params(form.period, t, form.month.data or None)
         job = jobs.new_job("closure", form.format.data, params, current_user.unit, owner_id=current_user.id)
+    elif isinstance(form.window, Quarter):
+        params = jobs.assessment_params(form.window.label, t)
+        job = jobs.new_job("assessment", form.format.data, params, current_user.unit, owner_id=current_user.id)
     else:
-        params = jobs.assessment_params(form.quarter.data, t)
+        params = jobs.assessment_params(None, t, form.window)
         job = jobs.new_job("assessment", form.format.data, params, current_user.unit, owner_id=current_user.id)
     db.session.commit()
     if not jobs.start(job):

@@ -15,6 +15,7 @@ VIEW_MODULES = (
     "feedback.exports.views",
     "feedback.jobs.views",
     "feedback.jobs.notice_views",
+    "feedback.settings.views",
 )
 
 

@@ -11,10 +11,17 @@ from openpyxl import load_workbook
 from tests.exports.conftest import AS_OF, HOSTILE_NAME, november
 
 # 2026Q4 cut off at Tue Nov 24 10:00 = Oct 1 – Nov 24: November's story plus T9 (D9, received Oct 30,
-# overdue). Total: received 10, closed 5, on time 3, late 2, overdue 3 (T3, T9, T11), pending 2 (T4, T10)
-# → 3 / (5 + 3) = 37.5%.
+# overdue). Total (the units' rows, unit clocks): received 10, closed 5, on time 3, late 2, overdue 3
+# (T3, T9, T11), pending 2 (T4, T10) → 3 / (5 + 3) = 37.5%.
+# The paragraph's headline is the office's own (platform clock, 5 working days from receipt, closed_at
+# against platform_due_at), T12 in triage included: 11 received. T1 (rcv Nov 2, due Nov 9, closed
+# Nov 5), T2 (due Nov 9, closed Nov 9 11:00), T5 (rcv Nov 3, due Nov 10, closed Nov 10 11:00), T6 (rcv
+# Nov 5, due Nov 12, closed Nov 6), T8 (rcv Nov 6, due Nov 13, closed Nov 12) on time: 5 of 5 closed.
+# Open past the platform deadline: T3 (rcv Nov 16, due Nov 23), T9 (rcv Oct 30, due Nov 6), T11 (rcv
+# Nov 10, due Nov 17), T12 (rcv Nov 12, due Nov 19) → 4. Not yet due: T4 (due Nov 27), T10 (due Nov 25)
+# → 2, said beside the rate. 5 / (5 + 4) = 55.6%.
 Q4_PARAGRAPH = ("（三）“我为政府网站找错”平台。2026年10月1日至11月24日，全市共收到网民反馈的"
-                "“我为政府网站找错”留言10条，按期办结率为37.5%。")
+                "“我为政府网站找错”留言11条，按期办结率为55.6%（另有2条尚在办理期限内，未计入）。")
 # Deductions with the default rules (1 point per overdue-open ticket, 0.5 per late closure):
 # D9 T9 overdue → 1; D1 T3 overdue + T2 late → 1.5; D2 T5 late → 0.5; D5 T11 overdue → 1. Total 4.
 DEDUCTIONS = {"C0": 0, "D9": 1.0, "R1": 0, "D1": 1.5, "D2": 0.5, "R2": 0, "D3": 0, "D5": 1.0}
@@ -48,6 +55,10 @@ def test_the_api_gives_figures_deductions_flags_and_the_paragraph(client, story)
     total = body["total"]
     assert (total["received"], total["closed"], total["on_time"], total["overdue_open"]) == (10, 5, 3, 3)
     assert total["on_time_rate"] == pytest.approx(0.375) and total["deductions"] == 4.0
+    office = body["office"]
+    assert (office["received"], office["closed"], office["on_time"], office["overdue_open"], office["pending"]) \
+        == (11, 5, 5, 4, 2)
+    assert office["on_time_rate"] == pytest.approx(5 / 9) and body["unassigned"] == 1
 
 
 def test_rules_come_from_the_configuration(app, client, story):
@@ -65,9 +76,9 @@ def test_a_county_supervisor_sees_the_county_and_reads_quan_xian(client, story):
     november(story)
     body = api(client, story.world, "east_boss", "2026Q4?as_of=2026-11-24T10:00").get_json()
     assert [row["unit"]["code"] for row in body["rows"]] == ["R1", "D1", "D2"]
-    # R1: T1 on time, T2 and T5 late, T3 overdue, T4 pending → 1 / (3 + 1)
+    # R1 on its own clock: T1 on time, T2 and T5 late, T3 overdue, T4 pending → 1 / (3 + 1)
     assert body["notice_paragraph"] == ("（三）“我为政府网站找错”平台。2026年10月1日至11月24日，全县共收到网民反馈的"
-                                        "“我为政府网站找错”留言5条，按期办结率为25%。")
+                                        "“我为政府网站找错”留言5条，按期办结率为25%（另有1条尚在办理期限内，未计入）。")
 
 
 def test_a_perfect_record_reads_100_percent(client, story):
@@ -75,7 +86,7 @@ def test_a_perfect_record_reads_100_percent(client, story):
     # R2 (西城区) as of Thu Nov 12 12:00: T6 and T8 closed on time; T11 not due until Fri Nov 13.
     body = api(client, story.world, "west_boss", "2026Q4?as_of=2026-11-12T12:00").get_json()
     assert body["notice_paragraph"] == ("（三）“我为政府网站找错”平台。2026年10月1日至11月12日，全区共收到网民反馈的"
-                                        "“我为政府网站找错”留言3条，按期办结率为100%。")
+                                        "“我为政府网站找错”留言3条，按期办结率为100%（另有1条尚在办理期限内，未计入）。")
 
 
 def test_no_messages_and_nothing_due_yet_are_said_in_words(client, story):
@@ -120,16 +131,31 @@ def test_the_docx_draft_has_the_paragraph_and_the_attachment_table(app, story, t
     assert "附件" in texts
     (table,) = doc.tables
     rows = [[cell.text for cell in row.cells] for row in table.rows]
-    # units with late or overdue messages, in the report's order (D9, then R1's, then R2's)
+    # 南充's grouping (the default): the city's own departments one by one (D9), each county as one
+    # line on its figures: R1 = D1 (T3 overdue, T2 late) + D2 (T5 late); R2 = D5 (T11 overdue)
     assert rows == [
+        ["序号", "县（市、区）/市级部门（单位）", "存在的问题"],
+        ["1", "示例市交通局", "“我为政府网站找错”网民留言超期未办结1条。"],
+        ["2", "东城县", "“我为政府网站找错”网民留言超期未办结1条、超期办结2条。"],
+        ["3", "西城区", "“我为政府网站找错”网民留言超期未办结1条。"],
+    ]
+    section = doc.sections[0]
+    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
+
+
+def test_the_docx_can_list_every_unit_instead(app, story, tmp_path):
+    november(story)
+    app.test_cli_runner().invoke(args=["settings", "set", "notice.attachment", "unit"])
+    story.clock.set(AS_OF)
+    (table,) = Document(str(cli(app, tmp_path, "docx"))).tables
+    # units with late or overdue messages, in the report's order (D9, then R1's, then R2's)
+    assert [[cell.text for cell in row.cells] for row in table.rows] == [
         ["序号", "单位", "存在的问题"],
         ["1", "示例市交通局", "“我为政府网站找错”网民留言超期未办结1条。"],
         ["2", "东城县教育局", "“我为政府网站找错”网民留言超期未办结1条、超期办结1条。"],
         ["3", "东城县卫健局", "“我为政府网站找错”网民留言超期办结1条。"],
         ["4", HOSTILE_NAME, "“我为政府网站找错”网民留言超期未办结1条。"],
     ]
-    section = doc.sections[0]
-    assert round(section.page_width.cm, 1) == 21.0 and round(section.page_height.cm, 1) == 29.7
 
 
 def test_the_docx_without_problems_has_no_attachment(app, story, tmp_path):
@@ -158,6 +184,10 @@ def test_the_xlsx_and_json_carry_the_same_figures(app, story, tmp_path):
     total = rows[-1]
     assert total[0] == "合计" and total[4] == 10 and total[10] == pytest.approx(0.375) and total[14] == 4.0
     assert next(r for r in rows if r[1] == "D5")[2] == "'" + HOSTILE_NAME
+
+    rules = {row[0].value: row[1].value for row in load_workbook(cli(app, tmp_path, "xlsx"))["扣分规则"].iter_rows()}
+    assert rules["每条超期未办结留言扣分"] == 1.0 and rules["截至时间"].isoformat() == "2026-11-24T10:00:00"
+    assert rules["规则适用时间"].isoformat() == "2026-11-24T23:59:59"  # the settings in force at the window's end
 
     body = json.loads(cli(app, tmp_path, "json").read_text(encoding="utf-8"))
     assert body["notice_paragraph"] == Q4_PARAGRAPH
