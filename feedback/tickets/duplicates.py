@@ -188,7 +188,9 @@ def shown_flags(actor: Actor, ticket_ids) -> dict[int, Flag]:
         return {}
     rows = db.session.execute(
         sa.select(DuplicateFlag, Ticket).join(Ticket, Ticket.id == DuplicateFlag.candidate_id)
-        .where(DuplicateFlag.ticket_id.in_(ids), Ticket.state.in_(OPEN_STATES), ticket_scope(actor))).all()
+        .where(DuplicateFlag.ticket_id.in_(sa.select(Ticket.id).where(Ticket.id.in_(ids),
+                                                                      Ticket.state.in_(OPEN_STATES))),
+               Ticket.state.in_(OPEN_STATES), ticket_scope(actor))).all()
     return {f.ticket_id: Flag(f.ticket_id, t, f.reason, f.score) for f, t in rows}
 
 

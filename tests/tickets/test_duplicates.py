@@ -88,6 +88,11 @@ def test_ingest_flags_a_second_report_of_the_same_page_while_the_first_is_open(c
     boss = Actor.of(world.users["boss"])
     assert set(duplicates.shown_flags(boss, [second, other])) == {second}
     assert [t.id for t in db.session.execute(duplicates.flagged_query(boss)).scalars()] == [second]
+    shown = client.get(f"/api/v1/tickets/{second}", headers=world.headers("edu_clerk")).get_json()
+    assert shown["likely_duplicate_of"] == {"id": first, "platform_id": "D-1", "reason": "url", "score": 100}
+    done = client.post(f"/api/v1/tickets/{second}/invalidate", headers=world.headers("boss"),
+                       json={"reason": "重复留言", "duplicate_of": shown["likely_duplicate_of"]["id"]}).get_json()
+    assert (done["state"], done["duplicate_of"], done["likely_duplicate_of"]) == ("invalid", first, None)
     health = Actor.of(world.users["health_clerk"])
     assert duplicates.shown_flags(health, [second]) == {}
 
