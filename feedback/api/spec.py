@@ -71,7 +71,15 @@ ACTIONS = {
                  "supervisor: assigned, in_progress → assigned, to a unit in the caller's subtree (改派); "
                  "a move inside a region keeps the region's clock"),
     "accept": ({}, [], "unit staff: assigned → in_progress (签收)"),
-    "reply": ({"text": TEXT}, ["text"], "unit staff: assigned, in_progress → replied"),
+    "reply": ({"text": TEXT, "attachments": {"type": "array", "items": {"type": "integer"}},
+               "template_id": {"type": "integer", "description": "the reply template it was built from"},
+               "confirm": {"type": "boolean", "description": "keep personal data the guard found"}},
+              ["text"], "unit staff: assigned, in_progress → replied; text with an ID number, a mobile number "
+              "or the reporter's own name/phone/e-mail → 422 naming text unless confirm is true"),
+    "note": ({"text": TEXT, "internal": {"type": "boolean"},
+              "attachments": {"type": "array", "items": {"type": "integer"}}, "confirm": {"type": "boolean"}},
+             ["text", "internal"], "unit staff, supervisors in scope: state unchanged; internal notes never "
+             "leave the system; a non-internal note has the reply's personal-data guard"),
     "approve": ({}, [], "supervisor: replied → closed (办结)"),
     "reject": ({"reason": TEXT}, ["reason"], "supervisor: replied → in_progress (退回重办)"),
     "return": ({"reason": TEXT}, ["reason"], "unit staff, region supervisor: assigned, in_progress → new, in the triage of the level that "
@@ -162,6 +170,23 @@ SPEC = {
                 _action_body(name, props, required) for name, (props, required, _) in ACTIONS.items()]}}}},
             "responses": {"200": _json(_ref("TicketWithEvents")), **_errors("401", "403", "404", "409", "422")},
         }},
+        "/tickets/{id}/attachments": {"post": {
+            "summary": "Upload a file for a reply or note (PNG, JPEG, PDF, DOCX, XLSX; checked by content)",
+            "description": "Bodies up to FEEDBACK_ATTACHMENT_MAX_BYTES (10 MB) whatever FEEDBACK_MAX_BODY_BYTES "
+                           "says. Then name its id in a reply's or note's `attachments`.",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"201": _json(_ref("Attachment"), "stored"),
+                          **_errors("401", "403", "404", "413", "422")},
+        }},
+        "/attachments/{attachment_id}": {"get": {
+            "summary": "The file, to callers in its ticket's scope",
+            "parameters": [{"name": "attachment_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "the file's bytes with its sniffed content type"},
+                          **_errors("401", "404")},
+        }},
         "/metrics/closure": {"get": {
             "summary": "Closure figures (DESIGN.md: Figures) per unit or region, and the total",
             "parameters": [
@@ -223,6 +248,10 @@ SPEC = {
             "BatchResult": {"type": "object", "required": ["created", "duplicate", "error", "results"], "properties": {
                 "created": {"type": "integer"}, "duplicate": {"type": "integer"}, "error": {"type": "integer"},
                 "results": {"type": "array", "items": _ref("Result")}}},
+            "Attachment": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "size": {"type": "integer"},
+                "content_type": {"type": "string"},
+                "event_id": {"type": ["integer", "null"], "description": "the reply or note it is on (in TICKET)"}}},
             "Ticket": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "platform_id": {"type": "string"},
                 "state": {"type": "string", "enum": list(STATES)},
@@ -231,12 +260,13 @@ SPEC = {
                 "received_at": TIME, "assigned_at": NTIME, "unit_due_at": NTIME, "platform_due_at": TIME,
                 "deadline_provisional": {"type": "boolean"}, "replied_at": NTIME, "closed_at": NTIME,
                 "extensions": {"type": "integer"},
+                "attachments": {"type": "array", "items": _ref("Attachment")},
                 "reporter": {"type": "object", "description": "masked unless the caller's role may see it",
                              "properties": {"name": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]},
                                             "email": {"type": ["string", "null"]}}}}},
             "TicketWithEvents": {"allOf": [_ref("Ticket"), {"type": "object", "properties": {"events": {
                 "type": "array", "items": {"type": "object", "properties": {
-                    "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
+                    "id": {"type": "integer"}, "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
                     "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]},
                     "data": {"type": "object"}}}},
                 "handoffs": {
@@ -246,6 +276,12 @@ SPEC = {
                         "to": {"type": "string"}, "due_at": NTIME, "extensions": {"type": "integer"},
                         "current": {"type": "boolean"}, "stopped_at": NTIME, "ended_at": NTIME,
                         "end_reason": {"type": ["string", "null"], "enum": ["moved", "returned", "no_clock", None]}}}},
+                "likely_duplicate_of": {
+                    "type": ["object", "null"], "description": "flagged at ingest: an earlier open ticket with the "
+                    "same page or nearly the same words on the same site (mark it with invalidate + duplicate_of)",
+                    "properties": {"id": {"type": "integer"}, "platform_id": {"type": "string"},
+                                   "reason": {"type": "string", "enum": ["url", "text"]},
+                                   "score": {"type": "integer", "description": "percent alike; 100 for the same page"}}},
                 "platform_delivery": {
                     "type": ["object", "null"], "description": "the reply's hand-back to the platform, once closed",
                     "properties": {

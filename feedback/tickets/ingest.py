@@ -23,7 +23,7 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.directory.routing import Query, route_many
 from feedback.extensions import db
-from feedback.tickets import clocks, handoffs
+from feedback.tickets import clocks, duplicates, handoffs
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.tickets.reports import FieldErrors, Report, parse_report
 
@@ -33,7 +33,7 @@ TICKET_COLUMNS = (
     "property_id", "reporter_name", "reporter_phone", "reporter_email", "submitted_at", "received_at",
     "platform_due_at", "platform_clock_days", "unit_id", "assigned_at", "unit_due_at", "unit_clock_days",
     "deadline_provisional", "extensions", "replied_at", "reply_text", "closed_at", "handling_workdays",
-    "invalid_reason", "created_at", "updated_at",
+    "invalid_reason", "site_key", "created_at", "updated_at",
 )
 EVENT_COLUMNS = ("ticket_id", "at", "actor_id", "actor", "action", "from_state", "to_state", "unit_id", "data")
 
@@ -111,6 +111,10 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
 
     stored = _store(session, rows, plans, actor, at, source) if rows else {}
     _record_handoffs(stored, plans, actor)
+    if stored:
+        by_pid = {row["platform_id"]: row for row in rows}
+        duplicates.flag_new([SimpleNamespace(**by_pid[pid], id=ticket_id) for pid, (ticket_id, _) in stored.items()],
+                            at)
     inserted = {pid: ticket_id for pid, (ticket_id, _) in stored.items()}
     for pid, (ticket_id, shown) in stored.items():
         index = plans[pid][0]
@@ -122,10 +126,10 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
     # A duplicate names its ticket only when the caller may see it (CONTRACT.md: a duplicate of
     # a ticket the caller cannot see has its ticket fields null): ids are sequential, so an id
     # outside the scope would say which unit has which 留言编号.
-    duplicates = {r.platform_id for r in results.values() if r.status == "duplicate"}
+    repeated = {r.platform_id for r in results.values() if r.status == "duplicate"}
     visible = dict(session.execute(
-        sa.select(Ticket.platform_id, Ticket.id).where(Ticket.platform_id.in_(duplicates), ticket_scope(actor))
-    ).all()) if duplicates else {}
+        sa.select(Ticket.platform_id, Ticket.id).where(Ticket.platform_id.in_(repeated), ticket_scope(actor))
+    ).all()) if repeated else {}
     for result in results.values():
         if result.status == "duplicate":
             result.ticket_id = visible.get(result.platform_id)
@@ -244,6 +248,7 @@ def _ticket_row(report: Report, match, units, at, calendar):
         assigned_at=None, unit_due_at=None, unit_clock_days=None, deadline_provisional=False,
         extensions=0, replied_at=None, reply_text=None, closed_at=None, handling_workdays=None,
         invalid_reason=None, created_at=at, updated_at=at,
+        site_key=duplicates.site_key(report.site_code, report.url, report.site_name),
     )
     clocks.start_platform_clock(t, calendar)
     plan = {"route": None, "history": []}

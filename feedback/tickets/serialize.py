@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from feedback.accounts.scope import Actor
+from feedback.attachments.service import as_json, of_ticket, of_tickets
 from feedback.jobs.handback import delivery_for
 from feedback.tickets import handoffs
 from feedback.timeutil import iso
@@ -40,7 +41,8 @@ def unit_ref(unit) -> dict | None:
     return None if unit is None else {"code": unit.code, "name": unit.name}
 
 
-def ticket_json(ticket, actor: Actor, *, events: bool = False) -> dict:
+def ticket_json(ticket, actor: Actor, *, events: bool = False, attachments: list | None = None) -> dict:
+    """`attachments`: the ticket's rows when the caller fetched them for a whole page."""
     out = {
         "id": ticket.id,
         "platform_id": ticket.platform_id,
@@ -68,10 +70,13 @@ def ticket_json(ticket, actor: Actor, *, events: bool = False) -> dict:
         "duplicate_of": ticket.duplicate_of_id,
         "reporter": reporter(ticket, actor),
     }
+    out["attachments"] = [attachment_json(a) for a in
+                          (attachments if attachments is not None else of_ticket(ticket.id))]
     if events:
         out["events"] = [event_json(e) for e in ticket.events]
         out["handoffs"] = [handoff_json(h) for h in handoffs.history(ticket)]
         out["platform_delivery"] = delivery_for(ticket)  # hand-back to the platform: pending/delivered/failed
+        out["likely_duplicate_of"] = likely_duplicate(ticket, actor)
     return out
 
 
@@ -82,6 +87,21 @@ def handoff_json(h) -> dict:
             "stopped_at": iso(h.stopped_at), "ended_at": iso(h.ended_at), "end_reason": h.end_reason}
 
 
+def likely_duplicate(ticket, actor: Actor) -> dict | None:
+    """The open ticket in the caller's scope this one was flagged as a likely duplicate of."""
+    from feedback.tickets.duplicates import shown_flags
+
+    flag = shown_flags(actor, [ticket.id]).get(ticket.id)
+    if flag is None:
+        return None
+    return {"id": flag.candidate.id, "platform_id": flag.candidate.platform_id, "reason": flag.reason,
+            "score": flag.score}
+
+
+def attachment_json(att) -> dict:
+    return dict(as_json(att), event_id=att.event_id)  # the reply or note it is on, once attached
+
+
 def event_json(event) -> dict:
-    return {"at": iso(event.at), "actor": event.actor, "action": event.action,
+    return {"id": event.id, "at": iso(event.at), "actor": event.actor, "action": event.action,
             "from_state": event.from_state, "to_state": event.to_state, "data": event.data or {}}

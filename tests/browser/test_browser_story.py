@@ -104,6 +104,7 @@ def test_a_hostile_description_shows_as_text_and_runs_nothing(world, clock, make
     clerk.fill("#reply-text", XSS)
     clerk.click("#do-preview")
     assert clerk.inner_text("#reply-preview") == XSS
+    clerk.check("#reply-confirm")  # the text is the reporter's "name": the guard asks first
     clerk.click("#do-reply")
     boss = new_page()
     login(boss, "boss")
