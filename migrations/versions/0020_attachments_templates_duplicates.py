@@ -6,7 +6,7 @@ tickets.site_key and duplicate_flags: likely duplicates flagged at ingest; the o
 site_key is filled here so reports arriving after the upgrade are compared with them.
 
 Revision ID: 0020
-Revises: 0016
+Revises: 0019
 Create Date: 2026-12-04 23:00:00
 
 """
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0020'
-down_revision = '0016'
+down_revision = '0019'
 branch_labels = None
 depends_on = None
 
