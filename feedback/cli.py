@@ -13,10 +13,11 @@ def register_commands(app) -> None:
     from feedback.demo import seed_demo_command
     from feedback.directory.cli import properties_cli, units_cli
     from feedback.exports.cli import export_cli
+    from feedback.findings.cli import findings_cli
     from feedback.jobs.cli import import_command, sweep_command
 
     for command in (units_cli, properties_cli, user_cli, token_cli, calendar_cli, export_cli,
-                    import_command, sweep_command, seed_demo_command):
+                    import_command, sweep_command, seed_demo_command, findings_cli):
         app.cli.add_command(command)
 
 
