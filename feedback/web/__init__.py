@@ -15,6 +15,8 @@ VIEW_MODULES = (
     "feedback.exports.views",
     "feedback.jobs.views",
     "feedback.jobs.notice_views",
+    "feedback.findings.views",
+    "feedback.publication.views",
 )
 
 

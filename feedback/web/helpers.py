@@ -65,6 +65,7 @@ NAV = [
     ("tickets.triage", _l("待分派"), ("supervisor",)),
     ("tickets.review", _l("待审核"), ("supervisor",)),
     ("tickets.extensions", _l("延期申请"), ("supervisor",)),
+    ("findings.index", _l("整改"), ("supervisor", "unit_staff", "viewer")),
     ("exports.index", _l("导出"), ("supervisor", "viewer")),
     ("jobs.index", _l("导入"), ("supervisor",)),
     ("directory.units", _l("管理"), ("supervisor",)),
@@ -144,6 +145,8 @@ def nav_active(endpoint: str) -> bool:
         return here in {e for e, _ in ADMIN_TABS}
     if endpoint == "tickets.inbox":
         return here in ("tickets.inbox", "tickets.detail")
+    if endpoint == "findings.index":
+        return here.startswith("findings.")
     return here == endpoint
 
 
