@@ -50,6 +50,9 @@ def from_environment(instance_path: str) -> dict:
         "UPLOAD_DIR": env.get("FEEDBACK_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
         # File import (jobs/imports.py): a file over the limit is refused before it is parsed;
         # an XLSX whose parts would unpack to more than the second limit is refused as a zip bomb.
+        # One attachment (attachments/store.py); its route takes bodies this large whatever
+        # MAX_CONTENT_LENGTH says (CONTRACT.md: attachments).
+        "ATTACHMENT_MAX_BYTES": _int("FEEDBACK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
         "IMPORT_MAX_BYTES": _int("FEEDBACK_IMPORT_MAX_BYTES", 100 * 1024 * 1024),
         "IMPORT_MAX_UNPACKED_BYTES": _int("FEEDBACK_IMPORT_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024),
         "IMPORT_CHUNK_ROWS": _int("FEEDBACK_IMPORT_CHUNK_ROWS", 500),

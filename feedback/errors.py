@@ -36,3 +36,9 @@ class InputError(DomainError):
 
     def __init__(self, errors: dict, message: str = "invalid input"):
         super().__init__(message, errors)
+
+
+class TooLarge(DomainError):
+    """The body or file is over the configured limit."""
+
+    status = 413

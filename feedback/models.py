@@ -8,4 +8,6 @@ from feedback.jobs.notify_models import Notification, PlatformDelivery  # noqa: 
 from feedback.jobs.models import ImportJob, ImportRow  # noqa: F401
 from feedback.accounts.throttle import LoginThrottle  # noqa: F401
 from feedback.figures.models import SettledMonthCount  # noqa: F401
+from feedback.attachments.models import Attachment  # noqa: F401
+from feedback.knowledge.models import ReplyTemplate, TemplateUse  # noqa: F401
 from feedback.findings.models import Finding, FindingEvent  # noqa: F401

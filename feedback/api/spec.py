@@ -62,7 +62,15 @@ FIGURE_FIELDS.update({
 ACTIONS = {
     "assign": ({"unit": {"type": "string"}}, ["unit"], "supervisor: new → assigned (fresh unit clock)"),
     "accept": ({}, [], "unit staff: assigned → in_progress (签收)"),
-    "reply": ({"text": {"type": "string"}}, ["text"], "unit staff: assigned, in_progress → replied"),
+    "reply": ({"text": {"type": "string"}, "attachments": {"type": "array", "items": {"type": "integer"}},
+               "template_id": {"type": "integer", "description": "the reply template it was built from"},
+               "confirm": {"type": "boolean", "description": "keep personal data the guard found"}},
+              ["text"], "unit staff: assigned, in_progress → replied; text with an ID number, a mobile number "
+              "or the reporter's own name/phone/e-mail → 422 naming text unless confirm is true"),
+    "note": ({"text": {"type": "string"}, "internal": {"type": "boolean"},
+              "attachments": {"type": "array", "items": {"type": "integer"}}, "confirm": {"type": "boolean"}},
+             ["text", "internal"], "unit staff, supervisors in scope: state unchanged; internal notes never "
+             "leave the system; a non-internal note has the reply's personal-data guard"),
     "approve": ({}, [], "supervisor: replied → closed (办结)"),
     "reject": ({"reason": {"type": "string"}}, ["reason"], "supervisor: replied → in_progress (退回重办)"),
     "return": ({"reason": {"type": "string"}}, ["reason"], "unit staff: assigned, in_progress → new (退回)"),
@@ -127,6 +135,23 @@ SPEC = {
                 for name, (props, required, _) in ACTIONS.items()]}}}},
             "responses": {"200": _json(_ref("TicketWithEvents")), **_errors("401", "403", "404", "409", "422")},
         }},
+        "/tickets/{id}/attachments": {"post": {
+            "summary": "Upload a file for a reply or note (PNG, JPEG, PDF, DOCX, XLSX; checked by content)",
+            "description": "Bodies up to FEEDBACK_ATTACHMENT_MAX_BYTES (10 MB) whatever FEEDBACK_MAX_BODY_BYTES "
+                           "says. Then name its id in a reply's or note's `attachments`.",
+            "parameters": [{"name": "id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"201": _json(_ref("Attachment"), "stored"),
+                          **_errors("401", "403", "404", "413", "422")},
+        }},
+        "/attachments/{attachment_id}": {"get": {
+            "summary": "The file, to callers in its ticket's scope",
+            "parameters": [{"name": "attachment_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {"200": {"description": "the file's bytes with its sniffed content type"},
+                          **_errors("401", "404")},
+        }},
         "/metrics/closure": {"get": {
             "summary": "Closure figures (DESIGN.md: Figures) per unit or region, and the total",
             "parameters": [
@@ -180,6 +205,10 @@ SPEC = {
             "BatchResult": {"type": "object", "properties": {
                 "created": {"type": "integer"}, "duplicate": {"type": "integer"}, "error": {"type": "integer"},
                 "results": {"type": "array", "items": _ref("Result")}}},
+            "Attachment": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "name": {"type": "string"}, "size": {"type": "integer"},
+                "content_type": {"type": "string"},
+                "event_id": {"type": ["integer", "null"], "description": "the reply or note it is on (in TICKET)"}}},
             "Ticket": {"type": "object", "properties": {
                 "id": {"type": "integer"}, "platform_id": {"type": "string"},
                 "state": {"type": "string", "enum": list(STATES)},
@@ -188,12 +217,13 @@ SPEC = {
                 "received_at": TIME, "assigned_at": NTIME, "unit_due_at": NTIME, "platform_due_at": TIME,
                 "deadline_provisional": {"type": "boolean"}, "replied_at": NTIME, "closed_at": NTIME,
                 "extensions": {"type": "integer"},
+                "attachments": {"type": "array", "items": _ref("Attachment")},
                 "reporter": {"type": "object", "description": "masked unless the caller's role may see it",
                              "properties": {"name": {"type": ["string", "null"]}, "phone": {"type": ["string", "null"]},
                                             "email": {"type": ["string", "null"]}}}}},
             "TicketWithEvents": {"allOf": [_ref("Ticket"), {"type": "object", "properties": {"events": {
                 "type": "array", "items": {"type": "object", "properties": {
-                    "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
+                    "id": {"type": "integer"}, "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
                     "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]},
                     "data": {"type": "object"}}}},
                 "platform_delivery": {

@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask import g, jsonify, request
 
 from feedback.api import bp
+from feedback.attachments.service import of_tickets
 from feedback.api.reports import json_body
 from feedback.calendar.service import current_calendar
 from feedback.extensions import db
@@ -18,7 +19,8 @@ from feedback.timeutil import now
 def tickets_index():
     flt = TicketFilter.from_args(request.args)
     page = list_tickets(g.actor, flt, now())
-    return jsonify({"items": [ticket_json(t, g.actor) for t in page.items],
+    files = of_tickets([t.id for t in page.items])
+    return jsonify({"items": [ticket_json(t, g.actor, attachments=files[t.id]) for t in page.items],
                     "page": page.page, "per_page": page.per_page, "total": page.total})
 
 

@@ -63,7 +63,27 @@ def payload(ticket, at: datetime) -> dict:
         "unit": None if ticket.unit is None else {"code": ticket.unit.code, "name": ticket.unit.name},
         "on_time": bool(ticket.replied_at and ticket.unit_due_at and ticket.replied_at <= ticket.unit_due_at),
         "handling_workdays": ticket.handling_workdays,
+        # Files as metadata only: the platform holds no token for our API, and the bytes are the
+        # office's record (kept as long as the ticket). Internal notes never leave the system.
+        "attachments": _reply_attachments(ticket),
+        "notes": _outgoing_notes(ticket),
     }
+
+
+def _reply_attachments(ticket) -> list[dict]:
+    from feedback.attachments.service import of_events
+
+    replies = [e for e in ticket.events if e.action == "reply"]
+    if not replies:
+        return []
+    return [{"id": a.id, "name": a.name, "size": a.size, "content_type": a.content_type, "sha256": a.sha256}
+            for a in of_events([replies[-1].id]).get(replies[-1].id, [])]
+
+
+def _outgoing_notes(ticket) -> list[dict]:
+    """Notes written to go out (`internal` false), never an internal one."""
+    return [{"at": iso(e.at), "text": e.data.get("text")} for e in ticket.events
+            if e.action == "note" and (e.data or {}).get("internal") is False]
 
 
 @sa.event.listens_for(db.session, "after_commit")

@@ -18,9 +18,12 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.errors import Conflict, Forbidden, InputError, NotFound
 from feedback.extensions import db
+from feedback import privacy
+from feedback.attachments import service as attachments
 from feedback.jobs import handback
+from feedback.knowledge import service as knowledge
 from feedback.tickets import clocks
-from feedback.tickets.models import OPEN_STATES, Ticket, TicketEvent
+from feedback.tickets.models import OPEN_STATES, STATES, Ticket, TicketEvent
 
 MAX_TEXT = 20_000
 MAX_EXTENSION_DAYS = 30
@@ -73,6 +76,7 @@ def apply(ticket: Ticket, name: str, actor: Actor, at: datetime, data: dict | No
         raise Conflict(f"cannot {name} a ticket in state {ticket.state}")
     from_state, unit_before = ticket.state, ticket.unit_id
     event_data = rule.handler(ticket, actor, at, data, calendar) or {}
+    files = event_data.pop("_files", [])
     event = TicketEvent(
         ticket=ticket, at=at, actor_id=actor.user_id, actor=actor.label, action=name,
         from_state=from_state, to_state=ticket.state,
@@ -82,7 +86,42 @@ def apply(ticket: Ticket, name: str, actor: Actor, at: datetime, data: dict | No
     )
     db.session.add(event)
     db.session.flush()
+    attachments.link(files, event)
+    if name == "reply" and event_data.get("template_id") is not None:
+        knowledge.record_use(event_data["template_id"], ticket, event, at)
+    elif name == "reject":
+        knowledge.record_rejection(ticket, event)
     return event
+
+
+class PersonalDataHeld(InputError):
+    """A text going out holds personal data and was not confirmed (CONTRACT.md: reply, note)."""
+
+    def __init__(self, field: str, kinds: list[str]):
+        super().__init__({field: "holds personal data (" + ", ".join(kinds) + "): remove it, or send "
+                          '"confirm": true to keep it'})
+        self.field, self.kinds = field, kinds
+
+
+def _guard(ticket: Ticket, text: str, data: dict, field: str = "text") -> list[str]:
+    """The personal-data guard: the kinds found and confirmed (recorded on the event so the
+    office sees the override), or PersonalDataHeld when found and not confirmed."""
+    confirm = data.get("confirm", False)
+    if not isinstance(confirm, bool):
+        raise InputError({"confirm": "true or false"})
+    found = privacy.kinds(privacy.find_personal_data(text, ticket))
+    if found and not confirm:
+        raise PersonalDataHeld(field, found)
+    return found
+
+
+def _files(ticket: Ticket, data: dict, out: dict) -> dict:
+    """Attach the uploads the body names: `_files` is taken off by apply, the ids stay."""
+    files = attachments.unattached(ticket, data.get("attachments"))
+    if files:
+        out["attachments"] = [f.id for f in files]
+        out["_files"] = files
+    return out
 
 
 # --- input helpers: each names the field and what to do --------------------------------------
@@ -150,12 +189,34 @@ def _accept(ticket, actor, at, data, calendar):  # 签收
 @action("reply", ("unit_staff",), ("assigned", "in_progress"))
 def _reply(ticket, actor, at, data, calendar):  # 答复
     text = _text(data, "text")
+    out = {"text": text, "on_time": at <= ticket.unit_due_at}
+    if data.get("template_id") is not None:
+        out["template_id"] = knowledge.active_template(data["template_id"]).id
+    _files(ticket, data, out)
+    overridden = _guard(ticket, text, data)
+    if overridden:
+        out["personal_data_confirmed"] = overridden
     ticket.state = "replied"
     ticket.replied_at = at
     ticket.reply_text = text
     ticket.extension_requested_days = None
     ticket.extension_request_reason = None
-    return {"text": text, "on_time": at <= ticket.unit_due_at}
+    return out
+
+
+@action("note", ("unit_staff", "supervisor"), STATES)
+def _note(ticket, actor, at, data, calendar):  # 备注: state unchanged
+    text = _text(data, "text")
+    internal = data.get("internal")
+    if not isinstance(internal, bool):
+        raise InputError({"internal": "required: true (stays in the system) or false (may go to the platform)"})
+    out = {"text": text, "internal": internal}
+    _files(ticket, data, out)
+    if not internal:
+        overridden = _guard(ticket, text, data)
+        if overridden:
+            out["personal_data_confirmed"] = overridden
+    return out
 
 
 @action("approve", ("supervisor",), ("replied",))

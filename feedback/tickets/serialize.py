@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from feedback.accounts.scope import Actor
+from feedback.attachments.service import as_json, of_ticket, of_tickets
 from feedback.jobs.handback import delivery_for
 from feedback.timeutil import iso
 
@@ -39,7 +40,8 @@ def unit_ref(unit) -> dict | None:
     return None if unit is None else {"code": unit.code, "name": unit.name}
 
 
-def ticket_json(ticket, actor: Actor, *, events: bool = False) -> dict:
+def ticket_json(ticket, actor: Actor, *, events: bool = False, attachments: list | None = None) -> dict:
+    """`attachments`: the ticket's rows when the caller fetched them for a whole page."""
     out = {
         "id": ticket.id,
         "platform_id": ticket.platform_id,
@@ -67,12 +69,18 @@ def ticket_json(ticket, actor: Actor, *, events: bool = False) -> dict:
         "duplicate_of": ticket.duplicate_of_id,
         "reporter": reporter(ticket, actor),
     }
+    out["attachments"] = [attachment_json(a) for a in
+                          (attachments if attachments is not None else of_ticket(ticket.id))]
     if events:
         out["events"] = [event_json(e) for e in ticket.events]
         out["platform_delivery"] = delivery_for(ticket)  # hand-back to the platform: pending/delivered/failed
     return out
 
 
+def attachment_json(att) -> dict:
+    return dict(as_json(att), event_id=att.event_id)  # the reply or note it is on, once attached
+
+
 def event_json(event) -> dict:
-    return {"at": iso(event.at), "actor": event.actor, "action": event.action,
+    return {"id": event.id, "at": iso(event.at), "actor": event.actor, "action": event.action,
             "from_state": event.from_state, "to_state": event.to_state, "data": event.data or {}}

@@ -1,0 +1,83 @@
+"""attachments on replies and notes, reply templates and their uses
+
+attachments: files on a ticket's reply or note, kept under UPLOAD_DIR. reply_templates: the
+office's 知识库; template_uses: each reply built from one, and whether it was sent back.
+
+Revision ID: 0020
+Revises: 0016
+Create Date: 2026-12-04 23:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0020'
+down_revision = '0016'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'attachments',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=True),
+        sa.Column('event_id', sa.Integer(), nullable=True),
+        sa.Column('name', sa.String(length=255), nullable=False),
+        sa.Column('size', sa.BigInteger(), nullable=False),
+        sa.Column('content_type', sa.String(length=100), nullable=False),
+        sa.Column('storage_key', sa.String(length=64), nullable=False),
+        sa.Column('sha256', sa.String(length=64), nullable=False),
+        sa.Column('uploaded_by_id', sa.Integer(), nullable=True),
+        sa.Column('uploaded_by', sa.String(length=200), nullable=False),
+        sa.Column('uploaded_at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_attachments_ticket_id_tickets')),
+        sa.ForeignKeyConstraint(['event_id'], ['ticket_events.id'], name=op.f('fk_attachments_event_id_ticket_events')),
+        sa.ForeignKeyConstraint(['uploaded_by_id'], ['users.id'], name=op.f('fk_attachments_uploaded_by_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_attachments')),
+        sa.UniqueConstraint('storage_key', name=op.f('uq_attachments_storage_key')),
+    )
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_attachments_ticket_id'), ['ticket_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_attachments_event_id'), ['event_id'], unique=False)
+
+    op.create_table(
+        'reply_templates',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('category', sa.String(length=32), nullable=True),
+        sa.Column('title', sa.String(length=200), nullable=False),
+        sa.Column('body', sa.Text(), nullable=False),
+        sa.Column('active', sa.Boolean(), nullable=False),
+        sa.Column('updated_by', sa.String(length=200), nullable=False),
+        sa.Column('updated_at', sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_reply_templates')),
+    )
+    op.create_table(
+        'template_uses',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('template_id', sa.Integer(), nullable=False),
+        sa.Column('ticket_id', sa.Integer(), nullable=False),
+        sa.Column('reply_event_id', sa.Integer(), nullable=False),
+        sa.Column('rejected_event_id', sa.Integer(), nullable=True),
+        sa.Column('at', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['template_id'], ['reply_templates.id'],
+                                name=op.f('fk_template_uses_template_id_reply_templates')),
+        sa.ForeignKeyConstraint(['ticket_id'], ['tickets.id'], name=op.f('fk_template_uses_ticket_id_tickets')),
+        sa.ForeignKeyConstraint(['reply_event_id'], ['ticket_events.id'],
+                                name=op.f('fk_template_uses_reply_event_id_ticket_events')),
+        sa.ForeignKeyConstraint(['rejected_event_id'], ['ticket_events.id'],
+                                name=op.f('fk_template_uses_rejected_event_id_ticket_events')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_template_uses')),
+        sa.UniqueConstraint('reply_event_id', name=op.f('uq_template_uses_reply_event_id')),
+    )
+    with op.batch_alter_table('template_uses', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_template_uses_template_id'), ['template_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_template_uses_ticket_id'), ['ticket_id'], unique=False)
+
+
+def downgrade():
+    op.drop_table('template_uses')
+    op.drop_table('reply_templates')
+    op.drop_table('attachments')
