@@ -6,6 +6,7 @@ from flask import g, jsonify, request
 from feedback.accounts.scope import tickets_query
 from feedback.api import bp
 from feedback.api.reports import json_body
+from feedback.attachments import store
 from feedback.errors import Forbidden, InputError
 from feedback.extensions import db
 from feedback.findings import lifecycle
@@ -73,6 +74,8 @@ def finding_action(finding_id: int, action: str):
 
 @bp.post("/findings/<int:finding_id>/attachments")
 def finding_upload(finding_id: int):
+    # This route alone takes bodies up to the attachment limit, whatever MAX_CONTENT_LENGTH says.
+    request.max_content_length = store.body_limit()
     finding = get_finding(g.actor, finding_id, for_update=True)
     upload = finding_files.upload(finding, request.files.get("file"), g.actor, now())
     db.session.commit()

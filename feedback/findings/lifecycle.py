@@ -71,8 +71,9 @@ def _text(data: dict, field: str) -> str:
 
 def apply(finding: Finding, name: str, actor: Actor, at: datetime, data: dict | None,
           attach=None) -> FindingEvent:
-    """One transition. `attach(finding, ids, actor)` links uploaded files to a report; it raises
-    InputError naming `attachments` for an id that is not the caller's upload for this finding."""
+    """One transition. `attach(finding, ids, actor)` gives the uploads a report names (each with a
+    `finding_event_id` the report's event then fills); it raises InputError naming `attachments`
+    for an id that is not an upload of this finding on no other report."""
     data = data if data is not None else {}
     if not isinstance(data, dict):
         raise InputError({"body": "expected a JSON object"})
@@ -86,18 +87,19 @@ def apply(finding: Finding, name: str, actor: Actor, at: datetime, data: dict | 
         raise Forbidden(f"role {actor.role} may not {name}")
     if finding.state not in states:
         raise Conflict(f"cannot {name} a finding in state {finding.state}")
-    from_state = finding.state
+    from_state, files = finding.state, []
     if name == "report":  # 整改报告
         text = _text(data, "text")
         ids = data.get("attachments") or []
         if not isinstance(ids, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
-            raise InputError({"attachments": "a list of attachment ids"})
+            raise InputError({"attachments": "a list of attachment ids, e.g. [12, 13]"})
         if ids and attach is None:
-            raise InputError({"attachments": "attachments are not available"})
+            raise InputError({"attachments": "attachments are not taken here"})
+        files = attach(finding, ids, actor) if ids else []
         finding.state, finding.report_text, finding.reported_at = "reported", text, at
         out = {"text": text, "on_time": not is_overdue("open", finding.fix_by, at)}
-        if ids:
-            out["attachments"] = attach(finding, ids, actor)
+        if files:
+            out["attachments"] = [f.id for f in files]
     elif name == "send-back":  # 复核不通过
         out = {"reason": _text(data, "reason")}
         finding.state = "open"
@@ -107,6 +109,8 @@ def apply(finding: Finding, name: str, actor: Actor, at: datetime, data: dict | 
     finding.updated_at = at
     event = _event(finding, name, actor, at, from_state, out)
     db.session.flush()
+    for f in files:
+        f.finding_event_id = event.id  # the report carries it
     return event
 
 

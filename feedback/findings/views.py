@@ -10,16 +10,19 @@ import io
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
 
 from feedback.accounts.scope import get_ticket, units_query
+from feedback.attachments import store
 from feedback.directory.loaders import LoadErrors
 from feedback.directory.models import Unit
-from feedback.errors import Conflict, InputError
-from feedback.extensions import db
+from feedback.errors import Conflict, InputError, TooLarge
+from feedback.extensions import csrf, db
 from feedback.findings import attachments as finding_files
 from feedback.findings import lifecycle, sheet
 from feedback.findings.fields import parse
@@ -34,6 +37,7 @@ from feedback.timeutil import now
 from feedback.web.helpers import actor, roles_required
 
 bp = Blueprint("findings", __name__)
+MAX_FILES_IN_FORM = 3  # a 整改 report form carries at most this many files of the attachment limit
 
 FINDING_STATE_LABELS = {"open": _l("待整改"), "reported": _l("待复核"), "accepted": _l("已整改")}
 FINDING_ACTION_LABELS = {"create": _l("登记整改事项"), "report": _l("提交整改报告"),
@@ -197,9 +201,26 @@ def _render_detail(finding, form=None, errors=None, status=200):
                            files=finding_files.listed(finding), uploads=finding_files.available()), status
 
 
+@bp.get("/findings/<int:finding_id>/files/<int:attachment_id>")
+@login_required
+def file(finding_id: int, attachment_id: int):
+    att = finding_files.get(get_finding(actor(), finding_id), attachment_id)  # 404 outside scope
+    return send_file(store.open_file(att), mimetype=att.content_type, as_attachment=True, download_name=att.name,
+                     max_age=0)
+
+
+# A report may carry files up to the attachment limit, over the app's body limit: the global CSRF
+# check would read the body first under that limit, so this view checks the token itself.
 @bp.post("/findings/<int:finding_id>/<action>")
+@csrf.exempt
 @login_required
 def act(finding_id: int, action: str):
+    request.max_content_length = store.body_limit() * MAX_FILES_IN_FORM
+    if current_app.config.get("WTF_CSRF_ENABLED", True):
+        try:
+            validate_csrf(request.form.get("csrf_token"))
+        except ValidationError:
+            abort(400, "csrf")
     me = actor()
     finding = get_finding(me, finding_id, for_update=True)  # 404 outside the user's scope
     if action not in lifecycle.ACTIONS:
@@ -210,12 +231,15 @@ def act(finding_id: int, action: str):
         data = {"text": form.get("text", "")} if action == "report" else \
             {"reason": form.get("reason", "")} if action == "send-back" else {}
         if action == "report":
-            ids = [finding_files.upload(finding, f, me, at)["id"] for f in request.files.getlist("files") if f.filename]
+            chosen = [f for f in request.files.getlist("files") if f.filename]
+            if len(chosen) > MAX_FILES_IN_FORM:
+                raise InputError({"file": f"at most {MAX_FILES_IN_FORM} files in one report"})
+            ids = [finding_files.upload(finding, f, me, at)["id"] for f in chosen]
             if ids:
                 data["attachments"] = ids
         lifecycle.apply(finding, action, me, at, data, attach=finding_files.attach)
         db.session.commit()
-    except InputError as exc:
+    except (InputError, TooLarge) as exc:
         db.session.rollback()
         errors = messages(exc.errors)
         errors["_action"] = action

@@ -1,7 +1,7 @@
-"""findings (整改) and their events; notifications may be about a finding
+"""findings (整改) and their events; notifications and attachments may be about a finding
 
 Revision ID: 0021
-Revises: 0016
+Revises: 0020
 Create Date: 2026-12-04 23:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = '0016'
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
@@ -74,8 +74,24 @@ def upgrade():
         batch_op.drop_constraint(batch_op.f('ck_notifications_kind'), type_='check')
         batch_op.create_check_constraint('kind', KINDS_AFTER)
 
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('finding_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('finding_event_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_attachments_finding_id_findings'), 'findings',
+                                    ['finding_id'], ['id'])
+        batch_op.create_foreign_key(batch_op.f('fk_attachments_finding_event_id_finding_events'),
+                                    'finding_events', ['finding_event_id'], ['id'])
+        batch_op.create_index(batch_op.f('ix_attachments_finding_id'), ['finding_id'], unique=False)
+
 
 def downgrade():
+    op.execute("DELETE FROM attachments WHERE finding_id IS NOT NULL")
+    with op.batch_alter_table('attachments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_attachments_finding_id'))
+        batch_op.drop_constraint(batch_op.f('fk_attachments_finding_event_id_finding_events'), type_='foreignkey')
+        batch_op.drop_constraint(batch_op.f('fk_attachments_finding_id_findings'), type_='foreignkey')
+        batch_op.drop_column('finding_event_id')
+        batch_op.drop_column('finding_id')
     op.execute("DELETE FROM notifications WHERE finding_id IS NOT NULL")
     with op.batch_alter_table('notifications', schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f('ck_notifications_kind'), type_='check')

@@ -1,6 +1,8 @@
 """The findings API (CONTRACT.md: Findings): scope 404, state 409, input 422, events."""
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from feedback.accounts.scope import Actor
@@ -107,3 +109,34 @@ def test_a_finding_from_a_ticket_keeps_the_link(client, world, make_ticket):
     assert r.status_code == 201 and r.json["ticket_id"] == ticket.id
     r = post(client, world, "east_boss", "/findings", dict(BODY, ticket_id=999999))
     assert r.status_code == 422 and set(r.json["errors"]) == {"ticket_id"}
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def test_a_report_carries_an_attachment_never_shown_to_another_unit(client, world, imported, as_user):
+    first = imported[0]  # D1's
+    h = world.headers("edu_clerk")
+    r = client.post(f"/api/v1/findings/{first}/attachments", headers=h,
+                    data={"file": (io.BytesIO(PNG), "整改后截图.png")}, content_type="multipart/form-data")
+    assert r.status_code == 201, r.json
+    att = r.json
+    assert (att["name"], att["content_type"], att["size"]) == ("整改后截图.png", "image/png", 72)
+    # another unit's clerk cannot upload to it, nor name it, nor fetch it
+    r = client.post(f"/api/v1/findings/{first}/attachments", headers=world.headers("health_clerk"),
+                    data={"file": (io.BytesIO(PNG), "x.png")}, content_type="multipart/form-data")
+    assert r.status_code == 404
+    bad = client.post(f"/api/v1/findings/{first}/attachments", headers=h,
+                      data={"file": (io.BytesIO(b"MZ\x90\x00 not an image"), "a.exe")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and set(bad.json["errors"]) == {"file"}
+    r = post(client, world, "edu_clerk", f"/findings/{imported[1]}/report", {"text": "x", "attachments": [att["id"]]})
+    assert r.status_code == 422 and set(r.json["errors"]) == {"attachments"}  # not that finding's file
+    r = post(client, world, "edu_clerk", f"/findings/{first}/report", {"text": "已更正", "attachments": [att["id"]]})
+    assert r.status_code == 200 and r.json["attachments"] == [att]
+    assert r.json["events"][-1]["data"]["attachments"] == [att["id"]]
+    assert client.get(f"/api/v1/attachments/{att['id']}", headers=world.headers("boss")).data == PNG
+    assert client.get(f"/api/v1/attachments/{att['id']}", headers=world.headers("health_clerk")).status_code == 404
+    page = as_user("health_clerk").get(f"/findings/{first}/files/{att['id']}")
+    assert page.status_code == 404
+    assert as_user("east_boss").get(f"/findings/{first}/files/{att['id']}").data == PNG
