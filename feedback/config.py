@@ -39,6 +39,8 @@ def from_environment(instance_path: str) -> dict:
         "UNIT_DEADLINE_DAYS": _int("FEEDBACK_UNIT_DEADLINE_DAYS", 3),
         "PLATFORM_DEADLINE_DAYS": _int("FEEDBACK_PLATFORM_DEADLINE_DAYS", 5),
         "UNIT_DEADLINE_DAYS_BY_CATEGORY": {},
+        # The first value of the setting publication.enabled (feedback/settings/registry.py).
+        "PUBLICATION_ENABLED": (env.get("FEEDBACK_PUBLICATION_ENABLED") or "0") == "1",
         "MAX_CONTENT_LENGTH": _int("FEEDBACK_MAX_BODY_BYTES", 5 * 1024 * 1024),
         "MAIL_SERVER": env.get("FEEDBACK_SMTP_HOST") or env.get("SMTP_HOST") or None,
         "MAIL_PORT": _int("FEEDBACK_SMTP_PORT", _int("SMTP_PORT", 25)),

@@ -3,37 +3,32 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import current_app, has_app_context
-
 from feedback.calendar.deadlines import due_after
 from feedback.calendar.workdays import WorkCalendar
-
-DEFAULTS = {"UNIT_DEADLINE_DAYS": 3, "PLATFORM_DEADLINE_DAYS": 5, "UNIT_DEADLINE_DAYS_BY_CATEGORY": {}}
-
-
-def _setting(name: str):
-    if has_app_context():
-        return current_app.config.get(name, DEFAULTS[name])
-    return DEFAULTS[name]
+from feedback.settings import service as settings
+from feedback.settings.registry import CATEGORIES as CATEGORY_KEYS
 
 
-def unit_days_for(category: str | None) -> int:
-    return _setting("UNIT_DEADLINE_DAYS_BY_CATEGORY").get(category or "", _setting("UNIT_DEADLINE_DAYS"))
+def unit_days_for(category: str | None, at: datetime | None = None) -> int:
+    """N of a unit clock started at `at`: the category's own deadline.unit_days.<category> in
+    force then, else deadline.unit_days (settings; the environment gives the first values)."""
+    own = settings.get(f"deadline.unit_days.{category}", at) if category in CATEGORY_KEYS else None
+    return own if own is not None else settings.get("deadline.unit_days", at)
 
 
-def platform_days() -> int:
-    return _setting("PLATFORM_DEADLINE_DAYS")
+def platform_days(at: datetime | None = None) -> int:
+    return settings.get("deadline.platform_days", at)
 
 
 def start_platform_clock(ticket, cal: WorkCalendar) -> None:
-    ticket.platform_clock_days = platform_days()
+    ticket.platform_clock_days = platform_days(ticket.received_at)
     _recompute(ticket, cal)
 
 
 def start_unit_clock(ticket, assigned_at: datetime, cal: WorkCalendar) -> None:
     """A fresh unit clock: assignment, or reassignment after a return."""
     ticket.assigned_at = assigned_at
-    ticket.unit_clock_days = unit_days_for(ticket.category)
+    ticket.unit_clock_days = unit_days_for(ticket.category, assigned_at)
     _recompute(ticket, cal)
 
 

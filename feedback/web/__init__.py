@@ -17,6 +17,7 @@ VIEW_MODULES = (
     "feedback.jobs.notice_views",
     "feedback.findings.views",
     "feedback.publication.views",
+    "feedback.settings.views",
 )
 
 

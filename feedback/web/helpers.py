@@ -80,6 +80,7 @@ ADMIN_TABS = [
     ("directory.rules", _l("转办规则")),
     ("accounts.users", _l("用户")),
     ("calendar.index", _l("节假日")),
+    ("settings.index", _l("设置")),
 ]
 
 
