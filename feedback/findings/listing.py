@@ -95,3 +95,11 @@ def sources(actor: Actor) -> list[str]:
     return db.session.execute(
         sa.select(Finding.source).where(finding_scope(actor), Finding.source.is_not(None))
         .distinct().order_by(Finding.source)).scalars().all()
+
+
+def menu_count(actor: Actor, at: datetime) -> int:
+    """The number the menu shows beside 整改: a clerk's open findings (the unit owes a report),
+    a supervisor's overdue ones (DESIGN.md: overdue findings show on the dashboard)."""
+    q = sa.select(sa.func.count()).select_from(Finding).where(finding_scope(actor))
+    q = q.where(Finding.state == "open") if actor.role == "unit_staff" else q.where(overdue_clause(at))
+    return db.session.execute(q).scalar_one()

@@ -131,6 +131,11 @@ def nav_items():
         counts = g.get("queue_counts")
         if counts is None:
             counts = queue_counts(actor())
+    if current_user.role in ("supervisor", "unit_staff") and has_endpoint("findings.index"):
+        from feedback.findings.listing import menu_count
+        from feedback.timeutil import now
+
+        counts = dict(counts, **{"findings.index": menu_count(actor(), now())})
     items = []
     for endpoint, label, roles in NAV:
         if current_user.role in roles and has_endpoint(endpoint):

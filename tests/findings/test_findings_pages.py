@@ -124,3 +124,16 @@ def test_the_xlsx_of_a_notice_lists_its_findings_with_their_state(as_user, world
     assert [(r[0], r[1], r[8]) for r in rows[1:]] == [
         (1, "D1", "未整改（已超期）"), (2, "D1", "未整改"), (3, "D3", "未整改")]
     assert as_user("edu_clerk").get("/findings/export.xlsx").status_code == 403
+
+
+def test_the_menu_counts_a_clerks_open_findings_and_a_supervisors_overdue_ones(as_user, world, clock, notice_xlsx):
+    imported(clock, notice_xlsx)
+    clock.set("2026-11-26T09:00:00+08:00")  # B (D1, 11-25) overdue
+
+    def count(who):
+        html = as_user(who).get("/findings").get_data(as_text=True)
+        link = html[html.index('href="/findings"'):]
+        link = link[:link.index("</a>")]
+        return link.split('class="count">')[1].split("<")[0] if 'class="count">' in link else None
+
+    assert count("edu_clerk") == "2" and count("boss") == "1" and count("east_boss") == "1"
