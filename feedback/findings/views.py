@@ -59,6 +59,14 @@ FIELD_MESSAGES = {
     "file": _l("请选择 PNG、JPEG、PDF、DOCX 或 XLSX 文件（不超过 10 MB）。"),
     "ticket_id": _l("没有这张工单，或者它不在您的管辖范围内。"),
 }
+# The list's filters, when a value in the address cannot be used.
+FILTER_MESSAGES = {
+    "state": _l("状态不正确，已显示全部整改事项。"),
+    "unit": _l("没有这个单位，或者它不在您的管辖范围内。"),
+    "overdue": _l("超期筛选不正确。"),
+    "page": _l("页码应为正整数。"),
+    "per_page": _l("每页条数应为 1 到 200。"),
+}
 DONE_MESSAGES = {"report": _l("整改报告已提交，等待复核。"), "send-back": _l("已退回整改。"),
                  "accept": _l("复核通过，整改完成。")}
 
@@ -87,18 +95,20 @@ def _action_label(action):
 @login_required
 def index():
     at = now()
-    errors = {}
     try:
         flt = FindingFilter.from_args(request.args)
         flt.per_page = 50
-        page = list_findings(actor(), flt, at)
-    except InputError as exc:
-        errors = exc.errors
-        page = list_findings(actor(), FindingFilter(), at)
+        return _render_index(list_findings(actor(), flt, at), at)
+    except InputError as exc:  # a bad filter is named on the page; every finding shows below it
+        errors = {field: str(FILTER_MESSAGES.get(field, message)) for field, message in exc.errors.items()}
+        return _render_index(list_findings(actor(), FindingFilter(), at), at, errors=errors)
+
+
+def _render_index(page, at, *, errors=None, import_errors=None, status=200):
     staff = current_user.role == "unit_staff"
-    return render_template("findings/index.html", page=page, at=at, errors=errors, args=request.args,
+    return render_template("findings/index.html", page=page, at=at, errors=errors or {}, args=request.args,
                            states=STATES, units=[] if staff else _units(), sources=sources(actor()),
-                           is_overdue=is_overdue, import_errors=None)
+                           is_overdue=is_overdue, import_errors=import_errors), status
 
 
 @bp.get("/findings/export.xlsx")
@@ -129,11 +139,12 @@ def upload():
             db.session.commit()
         except (LoadErrors, UnreadableFile) as exc:
             db.session.rollback()
-            problems = [str(p) for p in exc.problems] if isinstance(exc, LoadErrors) else [str(exc).replace(str(path), upload.filename)]
+            if isinstance(exc, LoadErrors):
+                problems = [str(p) for p in exc.problems]
+            else:  # the message names our temporary file: name the person's instead
+                problems = [str(exc).replace(str(path), upload.filename)]
             at = now()
-            return render_template("findings/index.html", page=list_findings(actor(), FindingFilter(), at), at=at,
-                                   errors={}, args={}, states=STATES, units=_units(), sources=sources(actor()),
-                                   is_overdue=is_overdue, import_errors=problems), 422
+            return _render_index(list_findings(actor(), FindingFilter(), at), at, import_errors=problems, status=422)
     flash(_("已导入 %(n)d 项整改事项。", n=len(created)), "success")
     return redirect(url_for("findings.index", source=source or ""))
 

@@ -137,3 +137,9 @@ def test_the_menu_counts_a_clerks_open_findings_and_a_supervisors_overdue_ones(a
         return link.split('class="count">')[1].split("<")[0] if 'class="count">' in link else None
 
     assert count("edu_clerk") == "2" and count("boss") == "1" and count("east_boss") == "1"
+
+
+def test_a_bad_filter_is_named_in_the_persons_words(as_user, world, clock, notice_xlsx):
+    imported(clock, notice_xlsx)
+    html = as_user("boss").get("/findings?state=done").get_data(as_text=True)
+    assert "状态不正确，已显示全部整改事项。" in html and html.count('class="finding') == 3
