@@ -3,7 +3,7 @@ from feedback.accounts.models import ApiToken, User  # noqa: F401
 from feedback.calendar.models import CalendarDay, CalendarVersion  # noqa: F401
 from feedback.directory.models import Property, RoutingRule, Unit, UnitsVersion  # noqa: F401
 from feedback.exports.models import ExportJob  # noqa: F401
-from feedback.tickets.models import Ticket, TicketEvent  # noqa: F401
+from feedback.tickets.models import DuplicateFlag, Ticket, TicketEvent  # noqa: F401
 from feedback.jobs.notify_models import Notification, PlatformDelivery  # noqa: F401
 from feedback.jobs.models import ImportJob, ImportRow  # noqa: F401
 from feedback.accounts.throttle import LoginThrottle  # noqa: F401

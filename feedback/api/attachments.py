@@ -25,5 +25,7 @@ def upload_attachment(ticket_id: int):
 @bp.get("/attachments/<int:attachment_id>")
 def download_attachment(attachment_id: int):
     att = service.get_in_scope(g.actor, attachment_id)
-    return send_file(store.open_file(att), mimetype=att.content_type, as_attachment=True,
-                     download_name=att.name, max_age=0)
+    response = send_file(store.open_file(att), mimetype=att.content_type, as_attachment=True,
+                         download_name=att.name, max_age=0)
+    response.headers["Cache-Control"] = "private, no-store"  # scoped: never in a shared cache
+    return response

@@ -303,6 +303,12 @@ SPEC = {
                     "id": {"type": "integer"}, "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
                     "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]},
                     "data": {"type": "object"}}}},
+                "likely_duplicate_of": {
+                    "type": ["object", "null"], "description": "flagged at ingest: an earlier open ticket with the "
+                    "same page or nearly the same words on the same site (mark it with invalidate + duplicate_of)",
+                    "properties": {"id": {"type": "integer"}, "platform_id": {"type": "string"},
+                                   "reason": {"type": "string", "enum": ["url", "text"]},
+                                   "score": {"type": "integer", "description": "percent alike; 100 for the same page"}}},
                 "platform_delivery": {
                     "type": ["object", "null"], "description": "the reply's hand-back to the platform, once closed",
                     "properties": {

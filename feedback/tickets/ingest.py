@@ -23,7 +23,7 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.directory.routing import Query, route_many
 from feedback.extensions import db
-from feedback.tickets import clocks
+from feedback.tickets import clocks, duplicates
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.tickets.reports import FieldErrors, Report, parse_report
 
@@ -33,7 +33,7 @@ TICKET_COLUMNS = (
     "property_id", "reporter_name", "reporter_phone", "reporter_email", "submitted_at", "received_at",
     "platform_due_at", "platform_clock_days", "unit_id", "assigned_at", "unit_due_at", "unit_clock_days",
     "deadline_provisional", "extensions", "replied_at", "reply_text", "closed_at", "handling_workdays",
-    "invalid_reason", "created_at", "updated_at",
+    "invalid_reason", "site_key", "created_at", "updated_at",
 )
 EVENT_COLUMNS = ("ticket_id", "at", "actor_id", "actor", "action", "from_state", "to_state", "unit_id", "data")
 
@@ -104,6 +104,10 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
         plans[report.platform_id] = (index, report, plan)
 
     stored = _store(session, rows, plans, actor, at, source) if rows else {}
+    if stored:
+        by_pid = {row["platform_id"]: row for row in rows}
+        duplicates.flag_new([SimpleNamespace(**by_pid[pid], id=ticket_id) for pid, (ticket_id, _) in stored.items()],
+                            at)
     inserted = {pid: ticket_id for pid, (ticket_id, _) in stored.items()}
     for pid, (ticket_id, shown) in stored.items():
         index = plans[pid][0]
@@ -225,6 +229,7 @@ def _ticket_row(report: Report, match, units, at, calendar):
         assigned_at=None, unit_due_at=None, unit_clock_days=None, deadline_provisional=False,
         extensions=0, replied_at=None, reply_text=None, closed_at=None, handling_workdays=None,
         invalid_reason=None, created_at=at, updated_at=at,
+        site_key=duplicates.site_key(report.site_code, report.url, report.site_name),
     )
     clocks.start_platform_clock(t, calendar)
     plan = {"route": None, "history": []}

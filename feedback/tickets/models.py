@@ -58,6 +58,8 @@ class Ticket(db.Model):
 
     invalid_reason: Mapped[str | None] = mapped_column(sa.Text)
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    # Which site the report is about, for finding likely duplicates (tickets/duplicates.py).
+    site_key: Mapped[str | None] = mapped_column(sa.String(210))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now, onupdate=now)
@@ -72,6 +74,7 @@ class Ticket(db.Model):
         sa.Index("ix_tickets_unit_state", "unit_id", "state"),
         sa.Index("ix_tickets_received_at_unit", "received_at", "unit_id"),
         sa.Index("ix_tickets_state_unit_due_at", "state", "unit_due_at"),
+        sa.Index("ix_tickets_site_key_received_at", "site_key", "received_at"),
         # Open tickets only (a few percent of a province's million), covering what the dashboard's
         # at-a-glance counts, the menu's queue counts and the reminder sweep read: an index-only
         # scan instead of visiting a heap page per open ticket (measured with bench/, 0008, 0011).
@@ -111,3 +114,16 @@ class TicketEvent(db.Model):
         # a ticket's replies, rejections, extension decisions up to a time (figures as of T)
         sa.Index("ix_ticket_events_ticket_action_at", "ticket_id", "action", "at"),
     )
+
+
+class DuplicateFlag(db.Model):
+    """A likely duplicate found at ingest: `ticket` looks like `candidate`, an earlier open
+    ticket (tickets/duplicates.py). Shown while both are open; acting on it is `invalidate`."""
+
+    __tablename__ = "duplicate_flags"
+
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), primary_key=True, autoincrement=False)
+    candidate_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.String(10))  # url | text
+    score: Mapped[int]  # percent similar; 100 for the same page
+    flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -73,8 +73,20 @@ def ticket_json(ticket, actor: Actor, *, events: bool = False, attachments: list
                           (attachments if attachments is not None else of_ticket(ticket.id))]
     if events:
         out["events"] = [event_json(e) for e in ticket.events]
-        out["platform_delivery"] = delivery_for(ticket)  # hand-back to the platform: pending/delivered/failed
+        out["platform_delivery"] = delivery_for(ticket)
+        out["likely_duplicate_of"] = likely_duplicate(ticket, actor)  # hand-back to the platform: pending/delivered/failed
     return out
+
+
+def likely_duplicate(ticket, actor: Actor) -> dict | None:
+    """The open ticket in the caller's scope this one was flagged as a likely duplicate of."""
+    from feedback.tickets.duplicates import shown_flags
+
+    flag = shown_flags(actor, [ticket.id]).get(ticket.id)
+    if flag is None:
+        return None
+    return {"id": flag.candidate.id, "platform_id": flag.candidate.platform_id, "reason": flag.reason,
+            "score": flag.score}
 
 
 def attachment_json(att) -> dict:

@@ -14,12 +14,15 @@ from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from feedback.accounts.scope import get_ticket, tickets_query, units_query
+from feedback.attachments import service as attachments
+from feedback.attachments import store as attachment_store
 from feedback.calendar.service import current_calendar
 from feedback.directory.rules import add_rule_in_scope
 from feedback.directory.models import Unit
 from feedback.errors import Conflict, InputError
 from feedback.extensions import db
-from feedback.tickets import lifecycle
+from feedback.knowledge import service as knowledge
+from feedback.tickets import duplicates, lifecycle
 from feedback.tickets.listing import TicketFilter, list_tickets, urgent_first
 from feedback.tickets.models import CATEGORIES, STATES, Ticket
 from feedback.tickets.serialize import reporter
@@ -42,6 +45,10 @@ FIELD_MESSAGES = {
     "duplicate_of": _l("请选择或填写另一张工单（留言编号）作为主工单。"),
     "approve": _l("请选择同意或不同意。"),
     "pattern": _l("请填写网址前缀，例如 www.example.gov.cn/news。"),
+    "internal": _l("请选择备注是否仅内部可见。"),
+    "attachments": _l("附件无效或已用于其他答复或备注，请重新上传。"),
+    "file": _l("只能上传 PNG、JPEG 图片或 PDF、DOCX、XLSX 文件（按文件内容识别）。"),
+    "template_id": _l("该答复模板已停用，请重新选择。"),
 }
 
 
@@ -119,9 +126,15 @@ def triage():
     page = paginate(triage_query(actor()).options(selectinload(Ticket.unit), selectinload(Ticket.events)),
                     (Ticket.platform_due_at, Ticket.id), per_page=QUEUE_PAGE)
     at = now()
+    flagged = db.session.execute(duplicates.flagged_query(actor()).options(selectinload(Ticket.unit))
+                                 .order_by(Ticket.received_at.desc(), Ticket.id.desc())
+                                 .limit(QUEUE_PAGE + 1)).scalars().all()
+    flags = duplicates.shown_flags(actor(), [t.id for t in page.items] + [t.id for t in flagged])
     return render_template(
         "tickets/triage.html", page=page, rows=_rows(page.items, at),
         suggestions=suggest(page.items, actor()), units=_units(), returns=_last_returns(page.items),
+        flags=flags, flagged=[t for t in flagged[:QUEUE_PAGE] if t.id in flags],
+        more_flagged=len(flagged) > QUEUE_PAGE,
     )
 
 
@@ -130,8 +143,24 @@ def triage():
 def review():
     page = paginate(review_query(actor()).options(selectinload(Ticket.unit)), (Ticket.replied_at, Ticket.id),
                     per_page=QUEUE_PAGE)
+    replies = _last_replies([t.id for t in page.items])
+    files = attachments.of_events([e.id for e in replies.values()])
     return render_template("tickets/review.html", page=page, rows=_rows(page.items, now()),
-                           reporters={t.id: reporter(t, actor()) for t in page.items})
+                           reporters={t.id: reporter(t, actor()) for t in page.items},
+                           replies=replies, files={tid: files.get(e.id, []) for tid, e in replies.items()})
+
+
+def _last_replies(ticket_ids) -> dict:
+    """The reply event each ticket awaits review for (its latest), in one query."""
+    if not ticket_ids:
+        return {}
+    from feedback.tickets.models import TicketEvent
+
+    latest = (sa.select(sa.func.max(TicketEvent.id)).where(TicketEvent.ticket_id.in_(ticket_ids),
+                                                          TicketEvent.action == "reply")
+              .group_by(TicketEvent.ticket_id))
+    rows = db.session.execute(sa.select(TicketEvent).where(TicketEvent.id.in_(latest))).scalars()
+    return {e.ticket_id: e for e in rows}
 
 
 @bp.get("/extensions")
@@ -166,10 +195,20 @@ def detail(ticket_id: int):
     return _render_detail(ticket)
 
 
-def _render_detail(ticket: Ticket, *, status: int = 200, form=None, errors=None, preview=None):
+def _render_detail(ticket: Ticket, *, status: int = 200, form=None, errors=None, preview=None,
+                   pending=None, held=None, filled=None):
+    """`pending`: uploads the form carries (not yet on a reply or note); `held`: the personal
+    data the guard found in the text; `filled`: the text and id of the template just picked."""
     me = actor()
     allowed = lifecycle.allowed_actions(ticket, me)
+    files = attachments.of_events([e.id for e in ticket.events])
     context = {
+        "files": files,
+        "reply_files": _reply_files(ticket, files),
+        "pending": pending or [],
+        "held": held,
+        "filled": filled,
+        "flag": duplicates.shown_flags(me, [ticket.id]).get(ticket.id),
         "ticket": ticket,
         "urgency": urgency(ticket, now(), current_calendar()),
         "reporter": reporter(ticket, me),
@@ -185,7 +224,15 @@ def _render_detail(ticket: Ticket, *, status: int = 200, form=None, errors=None,
         context["rule_prefix"] = default_rule_prefix(ticket.url)
     if "invalidate" in allowed:
         context["duplicate_candidates"] = _duplicate_candidates(ticket)
+    if "reply" in allowed:
+        context["templates"] = knowledge.templates_for(ticket.category)
     return render_template("tickets/detail.html", **context), status
+
+
+def _reply_files(ticket: Ticket, files: dict) -> list:
+    """The files of the reply shown on the ticket (its latest)."""
+    replies = [e for e in ticket.events if e.action == "reply"]
+    return files.get(replies[-1].id, []) if replies and ticket.reply_text else []
 
 
 def _event_units(ticket: Ticket) -> dict:
@@ -244,8 +291,13 @@ def _action_data(action: str, form) -> dict:
     """The lifecycle's input for one action, read from the posted form."""
     if action == "assign":
         return {"unit": form.get("unit", "")}
-    if action == "reply":
-        return {"text": form.get("text", "")}
+    if action in ("reply", "note"):
+        data = {"text": form.get("text", ""), "confirm": form.get("confirm") == "1"}
+        if action == "note":
+            data["internal"] = form.get("internal") == "1"
+        elif form.get("template_id"):
+            data["template_id"] = _int_field(form, "template_id")
+        return data
     if action in ("reject", "return"):
         return {"reason": form.get("reason", "")}
     if action == "request-extension":
@@ -277,6 +329,7 @@ DONE_MESSAGES = {
     "request-extension": _l("延期申请已提交。"),
     "decide-extension": _l("延期申请已处理。"),
     "invalidate": _l("已标记为无效。"),
+    "note": _l("备注已保存。"),
 }
 
 
@@ -289,13 +342,9 @@ def _next_url(ticket_id: int) -> str:
 def act(ticket_id: int, action: str):
     me = actor()
     ticket = get_ticket(me, ticket_id, for_update=True)  # 404 outside the user's scope
+    if action in ("reply", "note"):
+        return _reply_or_note(ticket, action)
     form = request.form
-    if action == "reply" and form.get("op") == "preview":
-        text = form.get("text", "")
-        errors = {} if text.strip() else {"text": FIELD_MESSAGES["text"]}
-        db.session.rollback()
-        return _render_detail(ticket, form=form, errors=errors, preview=text.strip() or None,
-                              status=422 if errors else 200)
     try:
         data = _action_data(action, form)
         lifecycle.apply(ticket, action, me, now(), data, current_calendar())
@@ -314,6 +363,99 @@ def act(ticket_id: int, action: str):
         return redirect(url_for("tickets.detail", ticket_id=ticket_id))
     flash(DONE_MESSAGES.get(action, _("已完成。")), "success")
     return redirect(_next_url(ticket_id))
+
+
+def _carried_uploads(ticket: Ticket) -> list:
+    """The uploads this form carries: files sent just now (kept at once, so a preview or a
+    warning never asks for them again) and those kept by an earlier round (hidden ids)."""
+    carried = []
+    for raw in request.form.getlist("attachment"):
+        if raw.isdigit():
+            carried.append(int(raw))
+    try:
+        kept = attachments.unattached(ticket, carried)
+    except InputError:
+        kept = []  # stale ids (used meanwhile): dropped, the person sees the list without them
+    for upload in request.files.getlist("files"):
+        if upload and upload.filename:
+            kept.append(attachments.upload(actor(), ticket.id, upload.stream, upload.filename, now()))
+    return kept
+
+
+def _reply_or_note(ticket: Ticket, action: str):
+    """The reply and note forms: upload, pick a template, preview, warn, submit (one view,
+    because every round keeps the text and the files the person has given so far)."""
+    me = actor()
+    request.max_content_length = attachment_store.body_limit()  # files ride with the form
+    form = request.form
+    try:
+        pending = _carried_uploads(ticket)
+    except InputError as exc:
+        db.session.rollback()
+        ticket = get_ticket(me, ticket.id)
+        errors = {"file": field_message("file", exc.errors.get("file")), "_action": action}
+        return _render_detail(ticket, form=form, errors=errors, status=422)
+    db.session.commit()  # the uploads are kept whatever happens to the text
+    ticket = get_ticket(me, ticket.id, for_update=True)
+    op = form.get("op", "submit")
+    if action == "reply" and op == "template":
+        return _fill_template(ticket, form, pending)
+    if action == "reply" and op == "preview":
+        text = form.get("text", "").strip()
+        errors = {} if text else {"text": FIELD_MESSAGES["text"], "_action": action}
+        found = _personal_data(ticket, text)
+        return _render_detail(ticket, form=form, errors=errors, preview=text or None, pending=pending,
+                              held=found or None, status=422 if errors else 200)
+    data = _action_data(action, form)
+    data["attachments"] = [a.id for a in pending]
+    try:
+        lifecycle.apply(ticket, action, me, now(), data, current_calendar())
+        db.session.commit()
+    except lifecycle.PersonalDataHeld as exc:
+        db.session.rollback()
+        ticket = get_ticket(me, ticket.id)
+        errors = {"text": _("内容中有个人信息（%(kinds)s）。请删除后再提交；确需保留的，请勾选确认。",
+                            kinds=_privacy_names(exc.kinds)), "_action": action}
+        return _render_detail(ticket, form=form, errors=errors, pending=pending, held=exc.kinds,
+                              preview=form.get("text", "").strip() if action == "reply" else None, status=422)
+    except InputError as exc:
+        db.session.rollback()
+        ticket = get_ticket(me, ticket.id)
+        errors = {field: field_message(field, msg) for field, msg in exc.errors.items()}
+        errors["_action"] = action
+        return _render_detail(ticket, form=form, errors=errors, pending=pending, status=422)
+    except Conflict:
+        db.session.rollback()
+        flash(_("工单状态已经变化，这个操作没有执行。请查看最新状态。"), "warning")
+        return redirect(url_for("tickets.detail", ticket_id=ticket.id))
+    flash(DONE_MESSAGES[action], "success")
+    return redirect(_next_url(ticket.id))
+
+
+def _personal_data(ticket: Ticket, text: str) -> list[str]:
+    from feedback import privacy
+
+    return privacy.kinds(privacy.find_personal_data(text, ticket))
+
+
+def _privacy_names(kinds) -> str:
+    from feedback.web.helpers import PRIVACY_LABELS
+
+    return "、".join(str(PRIVACY_LABELS.get(k, k)) for k in kinds)
+
+
+def _fill_template(ticket: Ticket, form, pending):
+    """The picked template, filled for this ticket, in the reply box for the clerk to edit."""
+    try:
+        template = knowledge.active_template(_int_field(form, "template_pick"))
+    except InputError:
+        errors = {"template_id": FIELD_MESSAGES["template_id"], "_action": "reply"}
+        return _render_detail(ticket, form=form, errors=errors, pending=pending, status=422)
+    text = knowledge.render(template, ticket, now())
+    filled = MultiDict(form)
+    filled.setlist("text", [text])
+    filled.setlist("template_id", [str(template.id)])
+    return _render_detail(ticket, form=filled, pending=pending, filled=template)
 
 
 def _add_route_rule(form, ticket: Ticket) -> None:

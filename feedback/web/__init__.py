@@ -9,6 +9,8 @@ VIEW_MODULES = (
     "feedback.web.base",
     "feedback.accounts.views",
     "feedback.tickets.views",
+    "feedback.attachments.views",
+    "feedback.knowledge.views",
     "feedback.directory.views",
     "feedback.calendar.views",
     "feedback.figures.views",

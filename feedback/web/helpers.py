@@ -44,6 +44,16 @@ ACTION_LABELS = {
     "request-extension": _l("申请延期"),
     "decide-extension": _l("延期审批"),
     "invalidate": _l("标记无效"),
+    "note": _l("备注"),
+}
+
+# What the personal-data guard found (privacy.KINDS), as the warning names it.
+PRIVACY_LABELS = {
+    "id_number": _l("身份证号码"),
+    "mobile": _l("手机号码"),
+    "reporter_name": _l("留言人姓名"),
+    "reporter_phone": _l("留言人电话"),
+    "reporter_email": _l("留言人电子邮箱"),
 }
 
 ROLE_LABELS = {
@@ -66,6 +76,7 @@ NAV = [
     ("tickets.review", _l("待审核"), ("supervisor",)),
     ("tickets.extensions", _l("延期申请"), ("supervisor",)),
     ("findings.index", _l("整改"), ("supervisor", "unit_staff", "viewer")),
+    ("knowledge.templates", _l("知识库"), ("supervisor",)),
     ("exports.index", _l("导出"), ("supervisor", "viewer")),
     ("jobs.index", _l("导入"), ("supervisor",)),
     ("directory.units", _l("管理"), ("supervisor",)),
@@ -235,6 +246,16 @@ def isotime(value: str | None):
         return None
 
 
+def filesize(n: int | None) -> str:
+    if n is None:
+        return ""
+    if n < 1024:
+        return f"{n} B"
+    if n < 1024 * 1024:
+        return f"{n / 1024:.0f} KB"
+    return f"{n / 1024 / 1024:.1f} MB"
+
+
 def html_lang() -> str:
     locale = get_locale()
     return "en" if locale and locale.language == "en" else "zh-CN"
@@ -247,6 +268,8 @@ def init_pages(app) -> None:
         state_label=lambda s: STATE_LABELS.get(s, s),
         category_label=lambda c: CATEGORY_LABELS.get(c, c),
         action_label=lambda a: ACTION_LABELS.get(a, a),
+        privacy_labels=lambda kinds: "、".join(str(PRIVACY_LABELS.get(k, k)) for k in kinds or ()),
+        filesize=filesize,
         role_label=lambda r: ROLE_LABELS.get(r, r),
         unit_kind_label=lambda k: UNIT_KIND_LABELS.get(k, k),
         property_kind_label=lambda k: PROPERTY_KIND_LABELS.get(k, k),
