@@ -13,11 +13,12 @@ def register_commands(app) -> None:
     from feedback.demo import seed_demo_command
     from feedback.directory.cli import properties_cli, units_cli
     from feedback.exports.cli import export_cli
+    from feedback.findings.cli import findings_cli
     from feedback.jobs.cli import import_command, sweep_command
     from feedback.settings.cli import settings_cli
 
     for command in (units_cli, properties_cli, user_cli, token_cli, calendar_cli, export_cli,
-                    import_command, sweep_command, seed_demo_command, settings_cli):
+                    import_command, sweep_command, seed_demo_command, findings_cli, settings_cli):
         app.cli.add_command(command)
 
 

@@ -13,3 +13,4 @@ from feedback.tickets.handoffs import HandOff  # noqa: F401
 from feedback.settings.models import SettingChange  # noqa: F401
 from feedback.attachments.models import Attachment  # noqa: F401
 from feedback.knowledge.models import ReplyTemplate, TemplateUse  # noqa: F401
+from feedback.findings.models import Finding, FindingEvent  # noqa: F401

@@ -3,4 +3,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from feedback.api import auth, errors, reports, tickets, metrics, assessment, openapi, attachments  # noqa: E402,F401
+from feedback.api import auth, errors, reports, tickets, metrics, assessment, openapi, attachments, findings  # noqa: E402,F401

@@ -107,14 +107,40 @@ ASSESSMENT = {"type": "object", "properties": {
     "quarter": {"type": ["string", "null"], "description": "null for a window"},
     "from": {"type": "string"}, "to": {"type": "string"}, "as_of": TIME,
     "rows": {"type": "array", "items": {"allOf": [_ref("FigureRow"), {"type": "object", "properties": {
-        "deductions": {"type": "number"}, "flags": {"type": "array", "items": {"type": "string"}}}}]}},
+        "deductions": {"type": "number"}, "flags": {"type": "array", "items": {"type": "string"}},
+        **{name: {"type": "integer", "description": text} for name, text in (
+            ("findings_open", "整改 findings due in the window, open at as_of"),
+            ("findings_overdue", "of those, past their fix-by date"),
+            ("findings_reported", "awaiting 复核 at as_of"),
+            ("findings_accepted", "accepted by as_of"))},
+        "findings_deductions": {"type": "number", "description": "included in deductions"}}}]}},
     "total": _ref("Figures"),
     "office": {"type": "object", "properties": FIGURE_FIELDS,
                "description": "the scope root's own figure, 未分派 included: the paragraph's headline"},
     "unassigned": {"type": "integer"},
     "notice_paragraph": {"type": "string"},
     "rules": {"type": "object", "description": "the deduction rules used"},
-    "rules_in_force_at": TIME}}
+    "rules_in_force_at": TIME,
+    "findings_rules": {"type": "object", "description": "the 整改 deduction rules used"}}}
+FINDING_STATES = ("open", "reported", "accepted")
+FINDING_FIELDS = {
+    "unit_code": {"type": "string", "description": "单位编码: the unit that must fix it (in the caller's scope)"},
+    "site_code": {"type": "string", "description": "网站标识码"},
+    "account": {"type": "string", "description": "账号: a new-media account"},
+    "category": {"type": "string", "description": "问题类型: a category code or label"},
+    "description": {"type": "string", "description": "问题描述"},
+    "url": {"type": "string", "description": "问题网址 (evidence)"},
+    "fix_by": {"type": "string", "format": "date", "description": "整改期限"},
+    "source": {"type": "string", "description": "来源: the notice"},
+    "ticket_id": {"type": ["integer", "null"], "description": "the ticket it comes from (in scope)"},
+}
+FINDING_ACTIONS = {
+    "report": ({"text": {"type": "string"}, "attachments": {"type": "array", "items": {"type": "integer"}}},
+               ["text"], "unit staff: open → reported (整改报告), with files uploaded to the finding"),
+    "send-back": ({"reason": {"type": "string"}}, ["reason"], "supervisor: reported → open (复核不通过)"),
+    "accept": ({}, [], "supervisor: reported → accepted (复核通过)"),
+}
+FINDING_ID = {"name": "finding_id", "in": "path", "required": True, "schema": {"type": "integer"}}
 
 SPEC = {
     "openapi": "3.1.0",
@@ -226,6 +252,57 @@ SPEC = {
             ],
             "responses": {"200": _json(ASSESSMENT), **_errors("401", "403", "422")},
         }},
+        "/findings": {
+            "get": {
+                "summary": "整改 findings in the caller's scope, most urgent first",
+                "parameters": [
+                    {"name": "unit", "in": "query", "schema": {"type": "string"}, "description": "unit code (with subtree)"},
+                    {"name": "state", "in": "query", "schema": {"type": "string", "enum": list(FINDING_STATES)}},
+                    {"name": "overdue", "in": "query", "schema": {"type": "boolean"},
+                     "description": "open after 23:59:59 local time on its fix-by date"},
+                    {"name": "source", "in": "query", "schema": {"type": "string"}, "description": "the notice"},
+                    {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1}},
+                    {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200}},
+                ],
+                "responses": {"200": _json({"type": "object", "properties": {
+                    "items": {"type": "array", "items": _ref("Finding")}, "page": {"type": "integer"},
+                    "per_page": {"type": "integer"}, "total": {"type": "integer"}}}), **_errors("401", "422")},
+            },
+            "post": {
+                "summary": "Record a finding (supervisor)",
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["unit_code", "description", "fix_by"],
+                    "properties": FINDING_FIELDS}}}},
+                "responses": {"201": _json(_ref("FindingWithEvents"), "recorded"),
+                              **_errors("401", "403", "413", "422")},
+            },
+        },
+        "/findings/{finding_id}": {"get": {
+            "summary": "One finding with its events",
+            "parameters": [FINDING_ID],
+            "responses": {"200": _json(_ref("FindingWithEvents")), **_errors("401", "404")},
+        }},
+        "/findings/{finding_id}/{action}": {"post": {
+            "summary": "Act on a finding: " + ", ".join(FINDING_ACTIONS),
+            "description": "\n".join(f"- {name}: {text}" for name, (_, _, text) in FINDING_ACTIONS.items()),
+            "parameters": [FINDING_ID, {"name": "action", "in": "path", "required": True,
+                                        "schema": {"type": "string", "enum": list(FINDING_ACTIONS)}}],
+            "requestBody": {"content": {"application/json": {"schema": {"oneOf": [
+                {"title": name, "type": "object", "properties": props, "required": required}
+                for name, (props, required, _) in FINDING_ACTIONS.items()]}}}},
+            "responses": {"200": _json(_ref("FindingWithEvents")), **_errors("401", "403", "404", "409", "422")},
+        }},
+        "/findings/{finding_id}/attachments": {"post": {
+            "summary": "Upload a file for a finding's 整改 report (PNG, JPEG, PDF, DOCX, XLSX; checked by content)",
+            "description": "Bodies up to FEEDBACK_ATTACHMENT_MAX_BYTES (10 MB). Then name its id in the report's "
+                           "`attachments`. GET /attachments/{attachment_id} serves it to callers who see the finding.",
+            "parameters": [FINDING_ID],
+            "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": {
+                "type": "object", "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}}}}}},
+            "responses": {"201": _json(_ref("Attachment"), "stored"),
+                          **_errors("401", "403", "404", "413", "422")},
+        }},
         "/openapi.json": {"get": {"summary": "This document", "security": [],
                                   "responses": {"200": {"description": "OpenAPI 3.1"}}}},
     },
@@ -289,6 +366,20 @@ SPEC = {
                         "attempts": {"type": "integer"}, "last_attempt_at": NTIME, "next_attempt_at": NTIME,
                         "delivered_at": NTIME, "last_status_code": {"type": ["integer", "null"]},
                         "last_error": {"type": ["string", "null"]}}}}}]},
+            "Finding": {"type": "object", "properties": {
+                "id": {"type": "integer"}, "state": {"type": "string", "enum": list(FINDING_STATES)},
+                "unit": UNIT_REF, "site_code": {"type": ["string", "null"]}, "account": {"type": ["string", "null"]},
+                "category": {"type": "string", "enum": list(CATEGORIES)}, "category_label": {"type": ["string", "null"]},
+                "description": {"type": "string"}, "url": {"type": ["string", "null"]},
+                "fix_by": {"type": "string", "format": "date"}, "source": {"type": ["string", "null"]},
+                "overdue": {"type": "boolean"}, "ticket_id": {"type": ["integer", "null"]},
+                "report": {"type": ["string", "null"]}, "reported_at": NTIME, "accepted_at": NTIME,
+                "attachments": {"type": "array", "items": _ref("Attachment")}}},
+            "FindingWithEvents": {"allOf": [_ref("Finding"), {"type": "object", "properties": {"events": {
+                "type": "array", "items": {"type": "object", "properties": {
+                    "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
+                    "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]},
+                    "data": {"type": "object"}}}}}}]},
             "Figures": {"type": "object", "properties": {**FIGURE_FIELDS, "platform": {
                 "type": "object", "properties": FIGURE_FIELDS,
                 "description": "the office's own clock: the same figures with platform_due_at and closed_at"}}},

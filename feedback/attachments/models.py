@@ -28,6 +28,10 @@ class Attachment(db.Model):
     # Nullable: a finding's 整改 report carries attachments of no ticket.
     ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"), index=True)
     event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("ticket_events.id"), index=True)
+    # A finding's file (migration 0021): uploaded to the finding, then carried by the 整改 report
+    # that names it. Served only to those who see the finding.
+    finding_id: Mapped[int | None] = mapped_column(sa.ForeignKey("findings.id"), index=True)
+    finding_event_id: Mapped[int | None] = mapped_column(sa.ForeignKey("finding_events.id"))
     name: Mapped[str] = mapped_column(sa.String(255))  # as the uploader named it
     size: Mapped[int] = mapped_column(sa.BigInteger)
     content_type: Mapped[str] = mapped_column(sa.String(100))  # sniffed from the bytes, never trusted

@@ -80,6 +80,14 @@ def of_events(event_ids) -> dict[int, list[Attachment]]:
 def get_in_scope(actor: Actor, attachment_id: int) -> Attachment:
     """The attachment if its ticket is in the actor's scope; NotFound (404) otherwise."""
     att = db.session.get(Attachment, attachment_id)
+    if att is not None and att.finding_id is not None:
+        from feedback.findings.scope import get_finding
+
+        try:
+            get_finding(actor, att.finding_id)
+        except NotFound:
+            raise NotFound("no such attachment") from None
+        return att
     if att is None or att.ticket_id is None:
         raise NotFound("no such attachment")
     try:

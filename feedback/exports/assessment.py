@@ -28,6 +28,8 @@ from feedback.extensions import db
 from feedback.figures.closure import closure
 from feedback.settings import service as settings
 from feedback.settings.registry import DEDUCTION_DEFAULTS
+from feedback.findings.assessment import FindingCounts, counts_by_unit as finding_counts
+from feedback.findings.assessment import deductions as finding_deductions, rules as findings_rules
 from feedback.tickets.models import TicketEvent
 from feedback.timeutil import iso
 
@@ -38,7 +40,7 @@ FLAG_RETURNS = "returns_over_limit"
 ASSESSMENT_SHEET = "季度考核"
 WINDOW_SHEET = "考核"
 RULES_SHEET = "扣分规则"
-EXTRA_HEADERS = ["退回错转数", "扣分", "标记", "存在的问题"]
+EXTRA_HEADERS = ["退回错转数", "扣分", "标记", "存在的问题", "整改未完成", "整改超期"]
 
 
 def rules(at: datetime | None = None, overrides: dict | None = None) -> dict:
@@ -55,6 +57,8 @@ class AssessedRow:
     deductions: float
     flags: list[str]
     problems: str  # 存在的问题, empty when none
+    findings: FindingCounts = field(default_factory=FindingCounts)  # 整改 due in the window, at the cut-off
+    findings_deductions: float = 0.0  # included in deductions
 
     @property
     def unit(self):
@@ -85,6 +89,7 @@ class Assessment:
     notice_rules: object = None  # notice.NoticeRules
     attachment: list = field(default_factory=list)  # notice.AttachmentLine, the chosen grouping
     attachment_heading: str = "单位"
+    findings_rules: dict = field(default_factory=dict)
 
     @property
     def total_deductions(self) -> float:
@@ -183,6 +188,7 @@ def assess(actor, window: Quarter | Period, as_of: datetime, *, scope_unit=None,
     regions = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="region")
     returned = returns_by_unit([r.unit.id for r in report.rows], period, as_of)
     rows = [assess_row(r, returned.get(r.unit.id, 0), rule) for r in report.rows]
+    finding_rules = add_findings(rows, period, as_of)
     root = scope_unit if scope_unit is not None else report.root
     word = scope_word(root, wording.scope_word)
     root_code = report_root_code(report)
@@ -195,7 +201,20 @@ def assess(actor, window: Quarter | Period, as_of: datetime, *, scope_unit=None,
                       parent_names(report.rows), root_code, getattr(root, "id", None), office=headline, unassigned=report.unassigned,
                       settings_at=at, notice_rules=wording, attachment=lines,
                       attachment_heading=notice.attachment_heading(wording.attachment,
-                                                                   getattr(root, "name", None)))
+                                                                   getattr(root, "name", None)),
+                      findings_rules=finding_rules)
+
+
+def add_findings(rows: list[AssessedRow], period: Period, as_of: datetime) -> dict:
+    """Each row's 整改 counts (findings due in the period, as of the cut-off) and their deduction,
+    added to the row's deductions (findings/assessment.py); returns the rules used."""
+    rule = findings_rules(as_of)
+    counts = finding_counts([r.unit.id for r in rows], period.date_from, period.date_to, as_of)
+    for r in rows:
+        r.findings = counts.get(r.unit.id, FindingCounts())
+        r.findings_deductions = finding_deductions(r.findings, rule)
+        r.deductions = round(r.deductions + r.findings_deductions, 2)
+    return rule
 
 
 def to_json(a: Assessment) -> dict:
@@ -205,7 +224,8 @@ def to_json(a: Assessment) -> dict:
         unit = r.unit
         rows.append(dict(r.figures.to_json(), unit={"code": unit.code, "name": unit.name,
                                                      "parent_code": unit.parent_code, "kind": unit.kind},
-                         deductions=r.deductions, flags=r.flags, returned=r.returns, problems=r.problems))
+                         deductions=r.deductions, flags=r.flags, returned=r.returns, problems=r.problems,
+                         **r.findings.to_json(), findings_deductions=r.findings_deductions))
     office = a.office.to_json()
     office.pop("platform", None)
     return {
@@ -214,12 +234,15 @@ def to_json(a: Assessment) -> dict:
         "to": a.period.date_to.isoformat(),
         "as_of": iso(a.as_of),
         "rows": rows,
-        "total": dict(a.total.to_json(), deductions=a.total_deductions),
+        "total": dict(a.total.to_json(), deductions=a.total_deductions,
+                      **{name: sum(getattr(r.findings, name[len("findings_"):]) for r in a.rows)
+                         for name in FindingCounts().to_json()}),
         "office": office,
         "unassigned": a.unassigned or 0,
         "notice_paragraph": a.paragraph,
         "rules": a.rules,
         "rules_in_force_at": iso(a.settings_at),
+        "findings_rules": a.findings_rules,
     }
 
 
@@ -235,9 +258,10 @@ def _extra_values(a: Assessment, line: Line, by_code: dict[str, AssessedRow]) ->
     if line.kind == "unit":
         r = by_code[line.code]
         labels = "；".join(flag_label(f, r, a.rules) for f in r.flags)
-        return [r.returns, r.deductions, labels, r.problems]
+        return [r.returns, r.deductions, labels, r.problems, r.findings.unfinished, r.findings.overdue]
     members = a.rows if line.kind == "total" else [r for r in a.rows if r.row.region.code == line.code]
-    return [sum(r.returns for r in members), round(sum(r.deductions for r in members), 2), "", ""]
+    return [sum(r.returns for r in members), round(sum(r.deductions for r in members), 2), "", "",
+            sum(r.findings.unfinished for r in members), sum(r.findings.overdue for r in members)]
 
 
 def write_xlsx(a: Assessment, path: str) -> None:
@@ -246,7 +270,7 @@ def write_xlsx(a: Assessment, path: str) -> None:
     wb = Workbook(write_only=True)
     title = ASSESSMENT_SHEET if a.quarter is not None else WINDOW_SHEET
     ws = wb.create_sheet(title)
-    widths = summary_widths(lines) + [11, 8, 30, 44]
+    widths = summary_widths(lines) + [11, 8, 30, 44, 11, 9]
     cells.setup_sheet(ws, widths, print_header(f"{a.label} {title}", a.period, a.as_of))
     ws.append(cells.header_row(ws, SUMMARY_HEADERS + EXTRA_HEADERS))
     for line in lines:
@@ -260,6 +284,8 @@ RULE_LABELS = {
     "points_per_late": "每条超期办结留言扣分",
     "rate_flag_below": "按期办结率低于此值时标记",
     "max_returns": "退回错转留言超过此条数时标记",
+    "findings.points_per_overdue": "每项超期未整改的整改事项扣分",
+    "findings.points_per_unfinished": "每项未完成整改（含待复核）的整改事项扣分",
 }
 
 
@@ -270,6 +296,8 @@ def _rules_sheet(wb, a: Assessment) -> None:
     for key, value in a.rules.items():
         fmt = PERCENT_FORMAT if key == "rate_flag_below" else None
         ws.append([cells.cell(ws, RULE_LABELS.get(key, key)), cells.cell(ws, value, fmt)])
+    for key, value in a.findings_rules.items():
+        ws.append([cells.cell(ws, RULE_LABELS.get(key, key)), cells.cell(ws, value)])
     ws.append([cells.cell(ws, "截至时间"), cells.cell(ws, cells.local_naive(a.as_of), cells.TIME_FORMAT)])
     # a past window states the rules it used: those in force at the end of its last day
     ws.append([cells.cell(ws, "规则适用时间"), cells.cell(ws, cells.local_naive(a.settings_at), cells.TIME_FORMAT)])

@@ -304,6 +304,10 @@ def described(notices: list[Notification]) -> list[tuple[Notification, str, list
         if ticket_ids else {}
     units = {u.id: u for u in db.session.execute(sa.select(Unit).where(Unit.id.in_(unit_ids))).scalars()} \
         if unit_ids else {}
+    if any(n.finding_id for n in notices):
+        from feedback.findings.reminders import describe_all  # findings build on this module
+
+        return describe_all(notices, tickets, units)
     return [(n, *describe(n, tickets.get(n.ticket_id), units.get(n.about_unit_id))) for n in notices]
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from feedback.extensions import db
 from feedback.timeutil import UTCDateTime, now
 
-NOTICE_KINDS = ("remind", "overdue", "digest", "deadline")
+NOTICE_KINDS = ("remind", "overdue", "digest", "deadline", "finding_remind", "finding_overdue")
 AUDIENCES = ("unit_staff", "supervisor")
 EMAIL_STATES = ("pending", "sending", "sent", "skipped", "failed")
 DELIVERY_STATES = ("pending", "delivered", "failed")
@@ -33,6 +33,7 @@ class Notification(db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"))  # whose people are told
     audience: Mapped[str] = mapped_column(sa.String(20))  # which of them: a role
     ticket_id: Mapped[int | None] = mapped_column(sa.ForeignKey("tickets.id"))
+    finding_id: Mapped[int | None] = mapped_column(sa.ForeignKey("findings.id"), index=True)  # a 整改 notice
     about_unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id"))  # the ticket's unit then
     subject_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # the deadline (or day) it is about
     # Digest figures, a deadline-change list; none for a ticket's notice (the ticket says it all).
@@ -53,7 +54,8 @@ class Notification(db.Model):
         sa.Index("ix_notifications_unit_audience_id", "unit_id", "audience", "id"),
         # the outbox
         sa.Index("ix_notifications_email_due", "email_status", "email_next_at"),
-        sa.CheckConstraint(sa.text("kind in ('remind','overdue','digest','deadline')"), name="kind"),
+        sa.CheckConstraint(sa.text(
+            "kind in ('remind','overdue','digest','deadline','finding_remind','finding_overdue')"), name="kind"),
         sa.CheckConstraint(
             sa.text("email_status in ('pending','sending','sent','skipped','failed')"), name="email_status"),
     )

@@ -157,6 +157,8 @@ def compose(kind: str, unit: Unit, listed: list[Notification], total: int) -> tu
             "overdue": _("【找错工单】%(n)d 条留言已超期未办结", n=total),
             "digest": _("【找错工单】%(unit)s 每日汇总", unit=unit.name),
             "deadline": _("【找错工单】%(unit)s：留言办理期限已调整", unit=unit.name),
+            "finding_remind": _("【找错工单】%(unit)s：%(n)d 项整改即将到期", unit=unit.name, n=total),
+            "finding_overdue": _("【找错工单】%(n)d 项整改已超期未完成", n=total),
         }.get(kind, "【找错工单】")
         lines = [_("%(unit)s：", unit=unit.name), ""]
         for _notice, title, details in described(listed):

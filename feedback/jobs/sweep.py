@@ -14,6 +14,7 @@ from flask import current_app
 
 from feedback.calendar.service import current_calendar
 from feedback.extensions import db
+from feedback.findings import reminders as finding_reminders
 from feedback.jobs import handback, notify, outbox
 from feedback.jobs.queue import enqueue
 from feedback.jobs.retention import expire_imports
@@ -27,6 +28,8 @@ def run_sweep(at: datetime) -> dict:
         "reminders": notify.queue_reminders(at, calendar),
         "escalations": notify.queue_escalations(at),
         "digests": notify.queue_digests(at, calendar),
+        "finding_reminders": finding_reminders.queue_reminders(at, calendar),
+        "finding_escalations": finding_reminders.queue_escalations(at),
     }
     db.session.commit()
 

@@ -200,6 +200,12 @@ def _build() -> dict[str, Setting]:
                 _deduction("rate_flag_below"), minimum=0, maximum=1, percent=True),
         Setting("deduction.max_returns", "int", _l("退回错转留言超过此条数时标记"),
                 _deduction("max_returns"), minimum=0, maximum=100000),
+        # 整改 in the assessment (findings/assessment.py): points per finding still open past its
+        # fix-by date, and per finding not yet accepted (open or awaiting 复核) within the window
+        Setting("findings.points_per_overdue", "number", _l("每项超期未整改的整改事项扣分"),
+                lambda: float(_config("FINDINGS_POINTS_PER_OVERDUE", 1.0)), minimum=0, maximum=100),
+        Setting("findings.points_per_unfinished", "number", _l("每项未完成整改（含待复核）的整改事项扣分"),
+                lambda: float(_config("FINDINGS_POINTS_PER_UNFINISHED", 0.0)), minimum=0, maximum=100),
         Setting("notice.section", "text", _l("通报中的序号"), _section_default, max_length=20),
         Setting("notice.scope_word", "text", _l("范围用语（空：按单位名称，如“全市”）"),
                 lambda: "", max_length=20),

@@ -100,7 +100,19 @@ def inbox():
     return render_template(
         "tickets/inbox.html", page=page, rows=_rows(page.items, at), errors=errors,
         states=STATES, categories=CATEGORIES, units=units, args=request.args,
+        **_inbox_findings(at),
     )
+
+
+def _inbox_findings(at) -> dict:
+    """A clerk's unit's findings not yet accepted, beside its tickets, most urgent first."""
+    if actor().role != "unit_staff":
+        return {}
+    from feedback.findings.listing import FindingFilter, list_findings
+    from feedback.findings.rules import is_overdue
+
+    page = list_findings(actor(), FindingFilter(open_only=True, per_page=10), at)
+    return {"findings": page, "findings_at": at, "finding_overdue": is_overdue}
 
 
 def _rows(tickets, at):

@@ -17,6 +17,8 @@ VIEW_MODULES = (
     "feedback.exports.views",
     "feedback.jobs.views",
     "feedback.jobs.notice_views",
+    "feedback.findings.views",
+    "feedback.publication.views",
     "feedback.settings.views",
 )
 

@@ -78,6 +78,7 @@ NAV = [
     ("tickets.triage", _l("待分派"), ("supervisor",)),
     ("tickets.review", _l("待审核"), ("supervisor",)),
     ("tickets.extensions", _l("延期申请"), ("supervisor",)),
+    ("findings.index", _l("整改"), ("supervisor", "unit_staff", "viewer")),
     ("knowledge.templates", _l("知识库"), ("supervisor",)),
     ("exports.index", _l("导出"), ("supervisor", "viewer")),
     ("jobs.index", _l("导入"), ("supervisor",)),
@@ -144,6 +145,11 @@ def nav_items():
         counts = g.get("queue_counts")
         if counts is None:
             counts = queue_counts(actor())
+    if current_user.role in ("supervisor", "unit_staff") and has_endpoint("findings.index"):
+        from feedback.findings.listing import menu_count
+        from feedback.timeutil import now
+
+        counts = dict(counts, **{"findings.index": menu_count(actor(), now())})
     items = []
     for endpoint, label, roles in NAV:
         if current_user.role in roles and has_endpoint(endpoint):
@@ -159,6 +165,8 @@ def nav_active(endpoint: str) -> bool:
         return here in {e for e, _ in ADMIN_TABS}
     if endpoint == "tickets.inbox":
         return here in ("tickets.inbox", "tickets.detail")
+    if endpoint == "findings.index":
+        return here.startswith("findings.")
     return here == endpoint
 
 

@@ -176,10 +176,10 @@ def test_the_xlsx_and_json_carry_the_same_figures(app, story, tmp_path):
     rows = [[c.value for c in row] for row in ws.iter_rows()]
     header = rows[0]
     assert header[:13][-3:] == ["按期办结率", "平均办理时长(小时)", "平均办理时长(工作日)"]
-    assert header[13:] == ["退回错转数", "扣分", "标记", "存在的问题"]
+    assert header[13:] == ["退回错转数", "扣分", "标记", "存在的问题", "整改未完成", "整改超期"]
     d1 = next(r for r in rows if r[1] == "D1")
     assert d1[4:11] == [3, 2, 1, 1, 1, 0, pytest.approx(1 / 3)]
-    assert d1[13:] == [1, 1.5, "按期办结率低于100%", "“我为政府网站找错”网民留言超期未办结1条、超期办结1条。"]
+    assert d1[13:] == [1, 1.5, "按期办结率低于100%", "“我为政府网站找错”网民留言超期未办结1条、超期办结1条。", 0, 0]
     assert ws.cell(row=rows.index(d1) + 1, column=11).number_format == "0.0%"
     total = rows[-1]
     assert total[0] == "合计" and total[4] == 10 and total[10] == pytest.approx(0.375) and total[14] == 4.0

@@ -227,7 +227,8 @@ def test_notice_page_lists_only_my_notices_escaped(app, client, world, clock):
 
 def test_sweep_counts_are_a_plain_dict(app, world, clock):
     assert run_sweep(clock.set("2026-11-24T10:00:00+08:00")) == {
-        "reminders": 0, "escalations": 0, "digests": 0, "imports_expired": 0, "mail_due": 0, "deliveries_due": 0}
+        "reminders": 0, "escalations": 0, "digests": 0, "imports_expired": 0, "mail_due": 0, "deliveries_due": 0,
+        "finding_reminders": 0, "finding_escalations": 0}
 
 
 # --- the outbox -------------------------------------------------------------------------------

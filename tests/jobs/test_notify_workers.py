@@ -126,5 +126,5 @@ def test_rq_cron_queues_the_sweep_and_a_worker_runs_it(app, world, workers):
     counts = wait_for(finished_sweep, "a sweep queued by rq cron", workers)
     # an empty database (no tickets) has nothing due at any time the worker's clock may say
     assert counts == {"reminders": 0, "escalations": 0, "digests": 0, "imports_expired": 0, "mail_due": 0,
-                      "deliveries_due": 0}
+                      "deliveries_due": 0, "finding_reminders": 0, "finding_escalations": 0}
     assert json.loads(json.dumps(counts)) == counts

@@ -1,0 +1,1 @@
+from tests.web_helpers import as_user, make_ticket  # noqa: F401  (fixtures)
