@@ -1,7 +1,7 @@
 """findings (整改) and their events; notifications and attachments may be about a finding
 
 Revision ID: 0021
-Revises: 0020, 0023
+Revises: 0020
 Create Date: 2026-12-04 23:00:00
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0021'
-down_revision = ('0020', '0023')  # after the attachments and settings tables
+down_revision = '0020'
 branch_labels = None
 depends_on = None
 
