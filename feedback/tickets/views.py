@@ -13,7 +13,7 @@ from flask_login import login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from feedback.accounts.scope import get_ticket, tickets_query, units_query
+from feedback.accounts.scope import get_ticket, ticket_in_scope, tickets_query, units_query
 from feedback.calendar.service import current_calendar
 from feedback.directory.rules import add_rule_in_scope
 from feedback.directory.models import Unit
@@ -269,7 +269,15 @@ DONE_MESSAGES = {
 
 
 def _next_url(ticket_id: int) -> str:
-    return safe_next(request.form.get("next")) or url_for("tickets.detail", ticket_id=ticket_id)
+    """Back to the page the form came from, else the ticket, if the person may still see it:
+    after 退回 the ticket has left the clerk's scope and its page would be a 404."""
+    target = safe_next(request.form.get("next"))
+    if target:
+        return target
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is not None and ticket_in_scope(actor(), ticket):
+        return url_for("tickets.detail", ticket_id=ticket_id)
+    return url_for("tickets.inbox")
 
 
 @bp.post("/tickets/<int:ticket_id>/<action>")
@@ -299,7 +307,7 @@ def act(ticket_id: int, action: str):
     except Conflict:
         db.session.rollback()
         flash(_("工单状态已经变化，这个操作没有执行。请查看最新状态。"), "warning")
-        return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+        return redirect(_next_url(ticket_id))
     flash(DONE_MESSAGES.get(action, _("已完成。")), "success")
     return redirect(_next_url(ticket_id))
 
