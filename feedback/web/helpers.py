@@ -46,6 +46,16 @@ ACTION_LABELS = {
     "invalidate": _l("标记无效"),
 }
 
+# The actors that are not people, as the history names them (TicketEvent.actor keeps the code,
+# which the API returns as it is).
+ACTOR_LABELS = {
+    "routing": _l("自动转办"),
+    "platform": _l("找错平台"),
+    "system": _l("系统"),
+    "import": _l("导入"),
+    "export": _l("导出"),
+}
+
 ROLE_LABELS = {
     "supervisor": _l("主管单位管理员"),
     "unit_staff": _l("经办人"),
@@ -241,6 +251,7 @@ def init_pages(app) -> None:
         category_label=lambda c: CATEGORY_LABELS.get(c, c),
         action_label=lambda a: ACTION_LABELS.get(a, a),
         role_label=lambda r: ROLE_LABELS.get(r, r),
+        actor_label=lambda a: ACTOR_LABELS.get(a, a),
         unit_kind_label=lambda k: UNIT_KIND_LABELS.get(k, k),
         property_kind_label=lambda k: PROPERTY_KIND_LABELS.get(k, k),
         rule_kind_label=lambda k: RULE_KIND_LABELS.get(k, k),
