@@ -87,7 +87,7 @@ def closure_command(month, date_from, date_to, as_of, unit_code, fmt, output):
     path = _output(output)
     _unit(unit_code)
     result = export_closure(Actor.system("export"), period, cutoff, fmt, path, unit_code=unit_code)
-    click.echo(f"wrote {path}: {result['units']} units, {result['details']} late or overdue tickets")
+    click.echo(f"wrote {path}: {result['units']} units, {result['late_or_overdue']} late or overdue tickets")
 
 
 @export_cli.command("assessment", help="The quarterly assessment (季度考核).")

@@ -223,7 +223,9 @@ def export_closure(actor, period: Period, as_of: datetime, fmt: str, path: str, 
         raise ValueError(f"unknown closure export format {fmt!r}")
     os.replace(partial, path)
     progress(100)
-    return {"units": sum(1 for line in lines if line.kind == "unit"), "details": details}
+    # late_or_overdue is the figure (the CSV has no detail sheet); details the rows written
+    return {"units": sum(1 for line in lines if line.kind == "unit"), "details": details,
+            "late_or_overdue": report.total.late + report.total.overdue_open}
 
 
 def report_root_code(report) -> str | None:
