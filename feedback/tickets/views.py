@@ -19,6 +19,7 @@ from feedback.directory.rules import add_rule_in_scope
 from feedback.directory.models import Unit
 from feedback.errors import Conflict, InputError
 from feedback.extensions import db
+from feedback.messages import localize
 from feedback.tickets import lifecycle
 from feedback.tickets.listing import TicketFilter, list_tickets, urgent_first
 from feedback.tickets.models import CATEGORIES, STATES, Ticket
@@ -63,7 +64,7 @@ def field_message(field: str, raw) -> str:
     Directory checks already speak the person's language (lazy strings)."""
     if not isinstance(raw, str):
         return str(raw)
-    return str(FIELD_MESSAGES.get(field, raw))
+    return str(FIELD_MESSAGES.get(field) or localize(raw))
 
 
 # --- lists ------------------------------------------------------------------------------------
