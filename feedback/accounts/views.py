@@ -12,8 +12,9 @@ from feedback.accounts.forms import (LocaleForm, LoginForm, PasswordChangeForm, 
                                      choice)
 from feedback.accounts.login import authenticate, find_user, password_version
 from feedback.accounts.models import User
-from feedback.accounts.scope import unit_ids_clause, units_query
+from feedback.accounts.scope import unit_ids_clause
 from feedback.directory.models import Unit
+from feedback.directory.tree import scoped_units
 from feedback.extensions import db, login_manager
 from feedback.timeutil import now
 from feedback.web.helpers import actor, landing_endpoint, paginate, roles_required, safe_next
@@ -104,7 +105,7 @@ def set_locale():
 # --- users admin (supervisors, within their subtree) -----------------------------------------
 
 def _unit_choices():
-    units = db.session.execute(units_query(actor()).order_by(Unit.path)).scalars().all()
+    units = scoped_units(actor())
     return [choice(u.code, ("　" * u.depth) + f"{u.name}（{u.code}）") for u in units]
 
 

@@ -14,13 +14,14 @@ from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import selectinload
 
 from feedback.accounts.forms import choice
-from feedback.accounts.scope import unit_ids_clause, units_query
+from feedback.accounts.scope import unit_ids_clause
 from feedback.directory.admin import add_property, add_unit, set_path, set_property_rules, would_cycle
 from feedback.directory.forms import PropertyForm, RuleForm, UnitForm
 from feedback.directory.loaders import LoadErrors, load_properties, load_units
 from feedback.directory.models import Property, RoutingRule, Unit
 from feedback.directory.routing import Query, normalize_url, route_many
 from feedback.directory.rules import add_rule_in_scope, check_property_claims
+from feedback.directory.tree import scoped_units
 from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.messages import field_name, localize
@@ -30,7 +31,7 @@ from feedback.web.helpers import actor, paginate, roles_required
 bp = Blueprint("directory", __name__, url_prefix="/admin")
 
 def _scoped_units() -> list[Unit]:
-    return db.session.execute(units_query(actor()).order_by(Unit.path)).scalars().all()
+    return scoped_units(actor())
 
 
 def _unit_choices(units: list[Unit]):

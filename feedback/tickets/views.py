@@ -13,10 +13,11 @@ from flask_login import login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from feedback.accounts.scope import get_ticket, ticket_in_scope, tickets_query, units_query
+from feedback.accounts.scope import get_ticket, ticket_in_scope, tickets_query
 from feedback.calendar.service import current_calendar
 from feedback.directory.rules import add_rule_in_scope
 from feedback.directory.models import Unit
+from feedback.directory.tree import scoped_units
 from feedback.errors import Conflict, InputError
 from feedback.extensions import db
 from feedback.messages import localize
@@ -132,7 +133,7 @@ def extensions():
 
 
 def _units():
-    return db.session.execute(units_query(actor()).order_by(Unit.path)).scalars().all()
+    return scoped_units(actor())
 
 
 def _last_returns(tickets) -> dict[int, object]:
