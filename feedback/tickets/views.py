@@ -21,7 +21,7 @@ from feedback.directory.tree import scoped_units
 from feedback.errors import Conflict, InputError
 from feedback.extensions import db
 from feedback.messages import localize
-from feedback.tickets import lifecycle
+from feedback.tickets import clocks, lifecycle
 from feedback.tickets.listing import TicketFilter, list_tickets, urgent_first
 from feedback.tickets.models import CATEGORIES, STATES, Ticket
 from feedback.tickets.serialize import reporter
@@ -29,7 +29,7 @@ from feedback.tickets.triage import (default_rule_prefix, extension_query, revie
                                      triage_query)
 from feedback.tickets.urgency import urgency
 from feedback.timeutil import now
-from feedback.web.helpers import actor, paginate, roles_required, safe_next
+from feedback.web.helpers import actor, fmt_dt, paginate, roles_required, safe_next
 
 bp = Blueprint("tickets", __name__)
 
@@ -129,7 +129,9 @@ def review():
 def extensions():
     page = paginate(extension_query(actor()).options(selectinload(Ticket.unit)), (Ticket.unit_due_at, Ticket.id),
                     per_page=QUEUE_PAGE)
-    return render_template("tickets/extensions.html", page=page, rows=_rows(page.items, now()))
+    at, calendar = now(), current_calendar()
+    outcomes = {t.id: clocks.extension_outcome(t, t.extension_requested_days, at, calendar) for t in page.items}
+    return render_template("tickets/extensions.html", page=page, rows=_rows(page.items, at), outcomes=outcomes)
 
 
 def _units():
@@ -311,7 +313,20 @@ def act(ticket_id: int, action: str):
         flash(_("工单状态已经变化，这个操作没有执行。请查看最新状态。"), "warning")
         return redirect(_next_url(ticket_id))
     flash(DONE_MESSAGES.get(action, _("已完成。")), "success")
+    if action == "decide-extension" and data.get("approve"):
+        _warn_about_extension(ticket)
     return redirect(_next_url(ticket_id))
+
+
+def _warn_about_extension(ticket: Ticket) -> None:
+    """An approved extension that does not help: say so (the approval stands)."""
+    at = now()
+    if ticket.unit_due_at < at:
+        flash(_("注意：延期后的单位期限 %(due)s 仍早于现在，这张工单仍然超期。",
+                due=fmt_dt(ticket.unit_due_at)), "warning")
+    if ticket.platform_due_at is not None and ticket.unit_due_at > ticket.platform_due_at:
+        flash(_("注意：延期后的单位期限 %(due)s 晚于平台期限 %(platform)s，平台期限不会随之顺延。",
+                due=fmt_dt(ticket.unit_due_at), platform=fmt_dt(ticket.platform_due_at)), "warning")
 
 
 def _add_route_rule(form, ticket: Ticket) -> None:
