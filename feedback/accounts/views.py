@@ -37,6 +37,20 @@ def load_user(user_id: str):
     return user
 
 
+# Pages a person whose password an administrator gave may still open.
+PASSWORD_CHANGE_EXEMPT = {"accounts.change_password", "accounts.logout", "accounts.set_locale", "static",
+                          "base.healthz"}
+
+
+@bp.before_app_request
+def require_own_password():
+    """Until they choose their own password, a person sees only the page to change it."""
+    if (request.blueprint != "api" and request.endpoint not in PASSWORD_CHANGE_EXEMPT
+            and current_user.is_authenticated and current_user.must_change_password):
+        return redirect(url_for("accounts.change_password"))
+    return None
+
+
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     if current_user.is_authenticated:
@@ -81,8 +95,11 @@ def change_password():
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("当前密码不正确"))
+        elif current_user.must_change_password and form.new.data == form.current.data:
+            form.new.errors.append(_("请设置一个与管理员给的密码不同的新密码"))
         else:
             current_user.set_password(form.new.data)
+            current_user.must_change_password = False
             session["pwv"] = password_version(current_user)  # this session stays; others end
             db.session.commit()
             flash(_("密码已修改。"), "success")
@@ -139,6 +156,7 @@ def users():
             user = User(username=form.username.data.strip(), display_name=form.display_name.data or None,
                         email=form.email.data or None, role=form.role.data, unit=unit, locale="zh_CN")
             user.set_password(form.password.data)
+            user.must_change_password = True
             db.session.add(user)
             db.session.commit()
             flash(_("已创建用户 %(name)s。", name=user.username), "success")
@@ -175,6 +193,8 @@ def user_edit(user_id: int):
                 user.failed_logins = 0
                 if is_self:
                     session["pwv"] = password_version(user)
+                else:  # someone else's password, which the administrator now knows
+                    user.must_change_password = True
             db.session.commit()
             flash(_("已保存用户 %(name)s。", name=user.username), "success")
             return redirect(url_for("accounts.users"))
