@@ -28,6 +28,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 SUM_FILL = PatternFill("solid", fgColor="F2F2F2")
 WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 CENTER = Alignment(horizontal="center")
+WRAP_TOP = Alignment(vertical="top", wrap_text=True)
 
 
 def safe_text(value: str) -> str:
@@ -105,11 +106,12 @@ def header_row(ws: Worksheet, headers: list[str]) -> list[WriteOnlyCell]:
     return cells
 
 
-def _style_for(ws: Worksheet, number_format: str | None, bold: bool, fill: PatternFill | None, center: bool):
+def _style_for(ws: Worksheet, number_format: str | None, bold: bool, fill: PatternFill | None, center: bool,
+               wrap: bool = False):
     """Styling a cell through openpyxl's descriptors hashes every style object each time, which
     dominated the cost of a large sheet; a style is built once per sheet and its index array copied."""
     cache = ws.__dict__.setdefault("_export_styles", {})
-    key = (number_format, bold, None if fill is None else fill.fgColor.rgb, center)
+    key = (number_format, bold, None if fill is None else fill.fgColor.rgb, center, wrap)
     style = cache.get(key)
     if style is None:
         proto = WriteOnlyCell(ws)
@@ -122,12 +124,14 @@ def _style_for(ws: Worksheet, number_format: str | None, bold: bool, fill: Patte
             proto.fill = fill
         if center:
             proto.alignment = CENTER
+        elif wrap:
+            proto.alignment = WRAP_TOP
         style = cache[key] = proto._style
     return style
 
 
 def cell(ws: Worksheet, value, number_format: str | None = None, *, bold: bool = False,
-         fill: PatternFill | None = None, center: bool = False) -> WriteOnlyCell:
+         fill: PatternFill | None = None, center: bool = False, wrap: bool = False) -> WriteOnlyCell:
     out = WriteOnlyCell(ws, value=safe(value))
-    out._style = copy(_style_for(ws, number_format, bold, fill, center))
+    out._style = copy(_style_for(ws, number_format, bold, fill, center, wrap))
     return out
