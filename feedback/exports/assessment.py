@@ -243,7 +243,7 @@ def write_xlsx(a: Assessment, path: str) -> None:
     by_code = {r.unit.code: r for r in a.rows}
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(ASSESSMENT_SHEET)
-    cells.setup_sheet(ws, PRINT_WIDTHS, print_header(f"{a.quarter.label} {ASSESSMENT_SHEET}", a.period, a.as_of))
+    cells.setup_sheet(ws, PRINT_WIDTHS, print_header(f"{a.quarter.chinese} {ASSESSMENT_SHEET}", a.period, a.as_of))
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.append(cells.header_row(ws, SUMMARY_HEADERS + EXTRA_HEADERS))
     for line in lines:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from copy import copy
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from feedback import formats
 from feedback.timeutil import LOCAL
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -41,22 +41,12 @@ def safe(value):
 
 
 def rate_text(rate: float | None) -> str:
-    """按期办结率 as the notices print it: 100%, 98.8%, 66.7%; empty when undefined.
-
-    Never rounds up to 100%: a single overdue ticket must not read as a perfect record."""
-    if rate is None:
-        return ""
-    tenths = (Decimal(str(rate)) * 1000).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-    if tenths >= 1000 and rate < 1:
-        tenths = Decimal(999)
-    whole, frac = divmod(int(tenths), 10)
-    return f"{whole}%" if frac == 0 else f"{whole}.{frac}%"
+    """按期办结率 as the notices print it (feedback/formats.py: 100%, 98.8%, 66.7%)."""
+    return formats.rate(rate)
 
 
 def one_decimal(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return formats.one_decimal(value)
 
 
 def local_naive(t: datetime | None) -> datetime | None:

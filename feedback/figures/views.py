@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
-from flask_babel import format_decimal, format_percent, gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from feedback import formats
 from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.errors import InputError
@@ -197,27 +197,27 @@ def quarter_choices(at: datetime, count: int = 8) -> list[str]:
 
 
 def quarter_label(q: str) -> str:
-    return _("%(year)s年第%(n)s季度", year=q[:4], n=q[-1])
+    return formats.quarter(int(q[:4]), int(q[-1]))
 
 
 def period_label(args: DashboardArgs) -> str:
     if args.period_kind == "month":
-        return _("%(year)s年%(month)s月", year=args.date_from.year, month=args.date_from.month)
+        return formats.month(args.date_from.year, args.date_from.month)
     if args.period_kind == "quarter":
         return quarter_label(args.period_value)
-    return _("%(start)s 至 %(end)s", start=args.date_from.isoformat(), end=args.date_to.isoformat())
+    return formats.date_range(args.date_from, args.date_to)
 
 
 def show(figures: Figures, key: str) -> str:
-    """A figure as the table shows it (Babel-formatted; an undefined value is "—")."""
+    """A figure as the table shows it (feedback/formats.py; an undefined value is "—")."""
     value = getattr(figures, key)
     if value is None:
         return "—"
     if key == "on_time_rate":
-        return format_percent(value, "#,##0.0%")
+        return formats.rate(value)
     if isinstance(value, float):
-        return format_decimal(value, "#,##0.##")
-    return format_decimal(value)
+        return formats.one_decimal(value)
+    return formats.count(value)
 
 
 @bp.get("/dashboard")
@@ -254,6 +254,6 @@ def dashboard():
         glance={key: getattr(glance, key) for key, _label in GLANCE}, glance_items=GLANCE,
         units=units, up_code=_up_code(scope, units), columns=COLUMNS, show=show,
         quarters=quarter_choices(args.as_of), quarter_label=quarter_label, period_label=period_label(args),
-        error_hint=lambda name: ERROR_HINTS.get(name, name), format_percent=format_percent, tz=LOCAL,
+        error_hint=lambda name: ERROR_HINTS.get(name, name), format_rate=formats.rate, tz=LOCAL,
         sort_mark=lambda key: ("▼" if args.descending else "▲") if args.sort == key else "",
     )

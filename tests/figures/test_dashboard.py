@@ -55,9 +55,9 @@ def test_the_dashboard_and_the_api_agree(oct_world, signed_in, client, world):
         assert len(cells) == 9
         for key, value in cells.items():
             assert value == expected[code][key], (code, key)
-    # what a person reads (hand-counted in test_closure.py): D1 10 received, 50.0% on time, 141 h
+    # what a person reads (hand-counted in test_closure.py): D1 10 received, 50% on time, 141.0 h (feedback/formats.py)
     assert (cell_text(doc, "D1", "received"), cell_text(doc, "D1", "on_time_rate"),
-            cell_text(doc, "D1", "avg_handling_hours")) == ("10", "50.0%", "141")
+            cell_text(doc, "D1", "avg_handling_hours")) == ("10", "50%", "141.0")
     assert cell_text(doc, "", "on_time_rate") == "54.5%"  # 6 / 11
     assert cell_text(doc, "C0", "on_time_rate") == "—"
     assert doc.xpath('//*[@data-unassigned="1"]')  # T14 in triage, said beside the table
