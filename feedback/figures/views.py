@@ -13,7 +13,7 @@ down and regions two.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -24,7 +24,7 @@ from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.errors import InputError
 from feedback.figures import params
-from feedback.figures.chart import monthly_chart
+from feedback.figures.chart import FEW_TICKETS, few_tickets, monthly_chart
 from feedback.figures.closure import Figures, Row, closure, resolve_scope
 from feedback.figures.glance import at_a_glance
 from feedback.figures.series import monthly_series
@@ -93,8 +93,7 @@ class DashboardArgs:
         if as_of > current:
             errors["as_of"] = "must not be in the future"
             as_of = current
-        month_now = local_date(as_of).strftime("%Y-%m")
-        default_period = ("month", month_now, *params.month_range(month_now))
+        default_period = _default_period(local_date(as_of))
         period = params.attempt(errors, lambda: _period(args), None) or default_period
         kind, value, date_from, date_to = period
         group = params.attempt(errors, lambda: params.parse_group(args["group"]) if args.get("group") else None)
@@ -146,8 +145,21 @@ def page_of(rows: list, page: int) -> Page:
     return Page(rows[start:start + ROWS_PER_PAGE], page, ROWS_PER_PAGE, len(rows))
 
 
+def _default_period(today: date):
+    """The last complete month: the current one is mostly still open ("—" everywhere)."""
+    last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return ("month", last, *params.month_range(last))
+
+
 def _period(args):
-    """from/to beat quarter beat month; None: the default month."""
+    """The one form says which kind it means (period=month|quarter|range) and sends every
+    field; links name one field: from/to beat quarter beat month. None: the default month."""
+    kind = args.get("period")
+    if kind in ("month", "quarter", "range"):
+        wanted = {"month": ("month",), "quarter": ("quarter",), "range": ("from", "to")}[kind]
+        args = {k: args.get(k) for k in wanted}
+        if not any(args.values()):
+            raise InputError({wanted[0]: "required"})
     if args.get("from") or args.get("to"):
         date_from, date_to = params.parse_range(args.get("from"), args.get("to"))
         return "range", "", date_from, date_to
@@ -254,6 +266,7 @@ def dashboard():
         glance={key: getattr(glance, key) for key, _label in GLANCE}, glance_items=GLANCE,
         units=units, up_code=_up_code(scope, units), columns=COLUMNS, show=show,
         quarters=quarter_choices(args.as_of), quarter_label=quarter_label, period_label=period_label(args),
+        few_tickets=FEW_TICKETS, is_few=few_tickets,
         error_hint=lambda name: ERROR_HINTS.get(name, name), format_rate=formats.rate, tz=LOCAL,
         sort_mark=lambda key: ("▼" if args.descending else "▲") if args.sort == key else "",
     )
