@@ -36,7 +36,7 @@ def look():
         pg.screenshot(path=str(SHOTS / f"{name}-{pg.viewport_size['width']}.png"), full_page=True)
         width = pg.viewport_size["width"]
         assert pg.evaluate("document.documentElement.scrollWidth") <= width + 1, f"{name}: wider than the screen"
-        for box in [a.bounding_box() for a in pg.locator(".mainnav a").all()]:
+        for box in [a.bounding_box() for a in pg.locator(".mainnav a, nav.tabs a").all()]:
             assert box and box["x"] >= 0 and box["x"] + box["width"] <= width + 1, f"{name}: a menu item is off screen"
         assert pg.dialogs == []
 
