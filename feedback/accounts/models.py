@@ -29,6 +29,8 @@ class User(UserMixin, db.Model):
     unit_id: Mapped[int] = mapped_column(sa.ForeignKey("units.id"), index=True)
     locale: Mapped[str] = mapped_column(sa.String(10), default="zh_CN")
     active: Mapped[bool] = mapped_column(default=True)
+    # a password an administrator gave: the person chooses their own at the next sign-in
+    must_change_password: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     failed_logins: Mapped[int] = mapped_column(default=0)
     last_failed_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # A session remembers this; signing out or a new password moves it on, so every session

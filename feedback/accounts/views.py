@@ -13,8 +13,9 @@ from feedback.accounts.forms import (LocaleForm, LoginForm, PasswordChangeForm, 
 from feedback.accounts.login import authenticate, find_user, session_token
 from feedback.accounts.tokens import revoke, set_new_password, tokens_of
 from feedback.accounts.models import User
-from feedback.accounts.scope import unit_ids_clause, units_query
+from feedback.accounts.scope import unit_ids_clause
 from feedback.directory.models import Unit
+from feedback.directory.tree import scoped_units
 from feedback.extensions import db, login_manager
 from feedback.timeutil import now
 from feedback.web.helpers import actor, landing_endpoint, paginate, roles_required, safe_next
@@ -35,6 +36,20 @@ def load_user(user_id: str):
     if user is None or not user.active or session.get("pwv") != session_token(user):
         return None
     return user
+
+
+# Pages a person whose password an administrator gave may still open.
+PASSWORD_CHANGE_EXEMPT = {"accounts.change_password", "accounts.logout", "accounts.set_locale", "static",
+                          "base.healthz"}
+
+
+@bp.before_app_request
+def require_own_password():
+    """Until they choose their own password, a person sees only the page to change it."""
+    if (request.blueprint != "api" and request.endpoint not in PASSWORD_CHANGE_EXEMPT
+            and current_user.is_authenticated and current_user.must_change_password):
+        return redirect(url_for("accounts.change_password"))
+    return None
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -85,8 +100,11 @@ def change_password():
     if form.validate_on_submit():
         if not current_user.check_password(form.current.data):
             form.current.errors.append(_("当前密码不正确"))
+        elif current_user.must_change_password and form.new.data == form.current.data:
+            form.new.errors.append(_("请设置一个与管理员给的密码不同的新密码"))
         else:
             set_new_password(current_user, form.new.data, now())
+            current_user.must_change_password = False
             session["pwv"] = session_token(current_user)  # this session stays; others end
             db.session.commit()
             flash(_("密码已修改。"), "success")
@@ -126,7 +144,7 @@ def token_revoke(token_id: int):
 # --- users admin (supervisors, within their subtree) -----------------------------------------
 
 def _unit_choices():
-    units = db.session.execute(units_query(actor()).order_by(Unit.path)).scalars().all()
+    units = scoped_units(actor())
     return [choice(u.code, ("　" * u.depth) + f"{u.name}（{u.code}）") for u in units]
 
 
@@ -160,6 +178,7 @@ def users():
             user = User(username=form.username.data.strip(), display_name=form.display_name.data or None,
                         email=form.email.data or None, role=form.role.data, unit=unit, locale="zh_CN")
             user.set_password(form.password.data)
+            user.must_change_password = True
             db.session.add(user)
             db.session.commit()
             flash(_("已创建用户 %(name)s。", name=user.username), "success")
@@ -195,6 +214,8 @@ def user_edit(user_id: int):
                 set_new_password(user, form.password.data, now())
                 if is_self:
                     session["pwv"] = session_token(user)
+                else:  # someone else's password, which the administrator now knows
+                    user.must_change_password = True
             db.session.commit()
             flash(_("已保存用户 %(name)s。", name=user.username), "success")
             return redirect(url_for("accounts.users"))

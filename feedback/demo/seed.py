@@ -106,9 +106,11 @@ def create_people(units: dict[str, Unit], rng: random.Random) -> People:
         probe.set_password(password)
         hashes[role] = probe.password_hash
 
+    taken: set[str] = set()
+
     def user(username: str, role: str, unit: Unit) -> User:
         u = User(username=username, role=role, unit=unit, password_hash=hashes[role],
-                 display_name=texts.person_name(rng))
+                 display_name=texts.person_name(rng, taken))
         db.session.add(u)
         return u
 

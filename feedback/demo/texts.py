@@ -69,8 +69,21 @@ def reporter(rng: random.Random) -> dict:
     return {"name": name, "phone": phone, "email": email}
 
 
-def person_name(rng: random.Random) -> str:
-    return rng.choice(SURNAMES) + rng.choice(GIVEN)
+def person_name(rng: random.Random, taken: set[str] | None = None) -> str:
+    """A name nobody in `taken` has (then added to it): two staff of one demo city never share
+    a name, or the history could not tell them apart."""
+    while True:
+        name = rng.choice(SURNAMES) + rng.choice(GIVEN)
+        if taken is None or name not in taken:
+            break
+    if taken is not None:
+        taken.add(name)
+    return name
+
+
+def book(title: str) -> str:
+    """A title in 书名号; one quoted inside it takes the inner marks 〈〉, never 《《…》…》."""
+    return "《" + title.replace("《", "〈").replace("》", "〉") + "》"
 
 
 def _day(d: date) -> str:
@@ -95,12 +108,12 @@ def website_report(prefix: str, unit_name: str, topics, category: str, received:
         pick = rng.randrange(4)
         if pick <= 1:
             wrong, right = rng.choice(TYPOS)
-            return "错别字", f"“{col}”栏目《{title}》一文中“{wrong}”应为“{right}”，请核实更正。", article
+            return "错别字", f"“{col}”栏目{book(title)}一文中“{wrong}”应为“{right}”，请核实更正。", article
         if pick == 2:
             n = rng.randint(5, 40)
-            return ("内容错误", f"《{title}》中引用的文件文号“江政办发〔{published.year}〕{n + 9}号”有误，"
+            return ("内容错误", f"{book(title)}中引用的文件文号“江政办发〔{published.year}〕{n + 9}号”有误，"
                     f"应为“江政办发〔{published.year}〕{n}号”。", article)
-        return "表述错误", f"《{title}》页面显示发布日期为{_day(published)}，与正文落款日期不一致。", article
+        return "表述错误", f"{book(title)}页面显示发布日期为{_day(published)}，与正文落款日期不一致。", article
     if category == "outdated":
         months = rng.randint(3, 14)
         last = received - timedelta(days=months * 30 + rng.randint(0, 20))
@@ -117,7 +130,7 @@ def website_report(prefix: str, unit_name: str, topics, category: str, received:
         if pick == 0:
             return label, f"首页“{col}”栏目链接打不开，提示“404 页面不存在”。", column
         if pick == 1:
-            return label, f"《{title}》文末附件下载链接失效，点击后提示文件不存在。", article
+            return label, f"{book(title)}文末附件下载链接失效，点击后提示文件不存在。", article
         if pick == 2:
             return label, f"“{col}”栏目翻页到第2页后显示空白页。", column + "index_1.html"
         return label, f"“网上办事”入口跳转的“{topic}”办理页面无法访问。", f"https://{prefix}/bszn/"
@@ -140,7 +153,7 @@ def website_report(prefix: str, unit_name: str, topics, category: str, received:
                     "存在个人信息泄露风险。", article)
         return "安全问题", "网站部分页面提示安全证书已过期，浏览器显示“不安全”。", f"https://{prefix}/"
     text = rng.choice(["网站在手机端浏览时页面排版错乱，文字重叠无法阅读。",
-                       f"站内搜索输入标题搜索不到已发布的《{title}》。",
+                       f"站内搜索输入标题搜索不到已发布的{book(title)}。",
                        "网站“长辈版”切换后部分页面无法返回标准版。", "网站无障碍浏览工具条点击后无反应。"])
     return "其他", text, f"https://{prefix}/"
 
@@ -157,7 +170,7 @@ def account_report(account: str, platform: str, topics, category: str, received:
                                                       for _ in range(22))
     if category == "content_error":
         wrong, right = rng.choice(TYPOS)
-        return "错别字", f"“{account}”{_day(published)}发布的《{title}》中“{wrong}”应为“{right}”。", url
+        return "错别字", f"“{account}”{_day(published)}发布的{book(title)}中“{wrong}”应为“{right}”。", url
     if category == "outdated":
         last = received - timedelta(days=rng.randint(40, 150))
         return "信息不更新", f"“{account}”自{_day(last)}以来未发布新的信息，账号长期不更新。", None

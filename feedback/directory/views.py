@@ -2,26 +2,36 @@
 routing rules with a "which unit gets this URL?" box."""
 from __future__ import annotations
 
+import tempfile
+from pathlib import Path
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from sqlalchemy.orm import selectinload
 
 from feedback.accounts.forms import choice
-from feedback.accounts.scope import unit_ids_clause, units_query
+from feedback.accounts.scope import unit_ids_clause
 from feedback.directory.admin import add_property, add_unit, set_path, set_property_rules, would_cycle
 from feedback.directory.forms import PropertyForm, RuleForm, UnitForm
+from feedback.directory.loaders import LoadErrors, load_properties, load_units
 from feedback.directory.models import Property, RoutingRule, Unit
 from feedback.directory.routing import Query, normalize_url, route_many
 from feedback.directory.rules import add_rule_in_scope, check_property_claims
+from feedback.directory.tree import scoped_units
 from feedback.errors import InputError
 from feedback.extensions import db
+from feedback.messages import field_name, localize
+from feedback.tabular import UnreadableFile
 from feedback.web.helpers import actor, paginate, roles_required
 
 bp = Blueprint("directory", __name__, url_prefix="/admin")
 
 def _scoped_units() -> list[Unit]:
-    return db.session.execute(units_query(actor()).order_by(Unit.path)).scalars().all()
+    return scoped_units(actor())
 
 
 def _unit_choices(units: list[Unit]):
@@ -76,11 +86,73 @@ def units():
             db.session.commit()
             flash(_("已添加单位 %(name)s。", name=unit.name), "success")
             return redirect(url_for("directory.units"))
+    return _units_page(scoped, form)
+
+
+def _units_page(scoped, form, *, load=None, status=200):
     counts = dict(db.session.execute(
         sa.select(Property.unit_id, sa.func.count()).group_by(Property.unit_id)
     ).all())
     base = min((u.depth for u in scoped), default=0)
-    return render_template("directory/units.html", units=scoped, form=form, base_depth=base, counts=counts)
+    return render_template("directory/units.html", units=scoped, form=form, base_depth=base, counts=counts,
+                           load_form=LoadForm(formdata=None), load=load, may_load=actor().is_root), status
+
+
+# --- loading units and sites from a file (the same loaders as `feedback units|properties load`) --
+
+class LoadForm(FlaskForm):
+    file = FileField(validators=[FileRequired()])
+
+
+LOADERS = {"units": (load_units, _l("单位")), "properties": (load_properties, _l("网站与账号"))}
+
+
+@bp.post("/units/load/<what>")
+@roles_required("supervisor")
+def load(what: str):
+    """All or nothing, like the command line: any bad row loads nothing and every problem is
+    listed with the row number Excel shows."""
+    if what not in LOADERS:
+        abort(404)
+    # A file may name any unit code: the whole directory is the top office's to load.
+    if not actor().is_root:
+        abort(403)
+    loader, noun = LOADERS[what]
+    form = LoadForm()
+    if not form.validate_on_submit():
+        return _load_failed(what, [(None, None, _("请选择要上传的 XLSX 或 CSV 文件。"))])
+    upload = form.file.data
+    filename = Path(upload.filename or "upload").name
+    with tempfile.TemporaryDirectory(prefix="feedback-load-") as tmp:
+        path = Path(tmp) / ("upload" + Path(filename).suffix.lower())
+        upload.save(path)
+        try:
+            result = loader(path)
+            db.session.commit()
+        except UnreadableFile as exc:
+            db.session.rollback()
+            reason = str(exc).removeprefix(f"{path}: ")
+            return _load_failed(what, [(None, None, localize(reason))], filename)
+        except LoadErrors as exc:
+            db.session.rollback()
+            problems = [(p.row, field_name(p.field) if p.field else None, localize(p.message))
+                        for p in exc.problems]
+            return _load_failed(what, problems, filename)
+        except sa.exc.IntegrityError:  # another load or an admin changed the same rows meanwhile
+            db.session.rollback()
+            return _load_failed(what, [(None, None, _("目录在导入期间被修改，没有导入任何一行；请重新上传。"))],
+                                filename)
+    flash(_("已导入%(what)s（%(file)s）：新建 %(c)s，更新 %(u)s，未变 %(n)s。", what=noun, file=filename,
+            c=result.created, u=result.updated, n=result.unchanged), "success")
+    return redirect(url_for("directory.units"))
+
+
+def _load_failed(what: str, problems: list, filename: str | None = None):
+    form = UnitForm(formdata=None)
+    scoped = _scoped_units()
+    form.parent.choices = _unit_choices(scoped)
+    load = {"what": what, "noun": LOADERS[what][1], "filename": filename, "problems": problems}
+    return _units_page(scoped, form, load=load, status=422)
 
 
 @bp.route("/units/<int:unit_id>", methods=["GET", "POST"])

@@ -21,7 +21,7 @@ from openpyxl import Workbook
 from feedback.exports import cells, notice
 from feedback.exports.cells import PERCENT_FORMAT
 from feedback.exports.closure_sheet import (SUMMARY_HEADERS, Line, parent_names, print_header, report_root_code,
-                                            styled_row, summary_lines, summary_values, summary_widths)
+                                            styled_row, summary_lines, summary_values)
 from feedback.exports.notice import date_span, problems_text  # noqa: F401  (their old home)
 from feedback.exports.periods import Period, Quarter, cut_off
 from feedback.extensions import db
@@ -264,17 +264,25 @@ def _extra_values(a: Assessment, line: Line, by_code: dict[str, AssessedRow]) ->
             sum(r.findings.unfinished for r in members), sum(r.findings.overdue for r in members)]
 
 
+# Column widths of the assessment sheet, chosen to print on one A4 landscape page across at a
+# readable scale: figures narrow under headers that wrap, names and problems wrapping in their
+# columns rather than being cut at the page edge.
+# 序号 单位编码 单位 上级单位 | 6 counts | 率 时长(小时) 时长(工作日) | 退回 扣分 标记 存在的问题 | 整改 未完成 超期
+PRINT_WIDTHS = [5, 10, 18, 12] + [7] * 6 + [8, 8, 8] + [6, 6, 14, 30] + [7, 7]
+WRAPPED_COLUMNS = frozenset({2, 3, 15, 16})  # 单位, 上级单位, 标记, 存在的问题
+
+
 def write_xlsx(a: Assessment, path: str) -> None:
     lines = summary_lines([r.row for r in a.rows], a.region_rows, a.total, a.parents, a.root_code)
     by_code = {r.unit.code: r for r in a.rows}
     wb = Workbook(write_only=True)
     title = ASSESSMENT_SHEET if a.quarter is not None else WINDOW_SHEET
     ws = wb.create_sheet(title)
-    widths = summary_widths(lines) + [11, 8, 30, 44, 11, 9]
-    cells.setup_sheet(ws, widths, print_header(f"{a.label} {title}", a.period, a.as_of))
+    cells.setup_sheet(ws, PRINT_WIDTHS, print_header(f"{a.title} {title}", a.period, a.as_of))
+    ws.page_margins.left = ws.page_margins.right = 0.4
     ws.append(cells.header_row(ws, SUMMARY_HEADERS + EXTRA_HEADERS))
     for line in lines:
-        ws.append(styled_row(ws, line, summary_values(line) + _extra_values(a, line, by_code)))
+        ws.append(styled_row(ws, line, summary_values(line) + _extra_values(a, line, by_code), WRAPPED_COLUMNS))
     _rules_sheet(wb, a)
     wb.save(path)
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from copy import copy
 from datetime import datetime
-from decimal import ROUND_HALF_UP, Decimal
 
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from feedback import formats
 from feedback.timeutil import LOCAL
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -28,6 +28,7 @@ HEADER_FILL = PatternFill("solid", fgColor="DDE4EE")
 SUM_FILL = PatternFill("solid", fgColor="F2F2F2")
 WRAP_CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 CENTER = Alignment(horizontal="center")
+WRAP_TOP = Alignment(vertical="top", wrap_text=True)
 
 
 def safe_text(value: str) -> str:
@@ -40,22 +41,12 @@ def safe(value):
 
 
 def rate_text(rate: float | None) -> str:
-    """按期办结率 as the notices print it: 100%, 98.8%, 66.7%; empty when undefined.
-
-    Never rounds up to 100%: a single overdue ticket must not read as a perfect record."""
-    if rate is None:
-        return ""
-    tenths = (Decimal(str(rate)) * 1000).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
-    if tenths >= 1000 and rate < 1:
-        tenths = Decimal(999)
-    whole, frac = divmod(int(tenths), 10)
-    return f"{whole}%" if frac == 0 else f"{whole}.{frac}%"
+    """按期办结率 as the notices print it (feedback/formats.py: 100%, 98.8%, 66.7%)."""
+    return formats.rate(rate)
 
 
 def one_decimal(value: float | None) -> str:
-    if value is None:
-        return ""
-    return str(Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    return formats.one_decimal(value)
 
 
 def local_naive(t: datetime | None) -> datetime | None:
@@ -105,11 +96,12 @@ def header_row(ws: Worksheet, headers: list[str]) -> list[WriteOnlyCell]:
     return cells
 
 
-def _style_for(ws: Worksheet, number_format: str | None, bold: bool, fill: PatternFill | None, center: bool):
+def _style_for(ws: Worksheet, number_format: str | None, bold: bool, fill: PatternFill | None, center: bool,
+               wrap: bool = False):
     """Styling a cell through openpyxl's descriptors hashes every style object each time, which
     dominated the cost of a large sheet; a style is built once per sheet and its index array copied."""
     cache = ws.__dict__.setdefault("_export_styles", {})
-    key = (number_format, bold, None if fill is None else fill.fgColor.rgb, center)
+    key = (number_format, bold, None if fill is None else fill.fgColor.rgb, center, wrap)
     style = cache.get(key)
     if style is None:
         proto = WriteOnlyCell(ws)
@@ -122,12 +114,14 @@ def _style_for(ws: Worksheet, number_format: str | None, bold: bool, fill: Patte
             proto.fill = fill
         if center:
             proto.alignment = CENTER
+        elif wrap:
+            proto.alignment = WRAP_TOP
         style = cache[key] = proto._style
     return style
 
 
 def cell(ws: Worksheet, value, number_format: str | None = None, *, bold: bool = False,
-         fill: PatternFill | None = None, center: bool = False) -> WriteOnlyCell:
+         fill: PatternFill | None = None, center: bool = False, wrap: bool = False) -> WriteOnlyCell:
     out = WriteOnlyCell(ws, value=safe(value))
-    out._style = copy(_style_for(ws, number_format, bold, fill, center))
+    out._style = copy(_style_for(ws, number_format, bold, fill, center, wrap))
     return out

@@ -99,7 +99,7 @@ def closure_command(month, date_from, date_to, as_of, unit_code, fmt, output):
     unit = _unit(unit_code)
     path = _output(output, lambda: default_filename(period, fmt, _scope_code(unit)))
     result = export_closure(Actor.system("export"), period, cutoff, fmt, path, unit_code=unit_code)
-    click.echo(f"wrote {path}: {result['units']} units, {result['details']} late or overdue tickets")
+    click.echo(f"wrote {path}: {result['units']} units, {result['late_or_overdue']} late or overdue tickets")
 
 
 @export_cli.command("assessment", help="The assessment of a quarter or any window (考核, the notice draft).")

@@ -127,9 +127,11 @@ def number_format(column: int) -> str | None:
     return PERCENT_FORMAT if column == 10 else DECIMAL_FORMAT if column in (11, 12) else None
 
 
-def styled_row(ws, line: Line, values: list) -> list:
+def styled_row(ws, line: Line, values: list, wrap: frozenset[int] = frozenset()) -> list:
+    """A line's cells; the columns in `wrap` break their text over lines within the column."""
     bold = line.kind != "unit"
-    return [cells.cell(ws, v, number_format(i), bold=bold, fill=SUM_FILL if bold else None, center=i == 0)
+    return [cells.cell(ws, v, number_format(i), bold=bold, fill=SUM_FILL if bold else None, center=i == 0,
+                       wrap=i in wrap)
             for i, v in enumerate(values)]
 
 
@@ -223,7 +225,9 @@ def export_closure(actor, period: Period, as_of: datetime, fmt: str, path: str, 
         raise ValueError(f"unknown closure export format {fmt!r}")
     os.replace(partial, path)
     progress(100)
-    return {"units": sum(1 for line in lines if line.kind == "unit"), "details": details}
+    # late_or_overdue is the figure (the CSV has no detail sheet); details the rows written
+    return {"units": sum(1 for line in lines if line.kind == "unit"), "details": details,
+            "late_or_overdue": report.total.late + report.total.overdue_open}
 
 
 def report_root_code(report) -> str | None:

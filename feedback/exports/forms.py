@@ -8,6 +8,7 @@ from flask_wtf import FlaskForm
 from wtforms import HiddenField, SelectField, StringField
 from wtforms.validators import ValidationError
 
+from feedback import formats
 from feedback.exports.periods import PeriodError, Quarter, parse_month, parse_quarter, parse_range, previous_month
 
 try:  # WTForms 3.3 deprecates (value, label) tuples in favour of SelectChoice
@@ -65,7 +66,7 @@ class AssessmentForm(FlaskForm):
     window = None  # a Quarter, or a Period from one cut-off to the next
 
     def fill_quarters(self, today: date) -> None:
-        self.quarter.choices = [choice(q.label, q.chinese) for q in recent_quarters(today)]
+        self.quarter.choices = [choice(q.label, formats.quarter(q.year, q.number)) for q in recent_quarters(today)]
 
     def validate_quarter(self, field):
         # dates given: a window (the quarter's select always holds a value and is then ignored)

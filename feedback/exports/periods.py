@@ -94,6 +94,7 @@ class Quarter:
 
     @property
     def chinese(self) -> str:
+        """2026年第四季度: the notices' own words, whatever the reader's language."""
         return f"{self.year}年第{'一二三四'[self.number - 1]}季度"
 
     @property

@@ -7,6 +7,7 @@ ticket outside one's scope).
 from __future__ import annotations
 
 import os
+from datetime import date
 from types import SimpleNamespace
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from feedback import formats
 from feedback.accounts.models import User
 from feedback.accounts.scope import unit_ids_clause, unit_in_scope
 from feedback.directory.models import Unit
@@ -23,6 +25,7 @@ from feedback.exports import jobs, notice
 from feedback.exports.periods import Quarter
 from feedback.exports.forms import AssessmentForm, ClosureForm, default_month
 from feedback.exports.models import ExportJob
+from feedback.exports.periods import PeriodError, parse_quarter
 from feedback.extensions import db
 from feedback.timeutil import local_date, now
 from feedback.web.helpers import actor, page_arg, roles_required
@@ -46,12 +49,18 @@ def _job_in_scope(job_id: int) -> tuple[ExportJob, Unit]:
 
 
 def period_label(job: ExportJob) -> str:
+    """The period of an export as every page names one (feedback/formats.py)."""
     p = job.params or {}
-    if job.kind == "assessment" and p.get("quarter"):
-        return str(p["quarter"])
-    if p.get("month"):
-        return p["month"]
-    return f"{p.get('date_from', '')} — {p.get('date_to', '')}"
+    try:
+        if job.kind == "assessment":
+            q = parse_quarter(p.get("quarter"))
+            return formats.quarter(q.year, q.number)
+        if p.get("month"):
+            year, month = p["month"].split("-")
+            return formats.month(int(year), int(month))
+        return formats.date_range(date.fromisoformat(p["date_from"]), date.fromisoformat(p["date_to"]))
+    except (KeyError, ValueError, PeriodError):  # a job written by an older version
+        return str(p.get("quarter") or p.get("month") or "")
 
 
 def _forms():

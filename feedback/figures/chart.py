@@ -10,6 +10,9 @@ from dataclasses import dataclass, field
 from feedback.figures.results import MonthPoint
 
 WIDTH, HEIGHT = 720, 260
+# A month whose rate rests on fewer tickets than this (closed + overdue open) is drawn as a
+# hollow dot and marked in the table: one closed ticket makes a 100 % that means little.
+FEW_TICKETS = 5
 LEFT, RIGHT, TOP, BOTTOM = 48, 52, 16, 44
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
@@ -37,7 +40,7 @@ class Chart:
     plot_h: int = PLOT_H
     bars: list[Bar] = field(default_factory=list)
     lines: list[str] = field(default_factory=list)  # polyline "x,y x,y" runs; a month without a rate breaks the line
-    dots: list[tuple[float, float, float, str]] = field(default_factory=list)  # x, y, rate, month
+    dots: list[tuple[float, float, float, str, bool]] = field(default_factory=list)  # x, y, rate, month, few
     volume_ticks: list[tuple[float, int]] = field(default_factory=list)  # y, value
     rate_ticks: list[tuple[float, int]] = field(default_factory=list)  # y, percent
 
@@ -61,6 +64,11 @@ def nice_ceiling(n: int) -> int:
     return 10 * power
 
 
+def few_tickets(figures) -> bool:
+    """Whether a rate stands on too few tickets to mean much (FEW_TICKETS)."""
+    return figures.on_time_rate is not None and figures.closed + figures.overdue_open < FEW_TICKETS
+
+
 def monthly_chart(points: list[MonthPoint]) -> Chart:
     chart = Chart()
     if not points:
@@ -82,7 +90,7 @@ def monthly_chart(points: list[MonthPoint]) -> Chart:
             continue
         y = round(TOP + PLOT_H * (1 - rate), 1)
         run.append(f"{round(center, 1)},{y}")
-        chart.dots.append((round(center, 1), y, rate, p.month.strftime("%Y-%m")))
+        chart.dots.append((round(center, 1), y, rate, p.month.strftime("%Y-%m"), few_tickets(p.figures)))
     if run:
         chart.lines.append(" ".join(run))
     chart.volume_ticks = [(round(TOP + PLOT_H * (1 - f), 1), int(top_volume * f)) for f in (0, 0.5, 1)

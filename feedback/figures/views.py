@@ -13,20 +13,19 @@ down and regions two.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
-from babel.numbers import parse_pattern
-from flask_babel import format_percent, get_locale, gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 
+from feedback import formats
 from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.errors import InputError
 from feedback.figures import params
-from feedback.figures.chart import monthly_chart
 from feedback.accounts.scope import resolve_scope
+from feedback.figures.chart import FEW_TICKETS, few_tickets, monthly_chart
 from feedback.figures.closure import closure
 from feedback.figures.results import Figures, Row
 from feedback.figures.glance import at_a_glance
@@ -96,8 +95,7 @@ class DashboardArgs:
         if as_of > current:
             errors["as_of"] = "must not be in the future"
             as_of = current
-        month_now = local_date(as_of).strftime("%Y-%m")
-        default_period = ("month", month_now, *params.month_range(month_now))
+        default_period = _default_period(local_date(as_of))
         period = params.attempt(errors, lambda: _period(args), None) or default_period
         kind, value, date_from, date_to = period
         group = params.attempt(errors, lambda: params.parse_group(args["group"]) if args.get("group") else None)
@@ -149,8 +147,21 @@ def page_of(rows: list, page: int) -> Page:
     return Page(rows[start:start + ROWS_PER_PAGE], page, ROWS_PER_PAGE, len(rows))
 
 
+def _default_period(today: date):
+    """The last complete month: the current one is mostly still open ("—" everywhere)."""
+    last = (today.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    return ("month", last, *params.month_range(last))
+
+
 def _period(args):
-    """from/to beat quarter beat month; None: the default month."""
+    """The one form says which kind it means (period=month|quarter|range) and sends every
+    field; links name one field: from/to beat quarter beat month. None: the default month."""
+    kind = args.get("period")
+    if kind in ("month", "quarter", "range"):
+        wanted = {"month": ("month",), "quarter": ("quarter",), "range": ("from", "to")}[kind]
+        args = {k: args.get(k) for k in wanted}
+        if not any(args.values()):
+            raise InputError({wanted[0]: "required"})
     if args.get("from") or args.get("to"):
         date_from, date_to = params.parse_range(args.get("from"), args.get("to"))
         return "range", "", date_from, date_to
@@ -200,36 +211,27 @@ def quarter_choices(at: datetime, count: int = 8) -> list[str]:
 
 
 def quarter_label(q: str) -> str:
-    return _("%(year)s年第%(n)s季度", year=q[:4], n=q[-1])
+    return formats.quarter(int(q[:4]), int(q[-1]))
 
 
 def period_label(args: DashboardArgs) -> str:
     if args.period_kind == "month":
-        return _("%(year)s年%(month)s月", year=args.date_from.year, month=args.date_from.month)
+        return formats.month(args.date_from.year, args.date_from.month)
     if args.period_kind == "quarter":
         return quarter_label(args.period_value)
-    return _("%(start)s 至 %(end)s", start=args.date_from.isoformat(), end=args.date_to.isoformat())
+    return formats.date_range(args.date_from, args.date_to)
 
 
-# number patterns parsed once (flask_babel's format_* parse theirs and look up the locale on
-# every call, and a table shows hundreds of figures)
-PATTERNS = {"rate": parse_pattern("#,##0.0%"), "decimal": parse_pattern("#,##0.##"), "integer": parse_pattern("#,##0")}
-
-
-def shower():
-    """show(figures, key): a figure as the table shows it in this request's locale (an undefined
-    value is "—")."""
-    locale = get_locale()
-
-    def show(figures: Figures, key: str) -> str:
-        value = getattr(figures, key)
-        if value is None:
-            return "—"
-        if key == "on_time_rate":
-            return PATTERNS["rate"].apply(value, locale)
-        return PATTERNS["decimal" if isinstance(value, float) else "integer"].apply(value, locale)
-
-    return show
+def show(figures: Figures, key: str) -> str:
+    """A figure as the table shows it (feedback/formats.py; an undefined value is "—")."""
+    value = getattr(figures, key)
+    if value is None:
+        return "—"
+    if key == "on_time_rate":
+        return formats.rate(value)
+    if isinstance(value, float):
+        return formats.one_decimal(value)
+    return formats.count(value)
 
 
 @bp.get("/dashboard")
@@ -264,8 +266,9 @@ def dashboard():
         grouped_view=args.sort is None and args.group == "unit" and len({r.region.id for r in report.rows}) > 1,
         series=series, chart=monthly_chart(series), links=glance_links(),
         glance={key: getattr(glance, key) for key, _label in GLANCE}, glance_items=GLANCE,
-        units=units, up_code=_up_code(scope, units), columns=COLUMNS, show=shower(),
+        units=units, up_code=_up_code(scope, units), columns=COLUMNS, show=show,
         quarters=quarter_choices(args.as_of), quarter_label=quarter_label, period_label=period_label(args),
-        error_hint=lambda name: ERROR_HINTS.get(name, name), format_percent=format_percent, tz=LOCAL,
+        few_tickets=FEW_TICKETS, is_few=few_tickets,
+        error_hint=lambda name: ERROR_HINTS.get(name, name), format_rate=formats.rate, tz=LOCAL,
         sort_mark=lambda key: ("▼" if args.descending else "▲") if args.sort == key else "",
     )

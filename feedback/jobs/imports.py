@@ -28,6 +28,7 @@ from flask import current_app
 from feedback.accounts.scope import Actor, unit_ids_clause
 from feedback.directory.models import Unit
 from feedback.errors import NotFound
+from feedback.messages import localize
 from feedback.extensions import db
 from feedback.jobs.models import ImportJob, ImportRow
 from feedback.jobs.queue import enqueue
@@ -94,7 +95,8 @@ class Columns:
     def reason(self, result: Result) -> str:
         if result.status == "duplicate":
             return "留言编号已存在，未重复创建"
-        return "; ".join(f"{self.label(field)}: {message}" for field, message in result.errors.items())
+        # the office reads the results: each check's message in Chinese (feedback/messages.py)
+        return "; ".join(f"{self.label(field)}: {localize(message)}" for field, message in result.errors.items())
 
 
 def map_header(header: list) -> Columns:

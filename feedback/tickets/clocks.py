@@ -1,6 +1,7 @@
 """Setting the two clocks on a ticket (DESIGN.md: Deadlines)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from feedback.calendar.deadlines import due_after
@@ -35,6 +36,22 @@ def start_unit_clock(ticket, assigned_at: datetime, cal: WorkCalendar) -> None:
 def extend_unit_clock(ticket, days: int, cal: WorkCalendar) -> None:
     ticket.unit_clock_days += days
     _recompute(ticket, cal)
+
+
+@dataclass(frozen=True)
+class ExtensionOutcome:
+    """What approving an extension of `days` would do to the unit deadline (延期审批)."""
+
+    unit_due_at: datetime
+    still_past: bool  # the new deadline has passed already at the time of deciding
+    beyond_platform: bool  # later than the platform's deadline, which no extension moves
+
+
+def extension_outcome(ticket, days: int, at: datetime, cal: WorkCalendar) -> ExtensionOutcome | None:
+    if ticket.assigned_at is None or not ticket.unit_clock_days or not days:
+        return None
+    due = due_after(ticket.assigned_at, ticket.unit_clock_days + days, cal).at
+    return ExtensionOutcome(due, due < at, ticket.platform_due_at is not None and due > ticket.platform_due_at)
 
 
 def stop_unit_clock(ticket, cal: WorkCalendar) -> None:

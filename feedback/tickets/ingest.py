@@ -115,7 +115,6 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
         by_pid = {row["platform_id"]: row for row in rows}
         duplicates.flag_new([SimpleNamespace(**by_pid[pid], id=ticket_id) for pid, (ticket_id, _) in stored.items()],
                             at)
-    inserted = {pid: ticket_id for pid, (ticket_id, _) in stored.items()}
     for pid, (ticket_id, shown) in stored.items():
         index = plans[pid][0]
         results[index] = Result(index, pid, "created", ticket_id, shown=shown)

@@ -13,16 +13,18 @@ from flask_login import login_required
 from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
-from feedback.accounts.scope import get_ticket, tickets_query, units_query
+from feedback.accounts.scope import get_ticket, ticket_in_scope, tickets_query
 from feedback.attachments import service as attachments
 from feedback.attachments import store as attachment_store
 from feedback.calendar.service import current_calendar
 from feedback.directory.rules import add_rule_in_scope
 from feedback.directory.models import Unit
+from feedback.directory.tree import scoped_units
 from feedback.errors import Conflict, InputError
 from feedback.extensions import db
 from feedback.knowledge import service as knowledge
-from feedback.tickets import duplicates, handoffs, lifecycle
+from feedback.messages import localize
+from feedback.tickets import clocks, duplicates, handoffs, lifecycle
 from feedback.tickets.listing import TicketFilter, list_tickets, urgent_first
 from feedback.tickets.models import CATEGORIES, STATES, Ticket
 from feedback.tickets.serialize import reporter
@@ -30,7 +32,7 @@ from feedback.tickets.triage import (default_rule_prefix, extension_query, revie
                                      triage_query)
 from feedback.tickets.urgency import urgency
 from feedback.timeutil import now
-from feedback.web.helpers import actor, paginate, roles_required, safe_next
+from feedback.web.helpers import actor, fmt_dt, paginate, roles_required, safe_next
 
 bp = Blueprint("tickets", __name__)
 
@@ -70,7 +72,7 @@ def field_message(field: str, raw) -> str:
     Directory checks already speak the person's language (lazy strings)."""
     if not isinstance(raw, str):
         return str(raw)
-    return str(FIELD_MESSAGES.get(field, raw))
+    return str(FIELD_MESSAGES.get(field) or localize(raw))
 
 
 # --- lists ------------------------------------------------------------------------------------
@@ -168,11 +170,13 @@ def _last_replies(ticket_ids) -> dict:
 def extensions():
     page = paginate(extension_query(actor()).options(selectinload(Ticket.unit)), (Ticket.unit_due_at, Ticket.id),
                     per_page=QUEUE_PAGE)
-    return render_template("tickets/extensions.html", page=page, rows=_rows(page.items, now()))
+    at, calendar = now(), current_calendar()
+    outcomes = {t.id: clocks.extension_outcome(t, t.extension_requested_days, at, calendar) for t in page.items}
+    return render_template("tickets/extensions.html", page=page, rows=_rows(page.items, at), outcomes=outcomes)
 
 
 def _units():
-    return db.session.execute(units_query(actor()).order_by(Unit.path)).scalars().all()
+    return scoped_units(actor())
 
 
 def _last_returns(tickets) -> dict[int, object]:
@@ -336,7 +340,15 @@ DONE_MESSAGES = {
 
 
 def _next_url(ticket_id: int) -> str:
-    return safe_next(request.form.get("next")) or url_for("tickets.detail", ticket_id=ticket_id)
+    """Back to the page the form came from, else the ticket, if the person may still see it:
+    after 退回 the ticket has left the clerk's scope and its page would be a 404."""
+    target = safe_next(request.form.get("next"))
+    if target:
+        return target
+    ticket = db.session.get(Ticket, ticket_id)
+    if ticket is not None and ticket_in_scope(actor(), ticket):
+        return url_for("tickets.detail", ticket_id=ticket_id)
+    return url_for("tickets.inbox")
 
 
 @bp.post("/tickets/<int:ticket_id>/<action>")
@@ -362,8 +374,10 @@ def act(ticket_id: int, action: str):
     except Conflict:
         db.session.rollback()
         flash(_("工单状态已经变化，这个操作没有执行。请查看最新状态。"), "warning")
-        return redirect(url_for("tickets.detail", ticket_id=ticket_id))
+        return redirect(_next_url(ticket_id))
     flash(DONE_MESSAGES.get(action, _("已完成。")), "success")
+    if action == "decide-extension" and data.get("approve"):
+        _warn_about_extension(ticket)
     return redirect(_next_url(ticket_id))
 
 
@@ -458,6 +472,17 @@ def _fill_template(ticket: Ticket, form, pending):
     filled.setlist("text", [text])
     filled.setlist("template_id", [str(template.id)])
     return _render_detail(ticket, form=filled, pending=pending, filled=template)
+
+
+def _warn_about_extension(ticket: Ticket) -> None:
+    """An approved extension that does not help: say so (the approval stands)."""
+    at = now()
+    if ticket.unit_due_at < at:
+        flash(_("注意：延期后的单位期限 %(due)s 仍早于现在，这张工单仍然超期。",
+                due=fmt_dt(ticket.unit_due_at)), "warning")
+    if ticket.platform_due_at is not None and ticket.unit_due_at > ticket.platform_due_at:
+        flash(_("注意：延期后的单位期限 %(due)s 晚于平台期限 %(platform)s，平台期限不会随之顺延。",
+                due=fmt_dt(ticket.unit_due_at), platform=fmt_dt(ticket.platform_due_at)), "warning")
 
 
 def _add_route_rule(form, ticket: Ticket) -> None:

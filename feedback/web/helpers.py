@@ -59,6 +59,16 @@ PRIVACY_LABELS = {
     "reporter_email": _l("留言人电子邮箱"),
 }
 
+# The actors that are not people, as the history names them (TicketEvent.actor keeps the code,
+# which the API returns as it is).
+ACTOR_LABELS = {
+    "routing": _l("自动转办"),
+    "platform": _l("找错平台"),
+    "system": _l("系统"),
+    "import": _l("导入"),
+    "export": _l("导出"),
+}
+
 ROLE_LABELS = {
     "supervisor": _l("主管单位管理员"),
     "unit_staff": _l("经办人"),
@@ -70,19 +80,22 @@ PROPERTY_KIND_LABELS = {"website": _l("网站"), "new_media": _l("政务新媒�
 RULE_KIND_LABELS = {"site_code": _l("网站标识码"), "url_prefix": _l("网址前缀"), "account": _l("新媒体账号"),
                     "parent_domain": _l("上级域名"), "site_name": _l("网站名称")}
 
-# (endpoint, label, roles). Entries whose endpoint is not registered are left out, so a page
-# another branch adds shows up here once it is merged.
+# The main menu, in order: (endpoint, label, roles, other endpoints under the same item).
+# Every endpoint here must be registered: tests/web/test_nav.py signs in as each role and
+# opens every item, so a misspelt endpoint fails the suite instead of vanishing from the menu.
 NAV = [
-    ("figures.dashboard", _l("统计"), ("supervisor", "viewer")),
-    ("tickets.inbox", _l("工单"), ("supervisor", "unit_staff", "viewer")),
-    ("tickets.triage", _l("待分派"), ("supervisor",)),
-    ("tickets.review", _l("待审核"), ("supervisor",)),
-    ("tickets.extensions", _l("延期申请"), ("supervisor",)),
-    ("findings.index", _l("整改"), ("supervisor", "unit_staff", "viewer")),
-    ("knowledge.templates", _l("知识库"), ("supervisor",)),
-    ("exports.index", _l("导出"), ("supervisor", "viewer")),
-    ("jobs.index", _l("导入"), ("supervisor",)),
-    ("directory.units", _l("管理"), ("supervisor",)),
+    ("figures.dashboard", _l("统计"), ("supervisor", "viewer"), ()),
+    ("tickets.inbox", _l("工单"), ("supervisor", "unit_staff", "viewer"), ("tickets.detail", "tickets.act")),
+    ("tickets.triage", _l("待分派"), ("supervisor",), ()),
+    ("tickets.review", _l("待审核"), ("supervisor",), ()),
+    ("tickets.extensions", _l("延期申请"), ("supervisor",), ()),
+    ("findings.index", _l("整改"), ("supervisor", "unit_staff", "viewer"), ()),
+    ("knowledge.templates", _l("知识库"), ("supervisor",), ()),
+    ("exports.index", _l("导出"), ("supervisor", "viewer"), ("exports.job",)),
+    ("jobs.imports", _l("导入"), ("supervisor",), ("jobs.detail", "jobs.upload")),
+    ("directory.units", _l("管理"), ("supervisor",),  # and every tab of ADMIN_TABS
+     ("directory.unit_edit", "directory.property_edit", "accounts.user_edit", "calendar.upload")),
+    ("notices.index", _l("通知"), ("supervisor", "unit_staff", "viewer"), ()),
 ]
 
 INBOX_LABEL = _l("收件箱")
@@ -151,8 +164,8 @@ def nav_items():
 
         counts = dict(counts, **{"findings.index": menu_count(actor(), now())})
     items = []
-    for endpoint, label, roles in NAV:
-        if current_user.role in roles and has_endpoint(endpoint):
+    for endpoint, label, roles, _also in NAV:
+        if current_user.role in roles:
             if endpoint == "tickets.inbox" and current_user.role == "unit_staff":
                 label = INBOX_LABEL  # a clerk's list is their unit's inbox
             items.append((endpoint, label, counts.get(endpoint)))
@@ -160,14 +173,13 @@ def nav_items():
 
 
 def nav_active(endpoint: str) -> bool:
+    """Whether the menu item is the one the current page belongs to (sub-pages included)."""
     here = request.endpoint or ""
-    if endpoint == "directory.units":
-        return here in {e for e, _ in ADMIN_TABS}
-    if endpoint == "tickets.inbox":
-        return here in ("tickets.inbox", "tickets.detail")
-    if endpoint == "findings.index":
-        return here.startswith("findings.")
-    return here == endpoint
+    if endpoint == "directory.units" and here in {e for e, _ in ADMIN_TABS}:
+        return True
+    if endpoint == "findings.index" and here.startswith("findings."):
+        return True
+    return any(here == e or here in also for e, _label, _roles, also in NAV if e == endpoint)
 
 
 def landing_endpoint(user) -> str:
@@ -289,6 +301,7 @@ def init_pages(app) -> None:
         privacy_labels=lambda kinds: "、".join(str(PRIVACY_LABELS.get(k, k)) for k in kinds or ()),
         filesize=filesize,
         role_label=lambda r: ROLE_LABELS.get(r, r),
+        actor_label=lambda a: ACTOR_LABELS.get(a, a),
         unit_kind_label=lambda k: UNIT_KIND_LABELS.get(k, k),
         property_kind_label=lambda k: PROPERTY_KIND_LABELS.get(k, k),
         rule_kind_label=lambda k: RULE_KIND_LABELS.get(k, k),

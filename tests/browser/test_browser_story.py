@@ -65,7 +65,7 @@ def test_accept_reply_reject_reply_approve_and_the_timeline(world, clock, make_t
 
     clerk.reload()
     assert timeline(clerk) == [
-        ("收到留言", "platform"), ("转办", "routing"), ("签收", "edu_clerk"), ("答复", "edu_clerk"),
+        ("收到留言", "找错平台"), ("转办", "自动转办"), ("签收", "edu_clerk"), ("答复", "edu_clerk"),
         ("退回重办", "boss"), ("答复", "edu_clerk"), ("审核通过，办结", "boss"),
     ]
     # Each step at the (injected) time it was taken.

@@ -162,3 +162,13 @@ def test_a_second_run_refuses_and_changes_nothing(demo):
     assert result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("feedback: error: the database is not empty")
     assert counts() == before
+
+
+def test_titles_are_quoted_once_and_no_two_people_share_a_name(demo):
+    # a title that quotes a document reads 《〈…〉政策解读》, never 《《…》政策解读》
+    nested = sa.select(sa.func.count()).where(sa.or_(Ticket.description.contains("《《"),
+                                                     Ticket.description.contains("》》")))
+    assert scalar(nested) == 0
+    assert scalar(sa.select(sa.func.count()).where(Ticket.description.contains("〈"))) > 0
+    names = db.session.execute(sa.select(User.display_name)).scalars().all()
+    assert len(names) == len(set(names))

@@ -192,3 +192,23 @@ def test_the_xlsx_and_json_carry_the_same_figures(app, story, tmp_path):
     body = json.loads(cli(app, tmp_path, "json").read_text(encoding="utf-8"))
     assert body["notice_paragraph"] == Q4_PARAGRAPH
     assert {r["unit"]["code"]: r["deductions"] for r in body["rows"]} == DEDUCTIONS
+
+
+def test_the_xlsx_prints_on_a4_landscape_at_a_readable_scale_with_the_problems_wrapped(app, story, tmp_path):
+    november(story)
+    ws = load_workbook(cli(app, tmp_path, "xlsx"))["季度考核"]
+    setup = ws.page_setup
+    assert (setup.orientation, setup.paperSize, setup.fitToWidth, setup.fitToHeight) == ("landscape", 9, 1, 0)  # 9: A4
+    assert ws.print_title_rows == "$1:$1"  # the header row on every page
+    # one page across: 17 columns of (7 × width + 5) px at 96 dpi, within A4's 29.7 cm less the
+    # margins, shrunk no further than 80 %
+    widths = [ws.column_dimensions[chr(65 + i)].width for i in range(17)]
+    printed_in = sum(7 * w + 5 for w in widths) / 96
+    page_in = 29.7 / 2.54 - ws.page_margins.left - ws.page_margins.right
+    assert page_in / printed_in >= 0.8
+    rows = list(ws.iter_rows())
+    d1 = next(r for r in rows if r[1].value == "D1")
+    problems = d1[16]
+    assert problems.value.startswith("“我为政府网站找错”") and problems.alignment.wrap_text
+    assert d1[2].alignment.wrap_text and not d1[4].alignment.wrap_text  # the unit's name wraps, figures not
+    assert all(c.alignment.wrap_text for c in rows[0])

@@ -124,3 +124,13 @@ def test_a_date_range_and_one_units_subtree(app, story, tmp_path):
         ["合计", None, None, None, 3, 3, 1, 2, 0, 0, pytest.approx(1 / 3)],
     ]
     assert [r[0].value for r in wb["超期明细"].iter_rows(min_row=2)] == ["N-T2", "N-T5"]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_the_cli_tells_the_same_count_of_late_or_overdue_tickets_for_either_format(app, story, tmp_path, fmt):
+    november(story)
+    out = tmp_path / f"closure.{fmt}"
+    result = app.test_cli_runner().invoke(args=["export", "closure", "--month", "2026-11", "--as-of", AS_OF,
+                                                "--format", fmt, "-o", str(out)])
+    # T2 and T5 closed late, T3 and T11 still open past their deadline
+    assert result.exit_code == 0 and "4 late or overdue tickets" in result.output, result.output

@@ -55,9 +55,9 @@ def test_the_dashboard_and_the_api_agree(oct_world, signed_in, client, world):
         assert len(cells) == 9
         for key, value in cells.items():
             assert value == expected[code][key], (code, key)
-    # what a person reads (hand-counted in test_closure.py): D1 10 received, 50.0% on time, 141 h
+    # what a person reads (hand-counted in test_closure.py): D1 10 received, 50% on time, 141.0 h (feedback/formats.py)
     assert (cell_text(doc, "D1", "received"), cell_text(doc, "D1", "on_time_rate"),
-            cell_text(doc, "D1", "avg_handling_hours")) == ("10", "50.0%", "141")
+            cell_text(doc, "D1", "avg_handling_hours")) == ("10", "50%", "141.0")
     assert cell_text(doc, "", "on_time_rate") == "54.5%"  # 6 / 11
     assert cell_text(doc, "C0", "on_time_rate") == "—"
     assert doc.xpath('//*[@data-unassigned="1"]')  # T14 in triage, said beside the table
@@ -164,7 +164,7 @@ def test_bad_arguments_are_shown_and_defaults_used(oct_world, signed_in):
     doc = page(signed_in("boss"), "/dashboard?month=2026-13&unit=NOPE&sort=x")
     assert {p.get("data-error") for p in doc.xpath("//*[@data-error]")} == {"month", "unit", "sort"}
     [table] = doc.xpath('//table[@id="closure-table"]')
-    assert table.get("data-from") == "2026-11-01"  # the current month
+    assert table.get("data-from") == "2026-10-01"  # the last complete month
 
 
 def test_only_supervisors_and_viewers(app, oct_world, signed_in, client):
@@ -228,3 +228,38 @@ def test_the_unit_picker_offers_the_top_levels_and_the_unit_shown(oct_world, sig
     assert deep.xpath('//select[@id="unit"]/option[@selected]/@value') == ["D1"]
     assert deep.xpath('//a[@href="/dashboard?unit=R1&month=2026-10"]')  # back up one level
     assert list(table_rows(deep)) == ["D1", ""]
+
+
+def test_it_opens_on_the_last_complete_month(oct_world, signed_in):
+    doc = page(signed_in("boss"), "/dashboard")  # Mon Nov 2: November has barely begun
+    [table] = doc.xpath('//table[@id="closure-table"]')
+    assert (table.get("data-from"), table.get("data-to")) == ("2026-10-01", "2026-10-31")
+    assert doc.xpath('string(//h2[@id="table-title"])').startswith("2026年10月")
+
+
+def test_one_form_says_which_period_it_means(oct_world, signed_in):
+    boss = signed_in("boss")
+    doc = page(boss, "/dashboard")
+    assert len(doc.xpath('//section[contains(@class, "period-forms")]//form')) == 1
+    assert len(doc.xpath('//form[@id="period-form"]//button[@type="submit"]')) == 1
+    # the form sends every field; the chosen kind decides
+    doc = page(boss, "/dashboard?period=quarter&month=2026-10&quarter=2026Q4&from=2026-10-05&to=2026-10-06")
+    [table] = doc.xpath('//table[@id="closure-table"]')
+    assert (table.get("data-from"), table.get("data-to")) == ("2026-10-01", "2026-12-31")
+    assert doc.xpath('string(//h2[@id="table-title"])').startswith("2026年第四季度")
+    doc = page(boss, "/dashboard?period=range&month=2026-10&quarter=2026Q4&from=2026-10-05&to=2026-10-06")
+    [table] = doc.xpath('//table[@id="closure-table"]')
+    assert (table.get("data-from"), table.get("data-to")) == ("2026-10-05", "2026-10-06")
+
+
+def test_the_chart_has_a_legend_and_marks_a_rate_on_few_tickets(oct_world, signed_in):
+    doc = page(signed_in("boss"), "/dashboard")
+    legend = doc.xpath('string(//ul[@id="chart-legend"])')
+    assert "收到留言数（左轴）" in legend and "按期办结率（右轴）" in legend and "不足 5 条" in legend
+    october = doc.xpath('//table[@id="series-table"]//tr[@data-month="2026-10"]')[0]
+    assert "few" not in october.get("class")  # 8 closed + 3 overdue
+    # D2 alone: one ticket in October, whose rate means little
+    doc = page(signed_in("boss"), "/dashboard?unit=D2")
+    october = doc.xpath('//table[@id="series-table"]//tr[@data-month="2026-10"]')[0]
+    assert "few" in october.get("class") and october.xpath('.//abbr[@class="few-mark"]')
+    assert doc.xpath('//*[local-name()="circle"][contains(@class, "few")]')

@@ -40,8 +40,8 @@ def test_prints_a_summary_and_writes_injection_safe_results_beside_the_file(app,
         f"2,N1,created,{first},",
         f"3,'-5,created,{second},",
         f"4,N1,duplicate,{first},留言编号已存在，未重复创建",
-        "5,'=HYPERLINK(1),error,,\"留言编号: at most 64 letters, digits or - _ . : /\"",
-        "6,N5,error,,\"转办时间: '+8 days' is not a time; use ISO 8601, e.g. 2026-09-30T15:00:00+08:00\"",
+        "5,'=HYPERLINK(1),error,,留言编号: 最多 64 个字母、数字或 - _ . : /",
+        "6,N5,error,,转办时间: “+8 days”不是日期时间；请写成 2026-09-30 15:00 这样的格式",
     ]
 
 

@@ -83,8 +83,8 @@ def test_results_are_numbered_as_excel_shows_the_rows(world, tmp_path):
     got = results(job)
     assert [(r.row, r.platform_id, r.status) for r in got] == [
         (2, "R2", "created"), (4, "R4", "error"), (5, "R5", "error"), (6, "R6", "created")]
-    assert got[1].reason == "问题描述: required"
-    assert got[2].reason.startswith("转办时间: '30/09/2026' is not a time")
+    assert got[1].reason == "问题描述: 必填，不能为空"
+    assert got[2].reason.startswith("转办时间: “30/09/2026”不是日期时间")
     assert (job.rows_total, job.rows_done) == (5, 5)
 
 

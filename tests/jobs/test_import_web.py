@@ -25,7 +25,8 @@ def test_a_supervisor_uploads_a_ledger_and_downloads_the_results(world, login, t
     page = client.get(f"/imports/{job.id}").get_data(as_text=True)
     assert "十一月台账.csv" in page and "已完成" in page
     assert re.search(r'data-field="created">2<', page) and re.search(r'data-field="error">1<', page)
-    assert "留言编号: required" in page  # the failed row, on the page itself
+    assert "留言编号: 必填，不能为空" in page  # the failed row, on the page itself, in Chinese
+    assert '<table class="table bordered" id="import-errors">' in page  # a table with its grid
 
     status = client.get(f"/imports/{job.id}/status").get_json()
     assert {k: status[k] for k in ("status", "rows_total", "rows_done", "percent", "created", "duplicate", "error")} \

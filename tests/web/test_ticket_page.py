@@ -94,7 +94,7 @@ def test_accept_reply_reject_reply_approve_each_recorded_with_the_user(world, ma
     assert r.status_code == 302 and t.state == "closed"
     html = clerk.get(f"/tickets/{t.id}").get_data(as_text=True)
     assert timeline(html) == [
-        ("收到留言", "platform"), ("转办", "routing"), ("签收", "edu_clerk"), ("答复", "edu_clerk"),
+        ("收到留言", "找错平台"), ("转办", "自动转办"), ("签收", "edu_clerk"), ("答复", "edu_clerk"),
         ("退回重办", "boss"), ("答复", "edu_clerk"), ("审核通过，办结", "boss"),
     ]
     assert "请附上更正后的页面链接" in html

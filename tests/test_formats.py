@@ -1,0 +1,38 @@
+"""One format per kind (feedback/formats.py), the same on pages and in exports."""
+from __future__ import annotations
+
+from datetime import date
+
+from flask_babel import force_locale
+
+from feedback import formats
+from feedback.exports import cells
+
+
+def test_a_rate_has_at_most_one_decimal_and_never_reads_100_percent_when_it_is_not():
+    assert [formats.rate(v) for v in (1.0, 171 / 173, 2 / 3, 0.25, 0.0, 0.9996, None)] == \
+        ["100%", "98.8%", "66.7%", "25%", "0%", "99.9%", ""]
+
+
+def test_durations_always_show_one_decimal_half_up():
+    assert [formats.one_decimal(v) for v in (40.59, 25.1, 1, 1.67, 0.05, 1234.56)] == \
+        ["40.6", "25.1", "1.0", "1.7", "0.1", "1,234.6"]
+
+
+def test_periods_are_named_one_way(app):
+    with force_locale("zh_CN"):
+        assert formats.quarter(2026, 4) == "2026年第四季度"
+        assert formats.month(2026, 11) == "2026年11月"
+        assert formats.period(date(2026, 10, 1), date(2026, 12, 31)) == "2026年第四季度"
+        assert formats.period(date(2026, 11, 1), date(2026, 11, 30)) == "2026年11月"
+        assert formats.period(date(2026, 2, 1), date(2026, 2, 28)) == "2026年2月"
+        assert formats.period(date(2026, 11, 1), date(2026, 11, 24)) == "2026-11-01 至 2026-11-24"
+    with force_locale("en"):
+        assert formats.quarter(2026, 4) == "Q4 2026"
+        assert formats.rate(171 / 173) == "98.8%"
+
+
+def test_the_exports_use_the_same_formats():
+    for value in (1.0, 171 / 173, 0.9996, None):
+        assert cells.rate_text(value) == formats.rate(value)
+    assert cells.one_decimal(1.67) == formats.one_decimal(1.67) == "1.7"
