@@ -4,7 +4,7 @@ Set when a supervisor creates a user on the web or sets someone else's password;
 the person chooses their own. Existing users keep signing in as before (false).
 
 Revision ID: 0022
-Revises: 0016
+Revises: 0021
 Create Date: 2026-12-04 23:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = '0022'
-down_revision = '0016'
+down_revision = '0021'
 branch_labels = None
 depends_on = None
 
