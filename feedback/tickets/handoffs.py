@@ -163,7 +163,7 @@ def hand_off(ticket: Ticket, to_unit: Unit, by_unit_id: int, at: datetime, actor
     if row.top_depth > row.bottom_depth:
         row.ended_at, row.end_reason = at, NO_CLOCK
     else:
-        row.clock_days = days if days is not None else clocks.unit_days_for(ticket.category)
+        row.clock_days = days if days is not None else clocks.unit_days_for(ticket.category, at)
         _set_due(row, calendar)
     db.session.add(row)
     ticket.unit_id, ticket.unit = to_unit.id, to_unit
