@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from datetime import datetime, timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -30,10 +31,14 @@ WINDOW = timedelta(days=30)
 SIMILAR = 0.8  # Dice coefficient of character bigrams at or above which two descriptions match
 ALIKE = 0.5  # the weaker likeness asked of two reports giving the same home page or section index
 MAX_KEY = 200
+# A report is compared with at most this many earlier open tickets of each bucket (same page,
+# or same site and quoted names): an import of thousands of rows naming one page stays linear.
+MAX_COMPARED = 200
 _TRACKING = re.compile(r"^(utm_\w+|spm|from|source|share\w*|timestamp|t|_)$", re.IGNORECASE)
 _INDEX_PAGE = re.compile(r"/index\.s?html?$|/default\.(?:s?html?|aspx?)$", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)
 def url_key(url: str | None) -> str | None:
     """The page a URL names, as routing normalises it, with its query (sorted, tracking
     parameters dropped) and without a trailing index page."""
@@ -73,6 +78,7 @@ def site_key(site_code: str | None, url: str | None, site_name: str | None) -> s
     return None
 
 
+@lru_cache(maxsize=65536)
 def _letters(text: str | None) -> str:
     """What a description says, without its spacing and punctuation."""
     text = unicodedata.normalize("NFKC", text or "").lower()
@@ -82,10 +88,11 @@ def _letters(text: str | None) -> str:
 _ANCHOR = re.compile(r"“([^”]{1,40})”|《([^》]{1,80})》|\"([^\"]{1,40})\"|(\d+)")
 
 
-def anchors(text: str | None) -> set[str]:
+@lru_cache(maxsize=65536)
+def anchors(text: str | None) -> frozenset[str]:
     """The quoted names, titles and numbers (dates) a description points at: two otherwise alike
     reports that point at different ones are about different things."""
-    return {next(g for g in m.groups() if g) for m in _ANCHOR.finditer(unicodedata.normalize("NFKC", text or ""))}
+    return frozenset({next(g for g in m.groups() if g) for m in _ANCHOR.finditer(unicodedata.normalize("NFKC", text or ""))})
 
 
 def similarity(a: str | None, b: str | None) -> float:
@@ -155,15 +162,23 @@ def flag_new(created: list, at: datetime) -> int:
     since = min(t.received_at for t in fresh) - WINDOW
     until = max(t.received_at for t in fresh)
     keys = sorted({t.site_key for t in fresh})
-    by_site: dict[str, list] = {}
+    # Only a candidate naming the same page, or pointing at the same quoted names and numbers,
+    # can match (see `match`): bucket them so each report is compared with those alone.
+    buckets: dict[tuple, list] = {}
     for row in db.session.execute(
             sa.select(*_CANDIDATE_COLUMNS)
             .where(Ticket.site_key.in_(keys), Ticket.state.in_(OPEN_STATES),
-                   Ticket.received_at >= since, Ticket.received_at <= until)):
-        by_site.setdefault(row.site_key, []).append(row)
+                   Ticket.received_at >= since, Ticket.received_at <= until)
+            .order_by(Ticket.received_at, Ticket.id)):
+        buckets.setdefault((row.site_key, "url", url_key(row.url)), []).append(row)
+        buckets.setdefault((row.site_key, "anchors", anchors(row.description)), []).append(row)
     flags = []
     for t in fresh:
-        found = best(t, by_site.get(t.site_key, ()))
+        candidates = {}
+        for bucket in ((t.site_key, "url", url_key(t.url)), (t.site_key, "anchors", anchors(t.description))):
+            earlier = [c for c in buckets.get(bucket, ()) if c.received_at <= t.received_at]
+            candidates.update((c.id, c) for c in earlier[-MAX_COMPARED:])
+        found = best(t, candidates.values())
         if found:
             old, reason, score = found
             flags.append({"ticket_id": t.id, "candidate_id": old.id, "reason": reason,
