@@ -3,8 +3,8 @@
 Every rule and every method of the URL map is requested as every role: signed out, the city
 office's supervisor and viewer, a county's supervisor and viewer, a department's clerk. API
 routes are requested with each role's API token instead of a session (signed out = no token).
-Each answer must be the one in ROUTES, and no page or JSON answer of a county or clerk may
-show a ticket outside their scope.
+Each answer must be the one in ROUTES, and no page, JSON or file answer of a county or clerk
+may show a ticket, finding or attachment outside their scope.
 
 A route with a path parameter is requested twice: with an object *inside* the county (the
 clerk's department, 东城县教育局) and one *outside* it (西城区人社局, another county). Objects
@@ -19,6 +19,7 @@ an entry whose route no longer exists.
 """
 from __future__ import annotations
 
+import io
 import itertools
 import re
 
@@ -28,10 +29,16 @@ from flask import g
 
 from feedback.accounts.login import session_token
 from feedback.accounts.models import ApiToken, User
+from feedback.accounts.scope import Actor
+from feedback.attachments import store
 from feedback.directory.admin import add_property, add_rule
 from feedback.exports.jobs import new_job
 from feedback.extensions import db
+from feedback.findings import lifecycle
+from feedback.findings.fields import parse
 from feedback.jobs.models import ImportJob
+from feedback.knowledge.service import save_template
+from feedback.settings import service as settings
 from feedback.timeutil import now
 
 from tests.factories import make_user
@@ -91,6 +98,29 @@ ROUTES = {
     "POST /admin/users/<int:user_id>": "302 200 200 403 403 403 | 302 200 404 403 403 403",
     "GET /admin/calendar": "302 200 200 403 403 403",
     "POST /admin/calendar": "302 302 403 403 403 403",
+    # the top office's: settings and loading the directory from a file (an empty form: 422)
+    "GET /admin/settings": "302 200 403 403 403 403",
+    "POST /admin/settings": "302 422 403 403 403 403",
+    "POST /admin/units/load/<what>": "302 422 403 403 403 403 | 302 422 403 403 403 403",
+    # 整改: everyone reads the findings of their scope; supervisors record; "accept" an open one: 409
+    "GET /findings": "302 200 200 200 200 200",
+    "GET /findings/export.xlsx": "302 200 200 200 403 200",
+    "POST /findings/import": "302 302 302 403 403 403",
+    "GET /findings/new": "302 200 200 403 403 403",
+    "POST /findings/new": "302 422 422 403 403 403",
+    "GET /findings/<int:finding_id>": "302 200 200 200 200 200 | 302 200 404 404 404 200",
+    "GET /findings/<int:finding_id>/files/<int:attachment_id>":
+        "302 200 200 200 200 200 | 302 200 404 404 404 200",
+    "POST /findings/<int:finding_id>/<action>": "302 302 302 403 403 403 | 302 302 404 404 404 403",
+    "GET /attachments/<int:attachment_id>": "302 200 200 200 200 200 | 302 200 404 404 404 200",
+    # 知识库: every supervisor reads the office's templates, the top office edits them
+    "GET /templates": "302 200 200 403 403 403",
+    "POST /templates": "302 422 403 403 403 403",
+    "GET /templates/<int:template_id>": "302 200 200 403 403 403 | 302 200 200 403 403 403",
+    "POST /templates/<int:template_id>": "302 422 403 403 403 403 | 302 422 403 403 403 403",
+    # 公开: no login; the top office's code only (publication switched on in the test)
+    "GET /public/<code>": "200 200 200 200 200 200 | 404 404 404 404 404 404",
+    "GET /public/<code>.json": "200 200 200 200 200 200 | 404 404 404 404 404 404",
     # API: each role's token; signed out = no token
     "GET /api/v1/openapi.json": "200 200 200 200 200 200",
     "POST /api/v1/reports": "401 422 422 403 403 403",
@@ -99,10 +129,20 @@ ROUTES = {
     "POST /api/v1/tickets/<int:ticket_id>/<action>": "401 403 403 403 200 403 | 401 403 404 404 404 403",
     "GET /api/v1/metrics/closure": "401 200 200 200 200 200",
     "GET /api/v1/assessment/<quarter>": "401 200 200 200 403 200",
+    "GET /api/v1/assessment": "401 200 200 200 403 200",
+    # no file sent: 422 once scope (404) and role (403) are passed
+    "POST /api/v1/tickets/<int:ticket_id>/attachments": "401 422 422 403 422 403 | 401 422 404 404 404 403",
+    "GET /api/v1/attachments/<int:attachment_id>": "401 200 200 200 200 200 | 401 200 404 404 404 200",
+    "GET /api/v1/findings": "401 200 200 200 200 200",
+    "POST /api/v1/findings": "401 422 422 403 403 403",
+    "GET /api/v1/findings/<int:finding_id>": "401 200 200 200 200 200 | 401 200 404 404 404 200",
+    "POST /api/v1/findings/<int:finding_id>/<action>": "401 409 409 403 403 403 | 401 409 404 404 404 403",
+    "POST /api/v1/findings/<int:finding_id>/attachments":
+        "401 422 422 403 422 403 | 401 422 404 404 404 403",
 }
 
 INSIDE, OUTSIDE = "inside", "outside"
-SECRET = "界外留言"  # every ticket outside the county carries it (description, reporter)
+SECRET = "界外留言"  # every ticket, finding and attachment outside the county carries it
 OTHER_DEPARTMENT = "他科室留言"  # a ticket of the county's other department: not the clerk's
 
 
@@ -123,6 +163,34 @@ class Maker:
             return self.make_ticket(f"IN-{n}").id
         return self.make_ticket(f"OUT-{n}", url=None, unit_code="D3", description=f"{SECRET} {n}",
                                 reporter_name=SECRET).id
+
+    def finding(self, where, text=None):
+        n = next(self.counter)
+        return make_finding("D1" if where == INSIDE else "D3",
+                            text or (f"整改 {n}" if where == INSIDE else f"{SECRET} 整改 {n}")).id
+
+    def attachment(self, where, *, finding_id=None):
+        """A PNG on a ticket (or on the finding given); outside, its name and bytes carry SECRET."""
+        n = next(self.counter)
+        marker = SECRET if where == OUTSIDE else "界内"
+        att = store.save(io.BytesIO(PNG + f" {marker} {n}".encode()), f"{marker}{n}.png",
+                         actor=Actor.system(), at=now(),
+                         ticket_id=None if finding_id else self.ticket(where, None))
+        att.finding_id = finding_id
+        db.session.commit()
+        return att.id
+
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def make_finding(unit_code, description):
+    fields, errors = parse({"unit_code": unit_code, "description": description, "fix_by": "2026-12-31",
+                            "category": "内容错误", "source": "矩阵通报"})
+    assert not errors, errors
+    finding = lifecycle.create(fields, Actor.system("matrix"), now(), via="import")
+    db.session.commit()
+    return finding
 
 
 def _ticket_id(m, where, role, rule):
@@ -173,6 +241,35 @@ def _token_id(m, where, role, rule):
     return row.id
 
 
+def _finding_file(m, where):
+    """The files route's finding and its attachment, made once for the two path parameters."""
+    if getattr(m, "pair", None) is None:
+        finding_id = m.finding(where)
+        m.pair = [finding_id, m.attachment(where, finding_id=finding_id), 2]
+    pair = m.pair
+    pair[2] -= 1
+    if not pair[2]:
+        m.pair = None
+    return pair
+
+
+def _finding_id(m, where, role, rule):
+    return _finding_file(m, where)[0] if "/files/" in rule else m.finding(where)
+
+
+def _attachment_id(m, where, role, rule):
+    return _finding_file(m, where)[1] if rule.startswith("/findings/") else m.attachment(where)
+
+
+def _template_id(m, where, role, rule):
+    """The 知识库 is the top office's, one for the whole city: inside and outside alike."""
+    n = next(m.counter)
+    made = save_template(None, title=f"模板{n}", body="您好，已处理。", category=None, active=True,
+                         actor=Actor.system(), at=now())
+    db.session.commit()
+    return made.id
+
+
 # path parameter → how to fill it: (maker, inside|outside, role, rule) → value
 PARAMS = {
     "ticket_id": _ticket_id,
@@ -182,12 +279,18 @@ PARAMS = {
     "rule_id": _rule_id,
     "job_id": _job_id,
     "token_id": _token_id,
+    "finding_id": _finding_id,
+    "attachment_id": _attachment_id,
+    "template_id": _template_id,
+    "code": lambda m, where, role, rule: "C0" if where == INSIDE else "R2",
+    "what": lambda m, where, role, rule: "units" if where == INSIDE else "properties",
     "action": lambda m, where, role, rule: "accept",
     "quarter": lambda m, where, role, rule: "2026Q4",
     "filename": lambda m, where, role, rule: "app.css",
 }
 
-QUERY = {"/api/v1/metrics/closure": "?from=2026-11-01&to=2026-11-30"}
+QUERY = {"/api/v1/metrics/closure": "?from=2026-11-01&to=2026-11-30",
+         "/api/v1/assessment": "?from=2026-10-01&to=2026-10-31"}
 
 
 def _routes(app):
@@ -209,6 +312,8 @@ def matrix_world(world):
     make_user(world, "east_watcher", "viewer", "R1")
     make_user(world, "west_boss", "supervisor", "R2")
     make_user(world, "west_clerk", "unit_staff", "D3")
+    # 公开 answers only while it is on: on, so that /public/C0 is requested down its 200 path
+    settings.set_value("publication.enabled", "true", Actor.system("matrix"), now())
     db.session.commit()
     return world
 
@@ -261,6 +366,8 @@ def test_each_role_gets_the_expected_answer_on_every_route_and_nothing_outside_i
     maker = Maker(world, make_ticket)
     make_ticket("HEALTH-1", url="http://wsj.dongcheng.gov.cn/x", description=f"{OTHER_DEPARTMENT} 卫健局")
     make_ticket("WEST-1", url=None, unit_code="D3", description=f"{SECRET} 西城", reporter_name=SECRET)
+    make_finding("D2", f"{OTHER_DEPARTMENT} 卫健局整改")
+    make_finding("D3", f"{SECRET} 西城整改")
     wrong, leaks, requests = [], [], 0
     for key, rule in sorted(_routes(app), key=lambda kv: kv[0]):
         if key not in ROUTES:
@@ -268,7 +375,8 @@ def test_each_role_gets_the_expected_answer_on_every_route_and_nothing_outside_i
         for where, expected in _expected(ROUTES[key]).items():
             for role in ROLES:
                 response = _request(app, world, maker, key, rule, role, where)
-                text = response.get_data(as_text=True)  # streamed answers too: read to the end
+                # streamed answers too: read to the end; files are bytes, their text is searched too
+                text = response.get_data().decode("utf-8", "replace")
                 response.close()
                 requests += 1
                 if response.status_code != expected[role]:
@@ -276,11 +384,13 @@ def test_each_role_gets_the_expected_answer_on_every_route_and_nothing_outside_i
                 if role in SCOPED and SECRET in text or role == "clerk" and OTHER_DEPARTMENT in text:
                     leaks.append(f"{key} [{where}] as {role}")
     # The markers do show where they may: the leak check can fail.
-    everything = _client(app, world, "boss").get("/inbox?per_page=200").get_data(as_text=True)
-    assert SECRET in everything and OTHER_DEPARTMENT in everything
+    boss = _client(app, world, "boss")
+    for page in ("/inbox?per_page=200", "/findings", f"/attachments/{maker.attachment(OUTSIDE)}"):
+        everything = boss.get(page).get_data().decode("utf-8", "replace")
+        assert SECRET in everything and ("/attachments/" in page or OTHER_DEPARTMENT in everything), page
     print(f"route matrix: {len(ROUTES)} routes × methods, {len(ROLES)} roles, {requests} requests")
     assert not wrong, "\n".join(wrong)
-    assert not leaks, "outside tickets shown: " + ", ".join(leaks)
+    assert not leaks, "outside tickets, findings or files shown: " + ", ".join(leaks)
 
 
 def test_api_routes_ignore_a_session_and_pages_ignore_a_token(app, matrix_world):
