@@ -14,6 +14,7 @@ from feedback.timeutil import now
 def upload_attachment(ticket_id: int):
     # This route alone takes bodies up to the attachment limit, whatever MAX_CONTENT_LENGTH says.
     request.max_content_length = store.body_limit()
+    service.upload_target(g.actor, ticket_id)
     upload = request.files.get("file")
     if upload is None:
         raise InputError({"file": "send the file as multipart/form-data in the field `file`"})

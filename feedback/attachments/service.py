@@ -16,11 +16,18 @@ MAX_PER_EVENT = 10
 UPLOADER_ROLES = ("unit_staff", "supervisor", "system")
 
 
-def upload(actor: Actor, ticket_id: int, stream: BinaryIO, name: str | None, at: datetime) -> Attachment:
-    """A file for a ticket in the actor's scope (404 outside it), not yet on any reply or note."""
+def upload_target(actor: Actor, ticket_id: int):
+    """The ticket a file may be uploaded to: 404 outside the actor's scope, then 403 for a role
+    that may not upload, before anything about the file itself (CONTRACT.md: errors)."""
     ticket = get_ticket(actor, ticket_id)
     if actor.role not in UPLOADER_ROLES:
         raise Forbidden(f"role {actor.role} may not upload attachments")
+    return ticket
+
+
+def upload(actor: Actor, ticket_id: int, stream: BinaryIO, name: str | None, at: datetime) -> Attachment:
+    """A file for a ticket in the actor's scope (404 outside it), not yet on any reply or note."""
+    ticket = upload_target(actor, ticket_id)
     return store.save(stream, name, actor=actor, at=at, ticket_id=ticket.id)
 
 
