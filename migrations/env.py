@@ -99,6 +99,14 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite's batch mode rebuilds a table (copy, drop, rename): with foreign keys
+            # enforced, dropping a table that rows refer to fails, so a downgrade of a table
+            # with data could not run. SQLite's own ALTER TABLE recipe turns them off; the
+            # pragma is ignored inside a transaction, so it is set before one starts.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
@@ -108,6 +116,9 @@ def run_migrations_online():
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            connection.exec_driver_sql("PRAGMA foreign_keys=ON")
+            connection.commit()
 
 
 if context.is_offline_mode():

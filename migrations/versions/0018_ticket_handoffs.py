@@ -80,11 +80,6 @@ def upgrade():
         FROM tickets t JOIN units u ON u.id = t.unit_id
         WHERE t.assigned_at IS NOT NULL
         ORDER BY t.id""")
-    if bind.dialect.name == "postgresql" and bind.execute(
-            sa.text("SELECT to_regclass('figures_changes') IS NOT NULL")).scalar():
-        # the figures read hand-offs: a write must make kept results stale (migration 0015)
-        op.execute('CREATE TRIGGER figures_changed AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON ticket_handoffs '
-                   "FOR EACH STATEMENT EXECUTE FUNCTION figures_changed()")
 
 
 def downgrade():
