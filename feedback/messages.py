@@ -57,7 +57,7 @@ PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p + r"\Z"), text) for p
     (r"must be a text value", _l("应为文字")),
     (r"must be a string", _l("应为文字")),
     (r"contains a NUL character", _l("含有不可见的空字符（NUL），请删除它")),
-    (r"at most (?P<n>\d+) characters", _l("不能超过 %(n)s 个字符")),
+    (r"at most (?P<n>\d+) characters \((?P<m>\d+) given\)", _l("不能超过 %(n)s 个字符（现为 %(m)s 个）")),
     (r"at most (?P<n>\d+) letters, digits or - _ \. : /", _l("最多 %(n)s 个字母、数字或 - _ . : /")),
     (r"must be an object \{name, phone, email\}", _l("应包含姓名、电话、邮箱")),
     (r"must be an object with the report's fields", _l("应为一条留言的各个字段")),
@@ -65,7 +65,7 @@ PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p + r"\Z"), text) for p
      _l("“%(value)s”不是可用的状态；请填写“办结”“无效”或留空")),
     (r"required for a closed \(办结\) row", _l("状态为办结的行必须填写")),
     (r"required when a reply or close time is given", _l("填写了答复时间或办结时间时必须填写")),
-    (r"a row with 办结时间 must have 状态 办结", _l("填写了办结时间的行，状态应为“办结”")),
+    (r"a row with 办结时间 must have 状态 办结 or 无效", _l("填写了办结时间的行，状态应为“办结”或“无效”")),
     (r"is earlier than (?P<field>\w+)", _l("早于%(field)s")),
     # tickets/ingest.py
     (rf"no unit with code (?:{_Q}); load units first", _l("没有编码为“%(value)s”的单位；请先导入单位")),

@@ -96,19 +96,19 @@ def parse(raw: dict, units: dict[str, Unit] | None = None) -> tuple[FindingField
                                "e.g. 1101000001)")
     account = values.get("account") or None
     if account and len(account) > 200:
-        errors["account"] = "at most 200 characters"
+        errors["account"] = f"at most 200 characters ({len(account)} given)"
     label = values.get("category") or None
     category = LABEL_TO_CODE.get(label or "", "other")
     if label and len(label) > 100:
-        errors["category"] = "at most 100 characters"
+        errors["category"] = f"at most 100 characters ({len(label)} given)"
     description = values.get("description", "")
     if "description" not in errors and not description:
         errors["description"] = "required: what is wrong (问题描述)"
     elif len(description) > MAX_TEXT:
-        errors["description"] = f"at most {MAX_TEXT} characters"
+        errors["description"] = f"at most {MAX_TEXT} characters ({len(description)} given)"
     url = values.get("url") or None
     if url and len(url) > 2000:
-        errors["url"] = "at most 2000 characters"
+        errors["url"] = f"at most 2000 characters ({len(url)} given)"
     fix_by = None
     if "fix_by" not in errors:
         raw_date = raw.get("fix_by")

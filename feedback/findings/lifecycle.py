@@ -65,7 +65,7 @@ def _text(data: dict, field: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InputError({field: "required: give a non-empty text"})
     if len(value) > MAX_TEXT:
-        raise InputError({field: f"at most {MAX_TEXT} characters"})
+        raise InputError({field: f"at most {MAX_TEXT} characters ({len(value)} given)"})
     return value.strip()
 
 

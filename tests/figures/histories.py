@@ -138,9 +138,23 @@ def add_clerks(world) -> None:
     db.session.commit()
 
 
-# every table a history writes (what reset() empties), children first
-HISTORY_TABLES = ("ticket_events", "platform_deliveries", "notifications", "import_rows", "export_jobs",
-                  "import_jobs", "tickets", "settled_month_counts")
+# the tables a history writes; every table that refers to one of them is emptied too
+HISTORY_ROOTS = {"tickets", "import_jobs", "export_jobs", "settled_month_counts", "notifications",
+                 "platform_deliveries"}
+
+
+def history_tables() -> list:
+    """HISTORY_ROOTS and every table with a foreign key into them (hand-offs, attachments,
+    findings, …, whatever later features add), children first."""
+    wanted = set(HISTORY_ROOTS)
+    grown = True
+    while grown:
+        grown = False
+        for table in db.metadata.sorted_tables:
+            if table.name not in wanted and any(fk.column.table.name in wanted for fk in table.foreign_keys):
+                wanted.add(table.name)
+                grown = True
+    return [t for t in reversed(db.metadata.sorted_tables) if t.name in wanted]
 
 
 def reset() -> None:
@@ -148,11 +162,9 @@ def reset() -> None:
     many examples in one test, and the app fixture empties tables per test). Deleting tickets
     row by row lets the rollup triggers take their counts back out."""
     db.session.rollback()
-    tables = db.metadata.tables
     with db.engine.begin() as conn:
-        for name in HISTORY_TABLES:
-            if name in tables:
-                conn.execute(tables[name].delete())
+        for table in history_tables():
+            conn.execute(table.delete())
     db.session.expire_all()
 
 

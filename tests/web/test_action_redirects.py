@@ -35,6 +35,8 @@ ACTIONS = {
                           "/tickets/{id}"),
     "decide-extension": ("extension", BOSS, {"approve": "1", "days": "2"}, "/extensions", "/tickets/{id}"),
     "invalidate": ("assigned", BOSS, {"reason": "重复留言"}, None, "/tickets/{id}"),
+    "reassign": ("assigned", BOSS, {"unit": "D2"}, None, "/tickets/{id}"),
+    "note": ("in_progress", CLERK, {"text": "已电话联系技术公司", "internal": "1"}, None, "/tickets/{id}"),
 }
 
 
