@@ -113,7 +113,7 @@ def test_an_import_names_the_excel_row_of_an_over_long_cell_and_keeps_the_rest_i
     job = run_import(job.id)
     assert (job.status, job.attempts, job.created_rows, job.error_rows) == ("done", 1, 2, 1)
     reason = db.session.execute(sa.select(ImportRow.row, ImportRow.reason).where(ImportRow.status == "error")).one()
-    assert tuple(reason) == (3, "联系电话: at most 50 characters (51 given)")
+    assert tuple(reason) == (3, "联系电话: 不能超过 50 个字符（现为 51 个）")
     assert tickets() == ["I1", "I3"]
 
 
@@ -124,7 +124,7 @@ def test_feedback_import_writes_its_results_and_exits_0_with_an_over_long_cell(a
     summary = json.loads(done.stdout)
     assert (summary["created"], summary["error"]) == (1, 1)
     lines = Path(summary["results"]).read_text(encoding="utf-8-sig").splitlines()
-    assert lines[1] == "2,C1,error,,联系电话: at most 50 characters (51 given)"
+    assert lines[1] == "2,C1,error,,联系电话: 不能超过 50 个字符（现为 51 个）"
 
 
 # --- M1: history only against units in the caller's subtree, through the API too --------------
