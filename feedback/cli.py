@@ -37,6 +37,43 @@ def fail(message: str, code: int = 2) -> None:
     sys.exit(code)
 
 
+def load_all_or_nothing(file: str, load, noun: str):
+    """Run `load()` as one transaction for a file of rows: every row stored, or (any bad row,
+    an unreadable file) none, with one line per problem on stderr and exit 2 (CONTRACT.md).
+    `noun` finishes "nothing was …" ("loaded", "imported"). Returns what `load()` returned."""
+    import sqlalchemy as sa
+
+    from feedback.directory.loaders import LoadErrors
+    from feedback.errors import InputError
+    from feedback.extensions import db
+    from feedback.tabular import UnreadableFile
+
+    try:
+        result = load()
+        db.session.commit()
+        return result
+    except UnreadableFile as exc:
+        db.session.rollback()
+        fail(str(exc))
+    except LoadErrors as exc:
+        db.session.rollback()
+        rows = {p.row for p in exc.problems}
+        click.echo(f"feedback: error: {file}: {len(exc.problems)} problem(s) in {len(rows)} row(s); "
+                   f"nothing was {noun}", err=True)
+        for problem in exc.problems:
+            click.echo(f"  {problem}", err=True)
+        raise SystemExit(2)
+    except InputError as exc:
+        db.session.rollback()
+        fail("; ".join(f"{name}: {message}" for name, message in exc.errors.items()) or exc.message)
+    except sa.exc.IntegrityError as exc:  # another load or an admin changed the same rows meanwhile
+        db.session.rollback()
+        fail(f"{file}: the same rows changed meanwhile ({exc.orig}); nothing was {noun}, run it again")
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
 def main() -> None:
     try:
         cli.main(prog_name="feedback", standalone_mode=False)

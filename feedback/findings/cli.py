@@ -5,9 +5,6 @@ import click
 from flask.cli import with_appcontext
 
 from feedback.accounts.scope import Actor
-from feedback.directory.loaders import LoadErrors
-from feedback.extensions import db
-from feedback.tabular import UnreadableFile
 from feedback.timeutil import now
 
 
@@ -23,24 +20,9 @@ def findings_cli():
 @click.option("--source", default=None, help="The notice, for rows whose 来源 (source) cell is empty.")
 @with_appcontext
 def import_command(file, source):
-    from feedback.cli import fail
+    from feedback.cli import load_all_or_nothing
     from feedback.findings.importing import import_findings
 
-    try:
-        created = import_findings(file, Actor.system("import"), now(), source=source)
-        db.session.commit()
-    except UnreadableFile as exc:
-        db.session.rollback()
-        fail(str(exc))
-    except LoadErrors as exc:
-        db.session.rollback()
-        rows = {p.row for p in exc.problems}
-        click.echo(f"feedback: error: {file}: {len(exc.problems)} problem(s) in {len(rows)} row(s); "
-                   f"nothing was imported", err=True)
-        for problem in exc.problems:
-            click.echo(f"  {problem}", err=True)
-        raise SystemExit(2)
-    except BaseException:
-        db.session.rollback()
-        raise
+    created = load_all_or_nothing(file, lambda: import_findings(file, Actor.system("import"), now(), source=source),
+                                  "imported")
     click.echo(f"findings: created {len(created)}")
