@@ -14,9 +14,7 @@ from feedback.extensions import db
 from feedback.findings.models import STATES, Finding
 from feedback.findings.rules import overdue_clause
 from feedback.findings.scope import finding_scope
-from feedback.tickets.listing import Page
-
-MAX_PER_PAGE = 200
+from feedback.tickets.listing import Page, read_paging
 
 
 @dataclass
@@ -41,16 +39,7 @@ class FindingFilter:
         if overdue not in ("", "true", "false", "1", "0"):
             errors["overdue"] = "true or false"
         f.overdue = overdue in ("true", "1")
-        for name, low, high in (("page", 1, 10**6), ("per_page", 1, MAX_PER_PAGE)):
-            raw = args.get(name)
-            if raw:
-                try:
-                    value = int(raw)
-                    if not low <= value <= high:
-                        raise ValueError
-                    setattr(f, name, value)
-                except ValueError:
-                    errors[name] = f"a whole number from {low} to {high}"
+        read_paging(args, f, errors)
         if errors:
             raise InputError(errors)
         return f

@@ -85,19 +85,25 @@ class TicketFilter:
                     setattr(f, name, value)
                 except ValueError:
                     errors[name] = f"a date YYYY-MM-DD between {FIRST_YEAR} and {LAST_YEAR}"
-        for name, low, high in (("page", 1, MAX_PAGE), ("per_page", 1, MAX_PER_PAGE)):
-            raw = args.get(name)
-            if raw:
-                try:
-                    value = int(raw)
-                    if not low <= value <= high:
-                        raise ValueError
-                    setattr(f, name, value)
-                except ValueError:
-                    errors[name] = f"a whole number from {low} to {high}"
+        read_paging(args, f, errors)
         if errors:
             raise InputError(errors)
         return f
+
+
+def read_paging(args, into, errors: dict) -> None:
+    """?page= and ?per_page= of an API list onto `into` (its defaults stay when absent); a bad
+    value is an error naming the parameter. Every paginated API list reads them here."""
+    for name, low, high in (("page", 1, MAX_PAGE), ("per_page", 1, MAX_PER_PAGE)):
+        raw = args.get(name)
+        if raw:
+            try:
+                value = int(raw)
+                if not low <= value <= high:
+                    raise ValueError
+                setattr(into, name, value)
+            except ValueError:
+                errors[name] = f"a whole number from {low} to {high}"
 
 
 @dataclass
