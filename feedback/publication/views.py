@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, jsonify, render_template, request
 
 from feedback.publication.feed import PER_PAGE, feed, office
-from feedback.timeutil import now
+from feedback.timeutil import MAX_PAGE, now
 
 bp = Blueprint("publication", __name__)
 
@@ -18,7 +18,7 @@ def _page() -> int:
         page = int(request.args.get("page", 1))
     except ValueError:
         abort(404)
-    if not 1 <= page <= 10**6:
+    if not 1 <= page <= MAX_PAGE:
         abort(404)
     return page
 

@@ -13,7 +13,7 @@ from feedback.extensions import db
 from feedback.settings import service
 from feedback.settings.registry import SETTINGS, SettingError
 from feedback.timeutil import now
-from feedback.web.helpers import actor, roles_required
+from feedback.web.helpers import actor, page_arg, roles_required
 
 bp = Blueprint("settings", __name__, url_prefix="/admin/settings")
 
@@ -25,7 +25,7 @@ def _top_office_supervisor() -> None:
 
 
 def _page(values: dict, errors: dict, status: int = 200):
-    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    page = page_arg()
     per_page = current_app.config.get("PER_PAGE", 50)
     entries, total = service.audit(per_page, (page - 1) * per_page)
     return render_template("settings/index.html", settings=SETTINGS, values=values, errors=errors,

@@ -96,3 +96,14 @@ def test_the_page_saves_changes_lists_them_and_refuses_a_bad_value_whole(app, wo
     assert audit.count("<tr><td") == 2
     assert re.search(r"<td>boss</td><td class=\"mono\">deadline.unit_days</td><td>3</td><td>4</td>", audit)
     assert re.search(r"<td>boss</td><td class=\"mono\">notice.scope_word</td><td>-</td><td>全市</td>", audit)
+
+
+def test_a_page_number_out_of_range_shows_a_page_not_an_error(app, world, as_user):
+    # ?page=abc reads as the first page; a page number past any OFFSET the database can hold
+    # is capped (an empty audit page under the form), never a server error.
+    c = as_user("boss")
+    cli(app, "set", "notice.scope_word", "全市")
+    first = c.get("/admin/settings?page=abc")
+    assert first.status_code == 200 and "notice.scope_word" in first.get_data(as_text=True)
+    far = c.get("/admin/settings?page=99999999999999999999")
+    assert far.status_code == 200 and 'name="deadline.unit_days"' in far.get_data(as_text=True)
