@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from feedback.directory.models import Unit
 from feedback.extensions import db
+from feedback.figures import rules
 from feedback.figures.closure import clock_figures
 from feedback.privacy import mask
 from feedback.settings import service as settings
@@ -89,8 +90,8 @@ def months(at: datetime) -> list[Month]:
     """received, closed and on_time_rate for each month, as of `at`, on the platform clock: the
     office's own figures (DESIGN.md: Figures) — every valid ticket received in the month, 未分派
     included; on time = closed by its platform_due_at; overdue = not closed by `at` and past it.
-    The rules are closure._flags' platform columns (p_on_time, p_overdue), the rate the figures'
-    one definition (clock_figures); tests hold this to closure()'s platform figures."""
+    The tests are figures/rules.py's, the rate the figures' one definition (clock_figures); tests
+    hold this to closure()'s platform figures."""
     starts = complete_months(at)
     t = sa.literal(at, UTCDateTime())
     key = sa.case(*[(Ticket.received_at >= start_of_local_day(m), i) for i, m in reversed(list(enumerate(starts)))],
@@ -100,8 +101,11 @@ def months(at: datetime) -> list[Month]:
     rows = db.session.execute(
         sa.select(key.label("k"), sa.func.count(),
                   sa.func.sum(sa.case((closed, 1), else_=0)),
-                  sa.func.sum(sa.case((sa.and_(closed, Ticket.closed_at <= Ticket.platform_due_at), 1), else_=0)),
-                  sa.func.sum(sa.case((sa.and_(sa.not_(closed), Ticket.platform_due_at < t), 1), else_=0)))
+                  sa.func.sum(sa.case((sa.and_(closed, rules.platform_on_time_sql(Ticket.closed_at,
+                                                                                 Ticket.platform_due_at)), 1),
+                                      else_=0)),
+                  sa.func.sum(sa.case((sa.and_(sa.not_(closed), rules.past_due_sql(Ticket.platform_due_at, t)), 1),
+                                      else_=0)))
         .where(Ticket.state != "invalid", Ticket.received_at >= start_of_local_day(starts[0]),
                Ticket.received_at < end, Ticket.received_at <= t)
         .group_by(key)).all()

@@ -22,6 +22,7 @@ from feedback.directory.models import Unit
 from feedback.directory.tree import scoped_units
 from feedback.errors import Conflict, InputError
 from feedback.extensions import db
+from feedback.figures import rules
 from feedback.knowledge import service as knowledge
 from feedback.messages import localize
 from feedback.tickets import clocks, duplicates, handoffs, lifecycle
@@ -476,8 +477,7 @@ def _fill_template(ticket: Ticket, form, pending):
 
 def _warn_about_extension(ticket: Ticket) -> None:
     """An approved extension that does not help: say so (the approval stands)."""
-    at = now()
-    if ticket.unit_due_at < at:
+    if rules.past_due(ticket.unit_due_at, now()):
         flash(_("注意：延期后的单位期限 %(due)s 仍早于现在，这张工单仍然超期。",
                 due=fmt_dt(ticket.unit_due_at)), "warning")
     if ticket.platform_due_at is not None and ticket.unit_due_at > ticket.platform_due_at:
