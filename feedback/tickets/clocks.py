@@ -6,6 +6,7 @@ from datetime import datetime
 
 from feedback.calendar.deadlines import due_after
 from feedback.calendar.workdays import WorkCalendar
+from feedback.figures import rules
 from feedback.settings import service as settings
 from feedback.settings.registry import CATEGORIES as CATEGORY_KEYS
 
@@ -51,7 +52,7 @@ def extension_outcome(ticket, days: int, at: datetime, cal: WorkCalendar) -> Ext
     if ticket.assigned_at is None or not ticket.unit_clock_days or not days:
         return None
     due = due_after(ticket.assigned_at, ticket.unit_clock_days + days, cal).at
-    return ExtensionOutcome(due, due < at, ticket.platform_due_at is not None and due > ticket.platform_due_at)
+    return ExtensionOutcome(due, rules.past_due(due, at), ticket.platform_due_at is not None and due > ticket.platform_due_at)
 
 
 def stop_unit_clock(ticket, cal: WorkCalendar) -> None:
