@@ -17,7 +17,7 @@ from feedback.calendar.service import current_calendar, parse_calendar_csv
 from feedback.calendar.workdays import PACKAGE_YEARS
 from feedback.errors import InputError
 from feedback.extensions import db
-from feedback.tickets.models import OPEN_STATES, Ticket
+from feedback.tickets.models import Ticket, is_open
 from feedback.timeutil import now
 from feedback.web.helpers import actor, roles_required
 
@@ -58,7 +58,7 @@ def index():
     years = sorted({y for y in PACKAGE_YEARS | loaded_years if y >= this_year - 1} | {this_year, this_year + 1})
     provisional = db.session.execute(
         sa.select(sa.func.count()).select_from(Ticket)
-        .where(ticket_scope(actor()), Ticket.state.in_(OPEN_STATES), Ticket.deadline_provisional.is_(True))
+        .where(ticket_scope(actor()), is_open(), Ticket.deadline_provisional.is_(True))
     ).scalar_one()
     notes = dict(db.session.execute(sa.select(CalendarDay.date, CalendarDay.note).where(
         CalendarDay.date.between(date(year, 1, 1), date(year, 12, 31)))).all())

@@ -23,7 +23,7 @@ from feedback.errors import Conflict
 from feedback.extensions import db
 from feedback.tickets import clocks, lifecycle
 from feedback.tickets.ingest import ingest, parse_all
-from feedback.tickets.models import OPEN_STATES, Ticket
+from feedback.tickets.models import Ticket, is_open
 
 PASSWORDS = {"supervisor": "admin-demo", "unit_staff": "clerk-demo", "viewer": "viewer-demo"}
 
@@ -152,7 +152,7 @@ def accounts(units: dict[str, Unit], people: People, ticket_count: int) -> DemoA
     """The accounts to print: the clerks shown are those with the most open tickets, one in a
     city department and one in a county department, and that county's supervisor."""
     open_by_unit = dict(db.session.execute(
-        sa.select(Ticket.unit_id, sa.func.count()).where(Ticket.state.in_(OPEN_STATES), Ticket.unit_id.isnot(None))
+        sa.select(Ticket.unit_id, sa.func.count()).where(is_open(), Ticket.unit_id.isnot(None))
         .group_by(Ticket.unit_id)).all())
     departments = [u for u in units.values() if u.kind == "department"]
 

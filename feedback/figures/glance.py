@@ -22,8 +22,8 @@ from feedback.extensions import db
 from feedback.figures import rules
 from feedback.accounts.scope import resolve_scope
 from feedback.tickets.listing import overdue_clause
-from feedback.tickets.models import Ticket
-from feedback.tickets.triage import OPEN_STATES, QUEUES, open_in_scope, queue_columns
+from feedback.tickets.models import Ticket, is_open
+from feedback.tickets.triage import QUEUES, open_in_scope, queue_columns
 from feedback.timeutil import end_of_local_day, local_date
 
 
@@ -59,7 +59,7 @@ def at_a_glance(actor: Actor, at: datetime, calendar: WorkCalendar) -> Glance:
             count(Ticket.state == "new"),
             count(Ticket.state == "replied"),
             *queue_columns(actor),
-        ).where(Ticket.state.in_(OPEN_STATES) if everything else open_in_scope(actor))
+        ).where(is_open() if everything else open_in_scope(actor))
     ).one()
     figures = [int(n or 0) for n in row]
     return Glance(*figures[:5], queues=dict(zip(QUEUES, figures[5:])))

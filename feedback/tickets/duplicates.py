@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from feedback.accounts.scope import Actor, ticket_scope
 from feedback.directory.routing import normalize_url
 from feedback.extensions import db
-from feedback.tickets.models import OPEN_STATES, DuplicateFlag, Ticket
+from feedback.tickets.models import OPEN_STATES, DuplicateFlag, Ticket, is_open
 
 WINDOW = timedelta(days=30)
 SIMILAR = 0.8  # Dice coefficient of character bigrams at or above which two descriptions match
@@ -167,7 +167,7 @@ def flag_new(created: list, at: datetime) -> int:
     buckets: dict[tuple, list] = {}
     for row in db.session.execute(
             sa.select(*_CANDIDATE_COLUMNS)
-            .where(Ticket.site_key.in_(keys), Ticket.state.in_(OPEN_STATES),
+            .where(Ticket.site_key.in_(keys), is_open(),
                    Ticket.received_at >= since, Ticket.received_at <= until)
             .order_by(Ticket.received_at, Ticket.id)):
         buckets.setdefault((row.site_key, "url", url_key(row.url)), []).append(row)
@@ -204,13 +204,13 @@ def shown_flags(actor: Actor, ticket_ids) -> dict[int, Flag]:
     rows = db.session.execute(
         sa.select(DuplicateFlag, Ticket).join(Ticket, Ticket.id == DuplicateFlag.candidate_id)
         .where(DuplicateFlag.ticket_id.in_(sa.select(Ticket.id).where(Ticket.id.in_(ids),
-                                                                      Ticket.state.in_(OPEN_STATES))),
-               Ticket.state.in_(OPEN_STATES), ticket_scope(actor))).all()
+                                                                      is_open())),
+               is_open(), ticket_scope(actor))).all()
     return {f.ticket_id: Flag(f.ticket_id, t, f.reason, f.score) for f, t in rows}
 
 
 def flagged_query(actor: Actor):
     """Open tickets in scope flagged as likely duplicates of an open ticket in scope."""
-    originals = sa.select(Ticket.id).where(ticket_scope(actor), Ticket.state.in_(OPEN_STATES))
+    originals = sa.select(Ticket.id).where(ticket_scope(actor), is_open())
     return (sa.select(Ticket).join(DuplicateFlag, DuplicateFlag.ticket_id == Ticket.id)
-            .where(ticket_scope(actor), Ticket.state.in_(OPEN_STATES), DuplicateFlag.candidate_id.in_(originals)))
+            .where(ticket_scope(actor), is_open(), DuplicateFlag.candidate_id.in_(originals)))

@@ -12,7 +12,7 @@ from feedback.directory.models import Unit
 from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.figures import rules
-from feedback.tickets.models import CATEGORIES, OPEN_STATES, STATES, Ticket
+from feedback.tickets.models import CATEGORIES, STATES, Ticket, is_open
 from feedback.timeutil import FIRST_YEAR, LAST_YEAR, MAX_PAGE, in_supported_years, start_of_local_day
 
 MAX_PER_PAGE = 200
@@ -124,7 +124,7 @@ def filtered_query(actor: Actor, f: TicketFilter, at: datetime):
             raise InputError({"unit": f"no unit with code {f.unit!r} in your scope"})
         q = q.where(Ticket.unit_id.in_(sa.select(Unit.id).where(Unit.path.startswith(unit.path, autoescape=True))))
     if f.open_only:
-        q = q.where(Ticket.state.in_(OPEN_STATES))
+        q = q.where(is_open())
     if f.category:
         q = q.where(Ticket.category == f.category)
     if f.q:

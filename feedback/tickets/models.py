@@ -127,3 +127,11 @@ class DuplicateFlag(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(10))  # url | text
     score: Mapped[int]  # percent similar; 100 for the same page
     flagged_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+def is_open(ticket=None):
+    """WHERE the ticket is open, with the states written into the SQL as literals: SQLite uses
+    the open-tickets partial index (OPEN_PREDICATE) only for the same literal list, and with
+    bound parameters it scans the whole table."""
+    column = (ticket if ticket is not None else Ticket).state
+    return column.in_(sa.bindparam("open_states", list(OPEN_STATES), expanding=True, literal_execute=True, unique=True))

@@ -15,7 +15,7 @@ from feedback.accounts.scope import Actor, ticket_scope, unit_in_scope
 from feedback.directory.models import Property, Unit
 from feedback.directory.routing import Query, normalize_url, route_many
 from feedback.extensions import db
-from feedback.tickets.models import OPEN_STATES, Ticket, TicketEvent
+from feedback.tickets.models import Ticket, TicketEvent, is_open
 
 
 def in_triage(actor: Actor):
@@ -37,7 +37,7 @@ def review_query(actor: Actor):
 
 def extension_query(actor: Actor):
     return sa.select(Ticket).where(
-        ticket_scope(actor), Ticket.state.in_(OPEN_STATES), Ticket.extension_requested_days.is_not(None)
+        ticket_scope(actor), is_open(), Ticket.extension_requested_days.is_not(None)
     )
 
 
@@ -58,7 +58,7 @@ def open_in_scope(actor: Actor):
     """WHERE over the open tickets in scope: what the queues (and the dashboard's glance) count.
     Every queue holds open tickets only, so the count reads the open-tickets index (migration
     0011), not a million rows."""
-    return sa.and_(ticket_scope(actor), Ticket.state.in_(OPEN_STATES))
+    return sa.and_(ticket_scope(actor), is_open())
 
 
 def queue_counts(actor: Actor) -> dict[str, int]:
