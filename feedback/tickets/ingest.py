@@ -286,8 +286,10 @@ def _steps(report: Report, match, units, at, source) -> list[Step]:
                                                                    "rule": f"{match.kind}:{match.pattern}"},
                           unit_id=match.unit_id, actor="routing"))
     if report.state == "invalid":  # 办结时间: when it was judged invalid (CONTRACT.md: Import file)
-        steps.append(_historical("invalidate", report.closed_at or report.received_at,
-                                 {"reason": INVALID_REASON}, "closed_at" if report.closed_at else "state"))
+        # without it, no earlier than the last step the row gives: never before its assignment
+        judged = report.closed_at or max(t for t in (report.received_at, report.assigned_at, report.replied_at) if t)
+        steps.append(_historical("invalidate", judged, {"reason": INVALID_REASON},
+                                 "closed_at" if report.closed_at else "state"))
     return steps
 
 

@@ -63,3 +63,25 @@ def test_the_lifecycle_refuses_a_history_even_if_the_file_checks_let_it_through(
     assert db.session.execute(sa.select(sa.func.count()).select_from(ImportRow).where(
         ImportRow.job_id == job.id, ImportRow.platform_id == "G1", ImportRow.ticket_id.is_not(None))).scalar() == 0
 
+
+def test_an_invalid_row_is_not_closed_and_is_judged_no_earlier_than_its_last_step(world, tmp_path):
+    path = write_csv(tmp_path / "台账.csv", header=LEDGER, rows=[
+        # 办结时间 on an invalid row is when it was judged invalid: not a close
+        ["I1", "2026-11-02 09:00", "x", "D1", "2026-11-02 10:00", "2026-11-03 10:00", "2026-11-04 15:00", "已改",
+         "无效"],
+        # no 办结时间: judged after its reply at the earliest, not at its forwarding time
+        ["I2", "2026-11-02 09:00", "x", "D1", "2026-11-02 10:00", "2026-11-03 10:00", "", "已改", "无效"],
+    ])
+    job = run_import(start(path).id)
+    assert (job.created_rows, job.error_rows) == (2, 0)
+
+    i1 = ticket("I1")
+    assert (i1.state, i1.closed_at, i1.handling_workdays) == ("invalid", None, None)
+    assert [(e.action, e.at, e.from_state, e.to_state) for e in i1.events][1:] == [
+        ("assign", local(2026, 11, 2, 10, 0), "new", "assigned"),
+        ("reply", local(2026, 11, 3, 10, 0), "assigned", "replied"),
+        ("invalidate", local(2026, 11, 4, 15, 0), "replied", "invalid"),
+    ]
+    i2 = ticket("I2")
+    assert [(e.action, e.at) for e in i2.events][-2:] == [
+        ("reply", local(2026, 11, 3, 10, 0)), ("invalidate", local(2026, 11, 3, 10, 0))]
