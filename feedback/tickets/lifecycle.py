@@ -151,8 +151,8 @@ def fold(row, steps: list[Step], calendar: WorkCalendar) -> list[dict]:
     there. Returns one event per step: {at, action, from_state, to_state, unit_id, data, actor}.
 
     Only what needs no session folds: receive (starts the platform clock), assign from triage
-    (the first hand-off; its row is written with handoffs.record_initial), reply, approve (no
-    hand-back: a ledger's closed message went back to the platform long ago) and invalidate."""
+    (the first hand-off; its row is written with handoffs.record_initial), accept, reply, approve
+    (no hand-back: a ledger's closed message went back to the platform long ago) and invalidate."""
     events = []
     for step in steps:
         effect = _FOLD_EFFECTS.get(step.action)
@@ -185,6 +185,7 @@ def _fold_assign(row, step: Step, calendar: WorkCalendar) -> None:
 _FOLD_EFFECTS: dict[str, Callable] = {
     "receive": _fold_receive,
     "assign": _fold_assign,
+    "accept": lambda row, step, calendar: None,
     "reply": lambda row, step, calendar: _replied(row, step.at, step.data.get("text")),
     "approve": lambda row, step, calendar: _closed(row, step.at, calendar),
     "invalidate": lambda row, step, calendar: _invalidated(row, step.data["reason"]),
