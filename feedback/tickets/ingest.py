@@ -120,7 +120,7 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
         rows.append(row)
         plans[report.platform_id] = (index, report, plan)
 
-    stored = _store(session, rows, plans, actor, at, source) if rows else {}
+    stored = _store(session, rows, plans, actor) if rows else {}
     _record_handoffs(stored, plans, actor)
     if stored:
         by_pid = {row["platform_id"]: row for row in rows}
@@ -146,7 +146,7 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
     return [results[index] for index, _ in chunk]
 
 
-def _store(session, rows: list[dict], plans: dict, actor, at, source) -> dict[str, tuple[int, tuple | None]]:
+def _store(session, rows: list[dict], plans: dict, actor) -> dict[str, tuple[int, tuple | None]]:
     """Insert the tickets that are new, with their events: {platform_id: (ticket id, shown)}.
 
     INSERT … ON CONFLICT (platform_id) DO NOTHING: under a race the unique constraint decides,
