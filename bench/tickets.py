@@ -7,6 +7,11 @@ The ticket's columns are folded from the events that happened, exactly as lifecy
 would have left them, so every row satisfies the model's invariants:
 unit_due_at = due_after(assigned_at, unit_clock_days), handling_workdays set when closed, one
 `receive` event first and one event per state change.
+
+The states and the fold mirror feedback/tickets/lifecycle.py (RULES, transition, fold) in plain
+integers and strings, for speed at a million tickets; tests/bench/test_bench_smoke.py checks
+every generated event against lifecycle.transition and replays the lives lifecycle.fold can play
+through it, comparing the columns.
 """
 from __future__ import annotations
 
@@ -124,7 +129,8 @@ class TicketMaker:
         return t
 
     # --- one ticket's life ------------------------------------------------------------------
-    # A timeline entry: (at, action, from_state, to_state, unit_id, actor_id, actor, data JSON, value)
+    # A timeline entry: (at, action, from_state, to_state, unit_id, actor_id, actor, data JSON, value);
+    # from_state → to_state as lifecycle.RULES give them for the action
 
     def make(self, tid: int, received: int, prop: Prop | None, eid: int, *, force_open: bool = False):
         """(ticket row, event rows) of ticket `tid`, its event ids counting from `eid`.
@@ -258,7 +264,8 @@ class TicketMaker:
     # --- the row, from the events that happened by as_of --------------------------------------
 
     def _fold(self, tid, received, prop, with_code, timeline, eid):
-        """The ticket's columns as lifecycle.apply leaves them after the events up to as_of."""
+        """The ticket's columns as lifecycle.apply leaves them after the events up to as_of (a
+        mirror of lifecycle.fold's column changes, plus the extensions apply makes)."""
         table, db = self.table, self.text.db
         happened = [e for e in timeline if e[0] <= self.as_of]
         unit_id = assigned = days = req = req_reason = None

@@ -183,7 +183,9 @@ def _count_tickets(ctx: Context, pattern: str) -> int:
 
 
 def _raw_rows(ctx: Context, report: dict, prop: Prop | None, received: int, at: int, pid: str):
-    """The ticket row and events ingest() stores for this report, ready for a plain INSERT."""
+    """The ticket row and events ingest() stores for this report, ready for a plain INSERT: the
+    baseline mirrors what lifecycle.fold makes of a report (receive → new; routing's assign →
+    assigned), so the baseline inserts the same rows the product does."""
     maker = ctx.dataset.maker
     table, db, iso = maker.table, maker.text.db, maker.text.iso
     pdue_day, provisional = table.nth_after(local_day(received), PLATFORM_DAYS)

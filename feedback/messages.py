@@ -78,6 +78,8 @@ PATTERNS: list[tuple[re.Pattern, object]] = [(re.compile(p + r"\Z"), text) for p
     (r"give the id or 留言编号 of another existing ticket", _l("请填写另一张已有工单的编号或留言编号")),
     (r"a whole number", _l("应为整数")),
     (r"no such ticket in scope", _l("您的管辖范围内没有这张工单")),
+    (r"cannot (?P<action>[\w-]+) a ticket in state (?P<state>\w+)",
+     _l("办理流程不允许对“%(state)s”的工单“%(action)s”")),
     # tabular.py: the header
     (rf"column (?:{_Q}) is not known; the columns are (?P<known>.+)",
      _l("不认识的列“%(value)s”；可用的列：%(known)s")),
@@ -145,6 +147,11 @@ def match_pattern(text: str):
                 groups["value"] = groups.pop("v", None) or groups.pop("w", "")
             if "field" in groups:
                 groups["field"] = field_name(groups["field"])
+            if "action" in groups or "state" in groups:  # a lifecycle refusal, in the pages' words
+                from feedback.web.helpers import ACTION_LABELS, STATE_LABELS
+
+                groups["action"] = str(ACTION_LABELS.get(groups["action"], groups["action"]))
+                groups["state"] = str(STATE_LABELS.get(groups["state"], groups["state"]))
             for name in ("known", "cols"):  # lists of column names: as the office calls them
                 if name in groups:
                     groups[name] = "、".join(field_name(f.strip()) for f in groups[name].split(","))

@@ -4,6 +4,11 @@ Idempotent on platform_id through the unique constraint (INSERT … ON CONFLICT 
 so two racing requests never make two rows. Valid items of a batch are stored in one
 transaction with their events; a bad item is reported and never costs the good ones.
 Routing runs here: what no rule matches lands in triage (state `new`).
+
+States are not set here: each report's history — received, routed or a ledger's 承办单位,
+its reply, close or invalid judgement — is a list of lifecycle steps that `lifecycle.fold`
+checks against RULES and plays onto the row before the set-based insert, so a row and its
+events are what `lifecycle.apply` would have made of the same steps.
 """
 from __future__ import annotations
 
@@ -17,13 +22,13 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql
 
 from feedback.accounts.scope import Actor, ticket_scope, unit_in_scope
-from feedback.calendar.deadlines import handling_workdays
 from feedback.calendar.service import current_calendar
 from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.directory.routing import Query, route_many
 from feedback.extensions import db
-from feedback.tickets import clocks, duplicates, handoffs
+from feedback.tickets import duplicates, handoffs, lifecycle
+from feedback.tickets.lifecycle import Step
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.tickets.reports import FieldErrors, Report, parse_report
 
@@ -36,6 +41,7 @@ TICKET_COLUMNS = (
     "invalid_reason", "site_key", "created_at", "updated_at",
 )
 EVENT_COLUMNS = ("ticket_id", "at", "actor_id", "actor", "action", "from_state", "to_state", "unit_id", "data")
+INVALID_REASON = "导入时标记为无效"  # a ledger's 状态 无效 gives no reason of its own
 
 
 @dataclass
@@ -105,11 +111,16 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
 
     rows, plans = [], {}
     for index, report in fresh:
-        row, plan = _ticket_row(report, routed.get(index), units, at, calendar)
+        try:
+            row, plan = _ticket_row(report, routed.get(index), units, at, source, calendar)
+        except lifecycle.StepRefused as exc:  # a history RULES forbid: the column that gave the step
+            results[index] = Result(index, report.platform_id, "error",
+                                    errors={exc.step.column or "state": exc.message})
+            continue
         rows.append(row)
         plans[report.platform_id] = (index, report, plan)
 
-    stored = _store(session, rows, plans, actor, at, source) if rows else {}
+    stored = _store(session, rows, plans, actor) if rows else {}
     _record_handoffs(stored, plans, actor)
     if stored:
         by_pid = {row["platform_id"]: row for row in rows}
@@ -135,14 +146,14 @@ def _ingest_chunk(chunk, actor, at, source, calendar) -> list[Result]:
     return [results[index] for index, _ in chunk]
 
 
-def _store(session, rows: list[dict], plans: dict, actor, at, source) -> dict[str, tuple[int, tuple | None]]:
+def _store(session, rows: list[dict], plans: dict, actor) -> dict[str, tuple[int, tuple | None]]:
     """Insert the tickets that are new, with their events: {platform_id: (ticket id, shown)}.
 
     INSERT … ON CONFLICT (platform_id) DO NOTHING: under a race the unique constraint decides,
     never a second row; a platform_id already stored is simply not in the answer."""
     if session.get_bind().dialect.name == "postgresql":
-        events = [dict(e, platform_id=pid) for pid, (_, report, plan) in plans.items()
-                  for e in _events(None, report, plan, actor, at, source)]
+        events = [dict(e, platform_id=pid) for pid, (_, _, plan) in plans.items()
+                  for e in _events(None, plan, actor)]
         for n, event in enumerate(events):
             event["n"] = n  # the insert keeps this order, so event ids follow it
         params = {"tickets": _json_rows(rows, TICKET_COLUMNS),
@@ -150,8 +161,7 @@ def _store(session, rows: list[dict], plans: dict, actor, at, source) -> dict[st
         return {row.platform_id: (row.id, tuple(row)[2:]) for row in session.execute(_insert_with_events(), params)}
     inserted = {pid: (ticket_id, None) for ticket_id, pid in session.execute(
         InsertNew(Ticket.__table__).returning(Ticket.id, Ticket.platform_id), rows)}
-    events = [e for pid, (ticket_id, _) in inserted.items()
-              for e in _events(ticket_id, plans[pid][1], plans[pid][2], actor, at, source)]
+    events = [e for pid, (ticket_id, _) in inserted.items() for e in _events(ticket_id, plans[pid][2], actor)]
     if events:
         session.execute(sa.insert(TicketEvent.__table__), events)
     return inserted
@@ -159,7 +169,7 @@ def _store(session, rows: list[dict], plans: dict, actor, at, source) -> dict[st
 
 def _record_handoffs(stored: dict, plans: dict, actor: Actor) -> None:
     """Each created ticket with a unit gets its first hand-off (tickets/handoffs.py)."""
-    routed = [tid for pid, (tid, _) in stored.items() if plans[pid][2]["route"] is not None]
+    routed = [tid for pid, (tid, _) in stored.items() if plans[pid][2]["routed"]]
     backfilled = [tid for pid, (tid, _) in stored.items() if plans[pid][1].unit_code]
     handoffs.record_initial(routed, Actor(None, "routing", "system"))
     handoffs.record_initial(backfilled, actor)
@@ -236,56 +246,58 @@ def _units_by_code(session, codes: set[str]) -> dict[str, Unit]:
     return {u.code: u for u in session.execute(sa.select(Unit).where(Unit.code.in_(codes))).scalars()}
 
 
-def _ticket_row(report: Report, match, units, at, calendar):
-    t = SimpleNamespace(
-        platform_id=report.platform_id, state="new", category=report.category,
+def _ticket_row(report: Report, match, units, at, source, calendar):
+    """The ticket row and its plan ({"events", "routed"}): the report's history folded through
+    the lifecycle (StepRefused when RULES forbid a step)."""
+    t = SimpleNamespace(  # no state: the fold's receive step gives it
+        platform_id=report.platform_id, category=report.category,
         category_label=report.category_label, description=report.description, url=report.url,
         site_code=report.site_code, site_name=report.site_name, property_id=None,
         reporter_name=report.reporter_name, reporter_phone=report.reporter_phone,
         reporter_email=report.reporter_email, submitted_at=report.submitted_at,
         received_at=report.received_at, platform_due_at=None, platform_clock_days=None, unit_id=None,
         assigned_at=None, unit_due_at=None, unit_clock_days=None, deadline_provisional=False,
-        extensions=0, replied_at=None, reply_text=None, closed_at=None, handling_workdays=None,
-        invalid_reason=None, created_at=at, updated_at=at,
+        extensions=0, extension_requested_days=None, extension_request_reason=None, replied_at=None,
+        reply_text=None, closed_at=None, handling_workdays=None, invalid_reason=None, created_at=at, updated_at=at,
         site_key=duplicates.site_key(report.site_code, report.url, report.site_name),
     )
-    clocks.start_platform_clock(t, calendar)
-    plan = {"route": None, "history": []}
+    routed = match is not None and not report.unit_code
+    events = lifecycle.fold(t, _steps(report, match if routed else None, units, at, source), calendar)
+    if routed:
+        t.property_id = match.property_id
+    return {name: getattr(t, name) for name in TICKET_COLUMNS}, {"events": events, "routed": routed}
+
+
+def _steps(report: Report, match, units, at, source) -> list[Step]:
+    """The report's history as lifecycle steps: received now; then routed (its clock from now,
+    or from the forwarding time if that is later), or a ledger's 承办单位 with its reply and close;
+    a ledger's 无效 last. Ledger steps are marked historical: people did them before the import."""
+    steps = [Step("receive", at, {"source": source, "received_at": report.received_at.isoformat()})]
     if report.unit_code:
         unit = units[report.unit_code]
-        t.unit_id = unit.id
-        t.state = "assigned"
-        clocks.start_unit_clock(t, report.assigned_at or report.received_at, calendar)
-        plan["history"].append(("assign", "new", "assigned", t.assigned_at, {"unit": unit.code}))
+        steps.append(_historical("assign", report.assigned_at or report.received_at, {"unit": unit.code},
+                                 "assigned_at" if report.assigned_at else "unit_code", unit_id=unit.id))
         if report.replied_at:
-            t.state, t.replied_at, t.reply_text = "replied", report.replied_at, report.reply
-            plan["history"].append(("reply", "assigned", "replied", report.replied_at, {"text": report.reply}))
+            steps.append(_historical("reply", report.replied_at, {"text": report.reply}, "replied_at"))
         if report.state == "closed":
-            t.state, t.closed_at = "closed", report.closed_at
-            t.handling_workdays = handling_workdays(t.assigned_at, t.replied_at, calendar)
-            plan["history"].append(("approve", "replied", "closed", report.closed_at, {}))
+            steps.append(_historical("approve", report.closed_at, {}, "closed_at"))
     elif match is not None:
-        t.unit_id, t.property_id, t.state = match.unit_id, match.property_id, "assigned"
-        clocks.start_unit_clock(t, at if at > report.received_at else report.received_at, calendar)
-        plan["route"] = match
+        steps.append(Step("assign", max(at, report.received_at), {"rule_id": match.id,
+                                                                   "rule": f"{match.kind}:{match.pattern}"},
+                          unit_id=match.unit_id, actor="routing"))
     if report.state == "invalid":  # 办结时间: when it was judged invalid (CONTRACT.md: Import file)
-        plan["history"].append(("invalidate", t.state, "invalid", report.closed_at or report.received_at,
-                                {"reason": "导入时标记为无效"}))
-        t.state, t.invalid_reason = "invalid", "导入时标记为无效"
-    plan["unit_id"] = t.unit_id
-    return {name: getattr(t, name) for name in TICKET_COLUMNS}, plan
+        # without it, no earlier than the last step the row gives: never before its assignment
+        judged = report.closed_at or max(t for t in (report.received_at, report.assigned_at, report.replied_at) if t)
+        steps.append(_historical("invalidate", judged, {"reason": INVALID_REASON},
+                                 "closed_at" if report.closed_at else "state"))
+    return steps
 
 
-def _events(ticket_id, report: Report, plan, actor: Actor, at, source) -> list[dict]:
-    base = {"ticket_id": ticket_id, "actor_id": actor.user_id, "actor": actor.label}
-    out = [dict(base, at=at, action="receive", from_state=None, to_state="new", unit_id=None,
-                data={"source": source, "received_at": report.received_at.isoformat()})]
-    match = plan["route"]
-    if match is not None:
-        out.append(dict(base, at=at, action="assign", from_state="new", to_state="assigned",
-                        unit_id=match.unit_id, actor="routing",
-                        data={"rule_id": match.id, "rule": f"{match.kind}:{match.pattern}"}))
-    for action, from_state, to_state, when, data in plan["history"]:
-        out.append(dict(base, at=when, action=action, from_state=from_state, to_state=to_state,
-                        unit_id=plan["unit_id"], data=dict(data, historical=True)))
-    return out
+def _historical(action: str, when, data: dict, column: str, unit_id: int | None = None) -> Step:
+    return Step(action, when, dict(data, historical=True), unit_id=unit_id, column=column)
+
+
+def _events(ticket_id, plan, actor: Actor) -> list[dict]:
+    return [{"ticket_id": ticket_id, "at": e["at"], "actor_id": actor.user_id, "actor": e["actor"] or actor.label,
+             "action": e["action"], "from_state": e["from_state"], "to_state": e["to_state"],
+             "unit_id": e["unit_id"], "data": e["data"]} for e in plan["events"]]

@@ -3,10 +3,16 @@
 `apply(ticket, action, actor, at, data, calendar)` checks scope (404), role (403), state (409)
 and input (422), changes the ticket, recomputes its clocks and appends one TicketEvent. It does
 not commit: the caller's transaction holds the change and its event together.
+
+`transition(state, action)` is the only definition of the state an action leaves (RULES), and
+`fold(row, steps, calendar)` plays a new ticket's first steps — receive, routing's or a ledger's
+assign, and a ledger's reply, approve or invalidate — onto an unsaved row through the same
+`transition` and the same column changes, so ingest can check and store a whole batch set-based
+(tickets/ingest.py) with the states and events `apply` would have written.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable
 
@@ -23,7 +29,7 @@ from feedback.extensions import db
 from feedback.figures import rules
 from feedback.jobs import handback
 from feedback.knowledge import service as knowledge
-from feedback.tickets import handoffs
+from feedback.tickets import clocks, handoffs
 from feedback.tickets.models import OPEN_STATES, STATES, Ticket, TicketEvent
 
 MAX_TEXT = 20_000
@@ -35,19 +41,37 @@ class Rule:
     roles: tuple[str, ...]
     from_states: tuple[str, ...]
     handler: Callable
+    to_state: str | None  # the state the action leaves; None: unchanged
     # a further test for showing the action's button (the handler enforces it)
     offered: Callable | None = None
 
 
 RULES: dict[str, Rule] = {}
+RECEIVED = "new"  # a report arrives in triage's state (DESIGN.md: Ingestion), before any rule
 
 
-def action(name: str, roles: tuple[str, ...], from_states: tuple[str, ...], offered: Callable | None = None):
+def action(name: str, roles: tuple[str, ...], from_states: tuple[str, ...], to_state: str | None,
+           offered: Callable | None = None):
     def register(fn):
-        RULES[name] = Rule(roles, from_states, fn, offered)
+        RULES[name] = Rule(roles, from_states, fn, to_state, offered)
         return fn
 
     return register
+
+
+def transition(state: str | None, name: str) -> str:
+    """The state `name` leaves a ticket in `state` in, or Conflict (409) when RULES forbid it.
+    `receive` is a report's arrival: from no state to RECEIVED."""
+    if name == "receive":
+        if state is not None:
+            raise Conflict(f"cannot {name} a ticket in state {state}")
+        return RECEIVED
+    rule = RULES.get(name)
+    if rule is None:
+        raise NotFound(f"no such action: {name}")
+    if state not in rule.from_states:
+        raise Conflict(f"cannot {name} a ticket in state {state}")
+    return rule.to_state or state
 
 
 def allowed_actions(ticket: Ticket, actor: Actor) -> list[str]:
@@ -77,10 +101,10 @@ def apply(ticket: Ticket, name: str, actor: Actor, at: datetime, data: dict | No
         raise NotFound(f"no such action: {name}")
     if actor.role not in rule.roles and actor.role != "system":
         raise Forbidden(f"role {actor.role} may not {name}")
-    if ticket.state not in rule.from_states:
-        raise Conflict(f"cannot {name} a ticket in state {ticket.state}")
     from_state, unit_before = ticket.state, ticket.unit_id
+    to_state = transition(from_state, name)
     event_data = rule.handler(ticket, actor, at, data, calendar) or {}
+    ticket.state = to_state  # after the handler: a refused input leaves the state as it was
     files = event_data.pop("_files", [])
     event = TicketEvent(
         ticket=ticket, at=at, actor_id=actor.user_id, actor=actor.label, action=name,
@@ -97,6 +121,75 @@ def apply(ticket: Ticket, name: str, actor: Actor, at: datetime, data: dict | No
     elif name == "reject":
         knowledge.record_rejection(ticket, event)
     return event
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a new ticket's history for `fold`. `column` is the report field the step
+    stands for, so that a step RULES refuse is reported against the column that gave it."""
+
+    action: str
+    at: datetime
+    data: dict = field(default_factory=dict)
+    unit_id: int | None = None  # assign: the unit handed to
+    actor: str | None = None  # the event's actor label, when not the caller's (routing)
+    column: str | None = None
+
+
+class StepRefused(Conflict):
+    """A step of a history `fold` refused: transition's Conflict, with the step."""
+
+    def __init__(self, step: Step, message: str):
+        super().__init__(message)
+        self.step = step
+
+
+def fold(row, steps: list[Step], calendar: WorkCalendar) -> list[dict]:
+    """Play a new ticket's first steps onto `row`, an unsaved ticket (any object with the
+    ticket's columns, no state yet): each is checked by `transition` exactly as `apply` checks
+    it (StepRefused, a Conflict, when RULES forbid it) and changes the columns its action changes
+    there. Returns one event per step: {at, action, from_state, to_state, unit_id, data, actor}.
+
+    Only what needs no session folds: receive (starts the platform clock), assign from triage
+    (the first hand-off; its row is written with handoffs.record_initial), accept, reply, approve
+    (no hand-back: a ledger's closed message went back to the platform long ago) and invalidate."""
+    events = []
+    for step in steps:
+        effect = _FOLD_EFFECTS.get(step.action)
+        if effect is None:
+            raise ValueError(f"{step.action} needs the stored ticket: use apply")
+        from_state = getattr(row, "state", None)  # a report not received yet has none
+        try:
+            to_state = transition(from_state, step.action)
+        except Conflict as exc:
+            raise StepRefused(step, exc.message) from None
+        effect(row, step, calendar)
+        row.state = to_state
+        events.append({"at": step.at, "action": step.action, "from_state": from_state, "to_state": to_state,
+                       "unit_id": row.unit_id, "data": step.data, "actor": step.actor})
+    return events
+
+
+def _fold_receive(row, step: Step, calendar: WorkCalendar) -> None:
+    clocks.start_platform_clock(row, calendar)
+
+
+def _fold_assign(row, step: Step, calendar: WorkCalendar) -> None:
+    # from triage (transition allows assign from `new` only; a new ticket has no unit yet): the
+    # hand-off's clock is the ticket's own, as handoffs.hand_off sets it for a first hand-off
+    _assigned(row)
+    row.unit_id = step.unit_id
+    clocks.start_unit_clock(row, step.at, calendar)
+
+
+_FOLD_EFFECTS: dict[str, Callable] = {
+    "receive": _fold_receive,
+    "assign": _fold_assign,
+    "accept": lambda row, step, calendar: None,
+    "reply": lambda row, step, calendar: _replied(row, step.at, step.data.get("text")),
+    "approve": lambda row, step, calendar: _closed(row, step.at, calendar),
+    "invalidate": lambda row, step, calendar: _invalidated(row, step.data["reason"]),
+}
 
 
 MAX_ID = 2**31 - 1  # an id beyond the integer column is no ticket (not a database error)
@@ -171,16 +264,44 @@ def _unit(actor: Actor, code) -> Unit:
 
 def assign_to(ticket: Ticket, unit: Unit, at: datetime, calendar: WorkCalendar, actor: Actor,
               by_unit_id: int | None = None) -> handoffs.HandOff:
-    """A hand-off to `unit` (DESIGN.md: Each level's clock), owed to `by_unit_id` (default: the
-    actor's unit; the top office for the system). 新/转办 → 转办."""
+    """A hand-off to `unit` of a stored ticket (DESIGN.md: Each level's clock), owed to
+    `by_unit_id` (default: the actor's unit; the top office for the system): the assign and
+    reassign actions. Routing on ingest is `fold`'s assign step instead (a ticket not stored
+    yet), whose hand-off row handoffs.record_initial writes."""
     if by_unit_id is None:
         by_unit_id = actor.unit_id if actor.unit_id is not None else handoffs.top_unit_id(unit)
-    ticket.state = "assigned"
-    ticket.replied_at = None
-    ticket.reply_text = None
+    _assigned(ticket)
+    return handoffs.hand_off(ticket, unit, by_unit_id, at, actor, calendar)
+
+
+# --- what a transition does to the ticket's own columns: apply's handlers and fold share these
+
+def _request_cleared(ticket) -> None:
     ticket.extension_requested_days = None
     ticket.extension_request_reason = None
-    return handoffs.hand_off(ticket, unit, by_unit_id, at, actor, calendar)
+
+
+def _assigned(ticket) -> None:
+    """A hand-off: a reply and an extension request belong to the unit before."""
+    ticket.replied_at = None
+    ticket.reply_text = None
+    _request_cleared(ticket)
+
+
+def _replied(ticket, at: datetime, text: str | None) -> None:
+    ticket.replied_at = at
+    ticket.reply_text = text
+    _request_cleared(ticket)
+
+
+def _closed(ticket, at: datetime, calendar: WorkCalendar) -> None:
+    ticket.closed_at = at
+    ticket.handling_workdays = handling_workdays(ticket.assigned_at, ticket.replied_at, calendar)
+
+
+def _invalidated(ticket, reason: str) -> None:
+    ticket.invalid_reason = reason
+    ticket.extension_requested_days = None
 
 
 def _handoff_data(row: handoffs.HandOff, unit: Unit) -> dict:
@@ -192,7 +313,7 @@ def ticket_due(ticket: Ticket) -> str | None:
     return ticket.unit_due_at.isoformat() if ticket.unit_due_at is not None else None
 
 
-@action("assign", ("supervisor",), ("new",))
+@action("assign", ("supervisor",), ("new",), "assigned")
 def _assign(ticket, actor, at, data, calendar):
     unit = _unit(actor, data.get("unit"))
     row = assign_to(ticket, unit, at, calendar, actor)
@@ -200,7 +321,7 @@ def _assign(ticket, actor, at, data, calendar):
     return _handoff_data(row, unit)
 
 
-@action("reassign", ("supervisor",), ("assigned", "in_progress"))
+@action("reassign", ("supervisor",), ("assigned", "in_progress"), "assigned")
 def _reassign(ticket, actor, at, data, calendar):  # 改派 within the supervisor's subtree
     unit = _unit(actor, data.get("unit"))
     if unit.id == ticket.unit_id:
@@ -211,12 +332,12 @@ def _reassign(ticket, actor, at, data, calendar):  # 改派 within the superviso
     return dict(_handoff_data(row, unit), from_unit=from_code)
 
 
-@action("accept", ("unit_staff",), ("assigned",))
+@action("accept", ("unit_staff",), ("assigned",), "in_progress")
 def _accept(ticket, actor, at, data, calendar):  # 签收
-    ticket.state = "in_progress"
+    return None
 
 
-@action("reply", ("unit_staff",), ("assigned", "in_progress"))
+@action("reply", ("unit_staff",), ("assigned", "in_progress"), "replied")
 def _reply(ticket, actor, at, data, calendar):  # 答复
     text = _text(data, "text")
     out = {"text": text, "on_time": rules.replied_by(at, ticket.unit_due_at)}
@@ -226,15 +347,11 @@ def _reply(ticket, actor, at, data, calendar):  # 答复
     overridden = _guard(ticket, text, data)
     if overridden:
         out["personal_data_confirmed"] = overridden
-    ticket.state = "replied"
-    ticket.replied_at = at
-    ticket.reply_text = text
-    ticket.extension_requested_days = None
-    ticket.extension_request_reason = None
+    _replied(ticket, at, text)
     return out
 
 
-@action("note", ("unit_staff", "supervisor"), STATES)
+@action("note", ("unit_staff", "supervisor"), STATES, None)
 def _note(ticket, actor, at, data, calendar):  # 备注: state unchanged
     text = _text(data, "text")
     internal = data.get("internal")
@@ -249,21 +366,18 @@ def _note(ticket, actor, at, data, calendar):  # 备注: state unchanged
     return out
 
 
-@action("approve", ("supervisor",), ("replied",))
+@action("approve", ("supervisor",), ("replied",), "closed")
 def _approve(ticket, actor, at, data, calendar):  # 办结
-    ticket.state = "closed"
-    ticket.closed_at = at
-    ticket.handling_workdays = handling_workdays(ticket.assigned_at, ticket.replied_at, calendar)
+    _closed(ticket, at, calendar)
     handoffs.stop(ticket, ticket.replied_at)  # every level's clock stops at the approved reply
     handback.record_close(ticket, at)  # the reply is owed to the platform: same transaction
     return {"replied_at": ticket.replied_at.isoformat(),
             "on_time": rules.replied_by(ticket.replied_at, ticket.unit_due_at)}
 
 
-@action("reject", ("supervisor",), ("replied",))
+@action("reject", ("supervisor",), ("replied",), "in_progress")
 def _reject(ticket, actor, at, data, calendar):  # 退回重办: the unit clock keeps running
     reason = _text(data, "reason")
-    ticket.state = "in_progress"
     return {"reason": reason, "rejected_reply_at": ticket.replied_at.isoformat()}
 
 
@@ -287,7 +401,7 @@ def _may_return(ticket: Ticket, actor: Actor) -> bool:
     return _returning_unit(ticket, actor) is not None
 
 
-@action("return", ("unit_staff", "supervisor"), ("new", "assigned", "in_progress"), offered=_may_return)
+@action("return", ("unit_staff", "supervisor"), ("new", "assigned", "in_progress"), "new", offered=_may_return)
 def _return(ticket, actor, at, data, calendar):  # 退回: not ours; to the triage of the level that handed it
     if ticket.state == "new" and actor.role == "unit_staff":
         raise Conflict("cannot return a ticket in state new")
@@ -296,16 +410,14 @@ def _return(ticket, actor, at, data, calendar):  # 退回: not ours; to the tria
         raise Forbidden("no level above your unit handed this ticket to it: assign it or mark it invalid")
     reason = _text(data, "reason")
     unit_id = ticket.unit_id
-    ticket.state = "new"
-    ticket.extension_requested_days = None
-    ticket.extension_request_reason = None
+    _request_cleared(ticket)
     landing = handoffs.return_from(ticket, returning, at, calendar)
     return {"reason": reason, "returned_by_unit_id": returning.id, "from_unit_id": unit_id,
             "to_unit": landing.code if landing is not None else None, "unit_due_at": ticket_due(ticket),
             "_event_unit_id": returning.id}
 
 
-@action("request-extension", ("unit_staff",), ("assigned", "in_progress"))
+@action("request-extension", ("unit_staff",), ("assigned", "in_progress"), None)
 def _request_extension(ticket, actor, at, data, calendar):  # 延期申请
     days = _days(data, "days")
     reason = _text(data, "reason")
@@ -316,7 +428,7 @@ def _request_extension(ticket, actor, at, data, calendar):  # 延期申请
     return {"days": days, "reason": reason}
 
 
-@action("decide-extension", ("supervisor",), OPEN_STATES)
+@action("decide-extension", ("supervisor",), OPEN_STATES, None)
 def _decide_extension(ticket, actor, at, data, calendar):
     if ticket.extension_requested_days is None:
         raise Conflict("no extension request is waiting for a decision")
@@ -338,12 +450,11 @@ def _decide_extension(ticket, actor, at, data, calendar):
                              for h, old in moved])
     else:
         out["reason"] = _text(data, "reason")
-    ticket.extension_requested_days = None
-    ticket.extension_request_reason = None
+    _request_cleared(ticket)
     return out
 
 
-@action("invalidate", ("supervisor",), OPEN_STATES)
+@action("invalidate", ("supervisor",), OPEN_STATES, "invalid")
 def _invalidate(ticket, actor, at, data, calendar):  # 无效 / 重复
     reason = _text(data, "reason")
     out = {"reason": reason}
@@ -355,9 +466,7 @@ def _invalidate(ticket, actor, at, data, calendar):  # 无效 / 重复
             raise InputError({"duplicate_of": "give the id or 留言编号 of another existing ticket"})
         ticket.duplicate_of_id = primary.id
         out["duplicate_of"] = primary.id
-    ticket.state = "invalid"
-    ticket.invalid_reason = reason
-    ticket.extension_requested_days = None
+    _invalidated(ticket, reason)
     return out
 
 

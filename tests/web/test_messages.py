@@ -8,6 +8,7 @@ feedback/messages.py; its English stays what the API and the command line print.
 from __future__ import annotations
 
 import re
+from types import SimpleNamespace
 
 import pytest
 from flask_babel import force_locale
@@ -107,6 +108,12 @@ def lifecycle_messages(world, make_ticket, clock) -> list[str]:
         with pytest.raises(InputError) as caught:
             lifecycle.apply(ticket, "assign", boss, clock(), {"unit": unit}, current_calendar())
         out += list(caught.value.errors.values())
+    # a history ingest folds that RULES forbid (closed without a reply): a row error on imports
+    row = SimpleNamespace(received_at=clock(), category="other", assigned_at=None, unit_id=None)
+    with pytest.raises(lifecycle.StepRefused) as caught:
+        lifecycle.fold(row, [lifecycle.Step("receive", clock()), lifecycle.Step("approve", clock())],
+                       current_calendar())
+    out.append(caught.value.message)
     return out
 
 
