@@ -93,7 +93,7 @@ def _check(date_from: date, date_to: date, as_of: datetime, group: str = "unit")
 
 def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, unit_code: str | None = None,
             group: str = "unit", calendar: WorkCalendar | None = None, scope: Scope | None = None,
-            percentiles: bool = True, platform: bool = True, via: str = "auto") -> ClosureReport:
+            percentiles: bool = True, platform: bool = True, via: str = "auto", office: bool = True) -> ClosureReport:
     """The closure figures per unit (or per region) and in total; see the module docstring.
     scope: resolve_scope(actor, unit_code) when the caller already has it (a page that needs it twice).
     percentiles=False: median and P90 left None; platform=False: no platform-clock figures (None).
@@ -103,21 +103,28 @@ def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, un
     as_of = _check(date_from, date_to, as_of, group)
     if via not in ("auto", "cohort", "settled"):
         raise ValueError(f"via: auto, cohort or settled, not {via!r}")
-    return _closure(actor, date_from, date_to, as_of, unit_code, group, calendar, scope, percentiles, platform, via)
+    return _closure(actor, date_from, date_to, as_of, unit_code, group, calendar, scope, percentiles, platform, via,
+                    office)
 
 
 def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit_code: str | None, group: str,
              calendar: WorkCalendar | None, scope: Scope | None, percentiles: bool, platform: bool,
-             via: str) -> ClosureReport:
+             via: str, office: bool) -> ClosureReport:
     calendar = calendar or current_calendar()
     scope = scope or resolve_scope(actor, unit_code)
+    clock = cohort.UNIT_CLOCK if group == "unit" else cohort.HEAD_CLOCK
     if via == "auto":
-        via = "settled" if not percentiles and not platform and settled.whole_months(date_from, date_to) else "cohort"
+        # the settled counts are kept per unit on its own clock: a region's rows read the
+        # hand-off into the region, so they are counted live
+        via = "settled" if (not percentiles and not platform and group == "unit"
+                            and settled.whole_months(date_from, date_to)) else "cohort"
     if via == "settled":
+        if group != "unit":
+            raise ValueError("the settled counts hold the units' own clocks: group='unit' only")
         by_key = settled.figures_by_key(scope, date_from, date_to, as_of, group, calendar)
     else:
         by_key = cohort.figures_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
-                                       platform=platform, with_total=True)
+                                       platform=platform, with_total=True, clock=clock)
     total = by_key.pop(None, None) or Figures.zero()
     if not platform:
         for figures in (total, *by_key.values()):
@@ -126,13 +133,50 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
         rows = [Row(u, scope.region_of[u.id], by_key.get(u.id) or Figures.zero()) for u in scope.units]
     else:
         rows = [Row(head, head, by_key.get(head.id) or Figures.zero()) for head in scope.heads]
-    unassigned = _unassigned(date_from, date_to, as_of) if scope.includes_triage else None
-    return ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total, unassigned)
+    report = ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total,
+                           _unassigned(scope, date_from, date_to, as_of))
+    if office:
+        report.office = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles)
+    return report
 
 
-def _unassigned(date_from: date, date_to: date, as_of: datetime) -> int:
+def is_top(scope: Scope) -> bool:
+    """The report's root is a top office (or the system's forest of them): its own clock is the
+    platform clock."""
+    return scope.root is None or scope.root.depth == 0
+
+
+def office_figures(scope: Scope, date_from: date, date_to: date, as_of: datetime, calendar: WorkCalendar, *,
+                   percentiles: bool = True) -> Figures:
+    """`office`: the report's root on its own clock, every valid ticket beneath it, 未分派 included
+    (DESIGN.md: Figures). The top office: the platform clock, with the tickets in triage when the
+    caller's scope holds triage. Below it: the hand-off that brought each ticket into the root's
+    subtree (what the level above publishes about it); the tickets in its own triage have a unit
+    (the root) and that clock running, so they are in the cohort already."""
+    if is_top(scope):
+        by_key = cohort.figures_by_key(scope, date_from, date_to, as_of, None, calendar, percentiles=percentiles,
+                                       platform=True, with_unassigned=scope.includes_triage)
+        figures = (by_key.get(None) or Figures.zero()).platform
+    else:
+        by_key = cohort.figures_by_key(scope, date_from, date_to, as_of, None, calendar, percentiles=percentiles,
+                                       platform=False, clock=cohort.ROOT_CLOCK)
+        figures = by_key.get(None) or Figures.zero()
+    figures.platform = None
+    return figures
+
+
+def _unassigned(scope: Scope, date_from: date, date_to: date, as_of: datetime) -> int:
+    """未分派: the valid tickets of the period waiting in the root's triage — without a unit for the
+    top office (0 for a caller whose scope does not hold triage), for a region the ones returned
+    into its own triage (unit = the region, state new)."""
+    if is_top(scope):
+        if not scope.includes_triage:
+            return 0
+        where = [Ticket.unit_id.is_(None)]
+    else:
+        where = [Ticket.unit_id == scope.root.id, Ticket.state == "new"]
     return db.session.execute(sa.select(sa.func.count()).select_from(Ticket).where(
-        Ticket.unit_id.is_(None), Ticket.state != "invalid",
+        *where, Ticket.state != "invalid",
         Ticket.received_at >= start_of_local_day(date_from),
         Ticket.received_at < start_of_local_day(date_to + timedelta(days=1)),
         Ticket.received_at <= as_of,
