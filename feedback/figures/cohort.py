@@ -241,17 +241,21 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
                            reject.id > reply.id, reject.at <= t).correlate(replies),
     )
     latest_reply_stood_at_t = sa.and_(c.state.in_(("replied", "closed")), c.replied_at <= t)
-    overdue = sa.case(
+    whens = [
         (closed, 0),
         (sa.not_(rules.past_due_sql(c.due_at, t)), 0),
         # the row is exact here: the latest reply was submitted by T and nothing followed it by T
         (sa.and_(latest_reply_stood_at_t, rules.replied_by_sql(c.replied_at, c.due_at)), 0),
         (latest_reply_stood_at_t, 1),
-        (c.replied_at.is_(None), 1),
-        # a rejected reply, or one after T: ask the events (rare, so the subquery rarely runs)
-        (on_time_reply_awaiting_at_t, 0),
-        else_=1,
-    )
+    ]
+    if clock == UNIT_CLOCK:
+        # no reply since the unit's clock started (an assignment clears replied_at). A level's
+        # clock may have started before that assignment: a reply of an earlier unit of the same
+        # region may have been awaiting review at T, so those ask the events
+        whens.append((c.replied_at.is_(None), 1))
+    # a rejected reply, or one after T: ask the events (rare, so the subquery rarely runs)
+    whens.append((on_time_reply_awaiting_at_t, 0))
+    overdue = sa.case(*whens, else_=1)
     if overdue_only:
         return sa.select(c.key, c.ticket_id, overdue.label("overdue")).subquery("flags")
     on_time = sa.case((sa.and_(closed, rules.replied_by_sql(c.replied_at, c.unit_due_at)), 1), else_=0)
