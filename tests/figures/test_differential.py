@@ -301,12 +301,15 @@ SHEET_FIELDS = ("received", "closed", "on_time", "late", "overdue_open", "pendin
 
 
 def sheet_lines(rows: list[list]) -> dict:
-    """(kind, code) → the 9 figures of a line of sheet 1 (序号 tells a unit line from 小计/合计)."""
+    """(kind, code) → the 9 figures of a line of sheet 1 (序号 tells a unit line from 小计/合计;
+    the 合计 naming the root is the office's own, the other the units' sum; 注 lines are notes)."""
     out = {}
     for row in rows[1:]:
         number, code = row[0], row[1]
+        if number == "注":
+            continue
         kind = "unit" if isinstance(number, int) or (isinstance(number, str) and number.isdigit()) else (
-            "total" if not code else "subtotal")
+            "subtotal" if number == "小计" else "office" if code else "total")
         out[(kind, code or "")] = row[4:13]
     return out
 
@@ -329,6 +332,7 @@ def exports(app, lab, data, tmp_path):
     want = {("unit", code): f for code, f in units.rows.items()}
     want.update({("subtotal", code): f for code, f in regions.rows.items()})
     want[("total", "")] = units.total
+    want[("office", "C0")] = ref.office(lab.histories, lab.units, "C0", first, month_end(first), as_of)
     runner = app.test_cli_runner()
     for fmt in ("csv", "xlsx"):
         out = tmp_path / f"closure.{fmt}"
