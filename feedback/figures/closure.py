@@ -36,8 +36,24 @@ These are approximated from the current row (documented, not reconstructed):
 - the responsible unit is the *current* last assignee. A ticket returned and reassigned after T
   counts for its new unit with the new unit's clock (so at T, before that clock started, it is
   pending); a ticket returned after T and still in triage has no unit and is in no row;
+- likewise a level's clock is the *current* hand-off covering that level: a region's clock
+  restarted after T (the ticket left the region and came back) counts from its new start, so at
+  T it is pending; a unit's clock started after T by a move inside a region (the county
+  forwarding after T) is pending in that unit's own row, while the region's row, on the clock
+  that was running at T, is exact;
 - a deadline recomputed by a later calendar load is used as recomputed.
+An extension approved after T is exact on every clock: the decide-extension event lists each
+hand-off it moved with its old deadline.
 With T = now (the dashboard, the default) every figure is exact.
+
+Which clock (DESIGN.md: Figures, "Which clock a row uses"; cohort.py CLOCK_KINDS): a unit's own
+row (group="unit") its own clock, Ticket.assigned_at / unit_due_at (the deepest current hand-off);
+a group="region" row the current hand-off covering the group head's depth (tickets/handoffs.py:
+the hand-off that brought the ticket into the region's subtree), its start as the handling
+time's start, its deadline after the extensions that moved it. The root's own group (本级: the
+root and the departments directly under it) reads each department's own clock and, for what
+the root itself holds, the root's. The rules are figures/rules.py's either way; the cohort
+chooses which start and deadline columns they read.
 
 Rows. `unit_code` (or, without it, the caller's own unit; the system actor: the single top unit)
 is the report's root; scope comes from accounts/scope.py (a unit staff member's scope is their
@@ -47,11 +63,15 @@ head: the root (holding itself and the non-region units directly under it and th
 e.g. 市直部门) and each region/office directly under the root (holding its whole subtree).
 Rows are ordered so each region's units come together: the root's own group first, then each
 region by code, each group in tree order (parents before children, siblings by code). The
-total counts each ticket of the root's subtree once (= the sum of the rows' counts).
+total (合计) counts each ticket of the root's subtree once, on the clock of its row in the
+requested grouping (= the sum of the rows' counts), and never a ticket without a unit.
 
-Tickets without a unit (in triage) belong to no unit's cohort: they are in no row and not in the
-total; `unassigned` reports how many valid ones were received in the period (only to callers
-whose scope includes triage: the top office and the system).
+`office`: the root's own figure on its own clock, every valid ticket beneath it, 未分派
+included — the top office's on the platform clock (with the tickets in triage when the caller's
+scope holds triage), a region's on the hand-off into it. `unassigned` (未分派, an integer): the
+top office's tickets without a unit (0 for a caller whose scope has no triage); below it, the
+tickets returned into the root's own triage (unit = the root, state new; they are in the
+root's own row too, since they are with the root on its clock).
 
 Entry points: closure() (rows and total; a region's 小计 with its own median comes from
 group="region", as medians do not add up) and overdue_details() (the 超期明细 lines, streamed).

@@ -12,23 +12,29 @@ concerned, the event's data) as TicketEvent rows hold them. Everything else is d
 - valid: no `invalidate` event. A ticket invalidated after T is excluded as of T too (DESIGN.md
   says "valid tickets (not invalid/duplicate)" without a time; invalidity is read as a fact
   about the message);
-- responsible unit: the last assignee (the last `assign` event's unit, none after a later
-  `return`), read literally as the *current* last assignee, whatever T;
-- assigned_at: the time of that last assignment; its clock is N working days after it, plus the
-  days of every extension approved after it (an extension approved after T is not in force at
-  T, DESIGN.md "as of");
+- where the ticket is: each assign/reassign moves it to the event's unit, a return to the triage
+  of the level that handed it down (the event's to_unit; none: the top office's). The responsible
+  unit is read literally as the *current* one, whatever T;
+- each level's clock (DESIGN.md: Deadlines, 逐级转办): the clock of a level U (an ancestor-or-self
+  of the ticket's unit) starts at the move that brought the ticket into U's subtree from outside
+  it, is owed to the unit of the person who made that move (the top office for routing), runs
+  N working days plus every extension approved after its start by a supervisor of its owner or
+  of a unit above (an extension approved after T is not in force at T, DESIGN.md "as of"); the
+  unit's own clock is the clock of its own level;
 - closed by T: an `approve` of the current assignment at or before T; the approved reply is the
   last `reply` before that approval;
 - received by T: received_at <= T (a ticket not yet received at T is unknown at T).
 
-Per ticket as of T, on the unit clock (DESIGN.md: Figures):
+Per ticket as of T, on a level's clock (DESIGN.md: Figures; a unit's own row reads the unit's,
+a group="region" row the group head's — for the root's own group the clock one level below the
+root, or the root's for what the root holds — and a region's `office` the region's):
 - on_time: closed by T and the approved reply submitted by the (final) unit deadline;
 - overdue_open: not closed by T, assigned by T, T > the deadline in force at T, and not a reply
   submitted by that deadline still awaiting review at T (the last reply/reject at or before T
   is a reply, by the deadline);
 - pending: the other open ones;
-- handling time (closed): approved reply − assigned_at, in hours, and in working days after the
-  assignment's local date up to and including the reply's local date.
+- handling time (closed): approved reply − the clock's start, in hours, and in working days after
+  the start's local date up to and including the reply's local date.
 On the platform clock (the office's own): deadline N working days after received_at, on_time =
 closed_at <= it, overdue_open = open at T and T > it (no review exception: the office reviews),
 handling = closed_at − received_at, working days likewise.
