@@ -103,7 +103,9 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         due_at.label("due_at"),
     ).select_from(Ticket)
     unit_clause = scope.unit_clause()
-    if with_unassigned:
+    if with_unassigned and scope.covers_all and level is None:  # every ticket there is: no unit filter
+        pass
+    elif with_unassigned:
         q = q.outerjoin(Unit, Unit.id == Ticket.unit_id)
         unit_clause = sa.or_(Ticket.unit_id.is_(None), unit_clause)
     elif scope.covers_all and level is None:  # every unit: only "has a unit" is left of the scope
