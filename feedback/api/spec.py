@@ -117,7 +117,7 @@ ASSESSMENT = {"type": "object", "properties": {
     "total": _ref("Figures"),
     "office": {"type": "object", "properties": FIGURE_FIELDS,
                "description": "the scope root's own figure, 未分派 included: the paragraph's headline"},
-    "unassigned": {"type": "integer"},
+    "unassigned": {"type": "integer", "description": "未分派: valid tickets of the window waiting in the root's triage"},
     "notice_paragraph": {"type": "string"},
     "rules": {"type": "object", "description": "the deduction rules used"},
     "rules_in_force_at": TIME,
@@ -228,9 +228,15 @@ SPEC = {
                 "rows": {"type": "array", "items": _ref("FigureRow")}, "total": _ref("Figures"),
                 "group": {"type": "string", "enum": ["unit", "region"]},
                 "unit": {"type": ["object", "null"], "description": "the report's root unit"},
-                "unassigned": {"type": ["integer", "null"], "description":
-                               "valid tickets received in the period still in triage (in no row); "
-                               "null when the caller's scope has no triage"}}}),
+                "office": {"type": "object", "properties": FIGURE_FIELDS, "description":
+                           "the report root's own figure on its own clock (the platform clock for the top "
+                           "office, else the hand-off into the root), every valid ticket beneath it, "
+                           "未分派 included"},
+                "unassigned": {"type": "integer", "description":
+                               "未分派: valid tickets of the period waiting in the root's triage (the top "
+                               "office: without a unit, in no row; a region: returned into its own triage); "
+                               "0 when the caller's scope has no triage"}},
+                "required": ["from", "to", "as_of", "rows", "total", "office", "unassigned"]}),
                 **_errors("401", "403", "422")},
         }},
         "/assessment/{quarter}": {"get": {

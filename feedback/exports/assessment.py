@@ -20,8 +20,8 @@ from openpyxl import Workbook
 
 from feedback.exports import cells, notice
 from feedback.exports.cells import PERCENT_FORMAT
-from feedback.exports.closure_sheet import (SUMMARY_HEADERS, Line, parent_names, print_header, report_root_code,
-                                            styled_row, summary_lines, summary_values)
+from feedback.exports.closure_sheet import (SUMMARY_HEADERS, Line, note_rows, parent_names, print_header,
+                                            report_root_code, styled_row, summary_lines, summary_values)
 from feedback.exports.notice import date_span, problems_text  # noqa: F401  (their old home)
 from feedback.exports.periods import Period, Quarter, cut_off
 from feedback.extensions import db
@@ -83,6 +83,8 @@ class Assessment:
     parents: dict = field(default_factory=dict)
     root_code: str | None = None  # the report root (its own group's 小计 is 本级)
     root_id: int | None = None
+    root_name: str = ""  # the report root's name (its own 合计 line)
+    root_top: bool = True  # the root is a top office: its own clock is the platform clock
     office: object = None  # Figures: the root's own figure, the paragraph's headline
     unassigned: int | None = None
     settings_at: datetime | None = None  # the rules and wording are those in force then
@@ -185,7 +187,8 @@ def assess(actor, window: Quarter | Period, as_of: datetime, *, scope_unit=None,
     rule = rules(at, rule_overrides)
     wording = notice.NoticeRules.at(at)
     report = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="unit")
-    regions = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="region")
+    regions = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="region",
+                      office=False)
     returned = returns_by_unit([r.unit.id for r in report.rows], period, as_of)
     rows = [assess_row(r, returned.get(r.unit.id, 0), rule) for r in report.rows]
     finding_rules = add_findings(rows, period, as_of)
@@ -198,7 +201,10 @@ def assess(actor, window: Quarter | Period, as_of: datetime, *, scope_unit=None,
     full = [line.name for line in lines if line.figures.on_time_rate == 1 and line.code != root_code]
     text = notice.paragraph(period, headline, word, wording, quarter=quarter, full_units=full)
     return Assessment(quarter, period, as_of, word, rows, regions.rows, report.total, rule, text,
-                      parent_names(report.rows), root_code, getattr(root, "id", None), office=headline, unassigned=report.unassigned,
+                      parent_names(report.rows), root_code, getattr(root, "id", None),
+                      root_name=report.root.name if report.root is not None else "",
+                      root_top=report.root is None or report.root.depth == 0,
+                      office=headline, unassigned=report.unassigned,
                       settings_at=at, notice_rules=wording, attachment=lines,
                       attachment_heading=notice.attachment_heading(wording.attachment,
                                                                    getattr(root, "name", None)),
@@ -273,7 +279,8 @@ WRAPPED_COLUMNS = frozenset({2, 3, 15, 16})  # 单位, 上级单位, 标记, 存
 
 
 def write_xlsx(a: Assessment, path: str) -> None:
-    lines = summary_lines([r.row for r in a.rows], a.region_rows, a.total, a.parents, a.root_code)
+    lines = summary_lines([r.row for r in a.rows], a.region_rows, a.total, a.parents, a.root_code, office=a.office,
+                          root_name=a.root_name, top=a.root_top, unassigned=a.unassigned or 0)
     by_code = {r.unit.code: r for r in a.rows}
     wb = Workbook(write_only=True)
     title = ASSESSMENT_SHEET if a.quarter is not None else WINDOW_SHEET
@@ -282,7 +289,10 @@ def write_xlsx(a: Assessment, path: str) -> None:
     ws.page_margins.left = ws.page_margins.right = 0.4
     ws.append(cells.header_row(ws, SUMMARY_HEADERS + EXTRA_HEADERS))
     for line in lines:
-        ws.append(styled_row(ws, line, summary_values(line) + _extra_values(a, line, by_code), WRAPPED_COLUMNS))
+        extra = _extra_values(a, line, by_code) if line.kind != "office" else [""] * len(EXTRA_HEADERS)
+        ws.append(styled_row(ws, line, summary_values(line) + extra, WRAPPED_COLUMNS))
+    for row in note_rows(ws, lines):
+        ws.append(row)
     _rules_sheet(wb, a)
     wb.save(path)
 

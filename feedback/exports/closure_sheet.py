@@ -1,8 +1,12 @@
 """The monthly closure-rate export, 月度按期办结率 (CONTRACT.md: Monthly closure-rate export).
 
-Sheet 按期办结率: one line per unit, a 小计 line after each region's units and a last 合计
-line. Subtotals come from the figures module's group="region" figures (rates from summed
-counts, averages over the region's tickets), never from averaging the unit lines.
+Sheet 按期办结率: one line per unit, a 小计 line after each region's units, then two 合计 lines:
+the units' sum (each on its own clock, without 未分派) and the report root's own figure (the
+platform clock for the top office, else the hand-off into the root; 未分派 included), each
+named in its 单位 cell. Subtotals come from the figures module's group="region" figures: the
+region's own figure on the clock of the hand-off into it (rates from summed counts, averages over
+the region's tickets), never from the unit lines; where that differs from the sum of the lines
+above it, a note under the table says so (DESIGN.md: Figures).
 Sheet 超期明细: every late-closed or overdue-open ticket, streamed from the database into a
 write-only workbook so memory stays flat however many there are. The CSV carries sheet 1.
 """
@@ -52,12 +56,34 @@ def _no_progress(_: int) -> None:
 class Line:
     """One line of sheet 1: a unit, a region's 小计 or the 合计."""
 
-    kind: str  # unit | subtotal | total
+    kind: str  # unit | subtotal | total | office
     number: int | None
     code: str
     name: str
     parent: str
     figures: object  # figures.closure.Figures
+    note: str = ""  # a 小计 that differs from the sum of its units' lines: how
+
+
+TOTAL_NAME = "各单位之和（按各单位本级时限，不含未分派）"
+DIFFERING = (("on_time", "按期办结"), ("late", "超期办结"), ("overdue_open", "超期未办结"), ("pending", "办理中"))
+
+
+def office_name(root_name: str, top: bool, unassigned: int) -> str:
+    clock = "平台时限" if top else "上级转办时限"
+    return f"{root_name}本级（{clock}，含未分派{unassigned}条）"
+
+
+def subtotal_note(line: Line, units: list[Line]) -> str:
+    """Where a region's own figure differs from the sum of its units' lines, in words."""
+    parts = []
+    for name, label in DIFFERING:
+        own, summed = getattr(line.figures, name), sum(getattr(u.figures, name) for u in units)
+        if own != summed:
+            parts.append(f"{label}{own}条（各单位之和{summed}条）")
+    if not parts:
+        return ""
+    return (f"{line.name}小计按转入{line.name}的转办时限计算，与上列各单位按本单位时限之和不同：" + "、".join(parts) + "。")
 
 
 def parent_names(rows) -> dict[str, str]:
@@ -69,9 +95,11 @@ def parent_names(rows) -> dict[str, str]:
 
 
 def summary_lines(rows, region_rows, total, parents: dict[str, str] | None = None,
-                  root_code: str | None = None) -> list[Line]:
+                  root_code: str | None = None, *, office=None, root_name: str = "", top: bool = True,
+                  unassigned: int = 0) -> list[Line]:
     """Unit lines in the figures module's order (each region's units together), a 小计 after each
-    region's run of units from that region's own figures, then the 合计.
+    region's run of units from that region's own figures (with a note where they differ from the
+    sum of its lines), then the 合计 of the units' lines and, when `office` is given, the root's own.
 
     The report root's own group (the office itself and the departments directly under it, 本级)
     is named so, since it holds fewer units than the root's whole subtree."""
@@ -87,15 +115,27 @@ def summary_lines(rows, region_rows, total, parents: dict[str, str] | None = Non
         name = f"{region.unit.name}（本级）" if code == root_code else region.unit.name
         return Line("subtotal", None, region.unit.code, name, "", region.figures)
 
+    group: list[Line] = []
     for index, row in enumerate(rows):
         number += 1
-        lines.append(Line("unit", number, row.unit.code, row.unit.name, parents.get(row.unit.parent_code, ""),
-                          row.figures))
+        line = Line("unit", number, row.unit.code, row.unit.name, parents.get(row.unit.parent_code, ""), row.figures)
+        lines.append(line)
+        group.append(line)
         following = rows[index + 1] if index + 1 < len(rows) else None
         if following is None or following.region.code != row.region.code:
-            lines.append(subtotal(row.region.code))
-    lines.append(Line("total", None, "", "", "", total))
+            sub = subtotal(row.region.code)
+            sub.note = subtotal_note(sub, group)
+            lines.append(sub)
+            group = []
+    lines.append(Line("total", None, "", TOTAL_NAME if office is not None else "", "", total))
+    if office is not None:
+        lines.append(Line("office", None, root_code or "", office_name(root_name, top, unassigned), "", office))
     return lines
+
+
+def note_rows(ws, lines: list[Line]) -> list[list]:
+    """注: the 小计 lines that differ from the sum of their units' lines, under the table."""
+    return [[cells.cell(ws, "注"), cells.cell(ws, ""), cells.cell(ws, line.note)] for line in lines if line.note]
 
 
 def _first_cells(line: Line) -> list:
@@ -104,7 +144,7 @@ def _first_cells(line: Line) -> list:
         return [line.number, line.code, line.name, line.parent]
     if line.kind == "subtotal":
         return [SUBTOTAL, line.code, line.name, line.parent]
-    return [TOTAL, "", "", ""]
+    return [TOTAL, line.code, line.name, ""]
 
 
 def summary_values(line: Line) -> list:
@@ -171,6 +211,8 @@ def write_xlsx(path: str, lines: list[Line], details: Iterable, *, expected_deta
     summary.append(cells.header_row(summary, SUMMARY_HEADERS))
     for line in lines:
         summary.append(styled_row(summary, line, summary_values(line)))
+    for row in note_rows(summary, lines):
+        summary.append(row)
     progress(40)
 
     detail = wb.create_sheet(DETAIL_SHEET)
@@ -209,8 +251,9 @@ def export_closure(actor, period: Period, as_of: datetime, fmt: str, path: str, 
     # them a month or quarter is read from the settled counts, the same figures
     figures = dict(unit_code=unit_code, percentiles=False, platform=False)
     report = closure(actor, period.date_from, period.date_to, as_of, group="unit", **figures)
-    regions = closure(actor, period.date_from, period.date_to, as_of, group="region", **figures)
-    lines = summary_lines(report.rows, regions.rows, report.total, parent_names(report.rows), report_root_code(report))
+    regions = closure(actor, period.date_from, period.date_to, as_of, group="region", office=False, **figures)
+    lines = summary_lines(report.rows, regions.rows, report.total, parent_names(report.rows), report_root_code(report),
+                          **office_line(report))
     progress(30)
     partial = f"{path}.part"
     details = 0
@@ -228,6 +271,13 @@ def export_closure(actor, period: Period, as_of: datetime, fmt: str, path: str, 
     # late_or_overdue is the figure (the CSV has no detail sheet); details the rows written
     return {"units": sum(1 for line in lines if line.kind == "unit"), "details": details,
             "late_or_overdue": report.total.late + report.total.overdue_open}
+
+
+def office_line(report) -> dict:
+    """summary_lines' keywords for the root's own 合计 line."""
+    root = report.root
+    return dict(office=report.office, root_name=root.name if root is not None else "", unassigned=report.unassigned,
+                top=root is None or root.depth == 0)
 
 
 def report_root_code(report) -> str | None:

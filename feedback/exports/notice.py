@@ -8,7 +8,7 @@ whole, rates to one decimal without a trailing .0 (100%, 98.8%), never rounded u
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -19,8 +19,7 @@ from feedback.exports.periods import Period, Quarter
 from feedback.extensions import db
 from feedback.figures.closure import Figures
 from feedback.settings import service as settings
-from feedback.tickets.models import Ticket
-from feedback.timeutil import end_of_local_day, now, start_of_local_day
+from feedback.timeutil import end_of_local_day, now
 
 PLATFORM_NAME = "“我为政府网站找错”平台"
 
@@ -49,36 +48,11 @@ def rules_time(period: Period) -> datetime:
 # --- the headline: the office's own figure --------------------------------------------------------
 
 def notice_headline(report, as_of: datetime) -> Figures:
-    """The paragraph's count and rate: the report root's own figure (CONTRACT.md: the paragraph's
-    headline count and rate are `office`'s) — for the top office every valid message, 未分派
-    included, on the platform clock.
-
-    Until the figures module gives `office` itself this builds it from what it gives: the
-    total's platform-clock figures plus the tickets in triage (never closed: overdue on the
-    platform clock once past platform_due_at, else pending); below the top office, the total
-    on the units' clocks."""
-    office = getattr(report, "office", None)
-    if office is not None:
-        return office
-    total = report.total
-    if report.unassigned is None or total.platform is None:
-        return replace(total, platform=None)
-    p = total.platform
-    unassigned = report.unassigned
-    late_in_triage = _triage_overdue(report.date_from, report.date_to, as_of) if unassigned else 0
-    overdue = p.overdue_open + late_in_triage
-    return replace(p, received=total.received + unassigned, overdue_open=overdue,
-                   pending=p.pending + unassigned - late_in_triage,
-                   on_time_rate=p.on_time / (p.closed + overdue) if p.closed + overdue else None, platform=None)
-
-
-def _triage_overdue(date_from: date, date_to: date, as_of: datetime) -> int:
-    return db.session.execute(sa.select(sa.func.count()).select_from(Ticket).where(
-        Ticket.unit_id.is_(None), Ticket.state != "invalid",
-        Ticket.received_at >= start_of_local_day(date_from),
-        Ticket.received_at < start_of_local_day(date_to + timedelta(days=1)),
-        Ticket.received_at <= as_of, Ticket.platform_due_at < as_of,
-    )).scalar_one()
+    """The paragraph's count and rate: the report root's own figure, `office` (CONTRACT.md: the
+    paragraph's headline count and rate are `office`'s) — for the top office every valid message,
+    未分派 included, on the platform clock; below it, the clock of the hand-off into the root
+    (figures/closure.py office_figures)."""
+    return report.office
 
 
 # --- the paragraph ---------------------------------------------------------------------------------

@@ -105,6 +105,21 @@ def _attachment_table(doc, lines, heading: str) -> None:
     tr_pr.append(header)
 
 
+def totals_lines(a) -> list[str]:
+    """合计 twice, named: the units' lines summed (each on its own clock, without 未分派) and the
+    office's own figure on its own clock (the paragraph's headline)."""
+    from feedback.exports.closure_sheet import TOTAL_NAME, office_name
+    from feedback.formats import rate
+
+    def figures(f) -> str:
+        shown = rate(f.on_time_rate) or "—"
+        return (f"收到留言{f.received}条，办结{f.closed}条，按期办结{f.on_time}条，超期办结{f.late}条，"
+                f"超期未办结{f.overdue_open}条，按期办结率{shown}")
+
+    return [f"合计　{TOTAL_NAME}：{figures(a.total)}。",
+            f"合计　{office_name(a.root_name, a.root_top, a.unassigned or 0)}：{figures(a.office)}（即上文数字）。"]
+
+
 def build(a):
     """The document for an Assessment (feedback.exports.assessment)."""
     doc = Document()
@@ -118,6 +133,10 @@ def build(a):
     _paragraph(doc, note, NOTE_FONT, BODY_SIZE, align=WD_ALIGN_PARAGRAPH.CENTER, color=RGBColor(0x59, 0x59, 0x59))
     _paragraph(doc, "", line=LINE)
     _paragraph(doc, a.paragraph, indent=True)
+    # the two 合计 for the office to check the paragraph against (a draft's note, not the notice)
+    _paragraph(doc, "", line=LINE)
+    for text in totals_lines(a):
+        _paragraph(doc, text, NOTE_FONT, TABLE_SIZE, color=RGBColor(0x59, 0x59, 0x59), line=Pt(22))
     problems = a.problem_lines
     if problems:
         _paragraph(doc, "", line=LINE)

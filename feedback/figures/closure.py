@@ -36,8 +36,24 @@ These are approximated from the current row (documented, not reconstructed):
 - the responsible unit is the *current* last assignee. A ticket returned and reassigned after T
   counts for its new unit with the new unit's clock (so at T, before that clock started, it is
   pending); a ticket returned after T and still in triage has no unit and is in no row;
+- likewise a level's clock is the *current* hand-off covering that level: a region's clock
+  restarted after T (the ticket left the region and came back) counts from its new start, so at
+  T it is pending; a unit's clock started after T by a move inside a region (the county
+  forwarding after T) is pending in that unit's own row, while the region's row, on the clock
+  that was running at T, is exact;
 - a deadline recomputed by a later calendar load is used as recomputed.
+An extension approved after T is exact on every clock: the decide-extension event lists each
+hand-off it moved with its old deadline.
 With T = now (the dashboard, the default) every figure is exact.
+
+Which clock (DESIGN.md: Figures, "Which clock a row uses"; cohort.py CLOCK_KINDS): a unit's own
+row (group="unit") its own clock, Ticket.assigned_at / unit_due_at (the deepest current hand-off);
+a group="region" row the current hand-off covering the group head's depth (tickets/handoffs.py:
+the hand-off that brought the ticket into the region's subtree), its start as the handling
+time's start, its deadline after the extensions that moved it. The root's own group (本级: the
+root and the departments directly under it) reads each department's own clock and, for what
+the root itself holds, the root's. The rules are figures/rules.py's either way; the cohort
+chooses which start and deadline columns they read.
 
 Rows. `unit_code` (or, without it, the caller's own unit; the system actor: the single top unit)
 is the report's root; scope comes from accounts/scope.py (a unit staff member's scope is their
@@ -47,11 +63,15 @@ head: the root (holding itself and the non-region units directly under it and th
 e.g. 市直部门) and each region/office directly under the root (holding its whole subtree).
 Rows are ordered so each region's units come together: the root's own group first, then each
 region by code, each group in tree order (parents before children, siblings by code). The
-total counts each ticket of the root's subtree once (= the sum of the rows' counts).
+total (合计) counts each ticket of the root's subtree once, on the clock of its row in the
+requested grouping (= the sum of the rows' counts), and never a ticket without a unit.
 
-Tickets without a unit (in triage) belong to no unit's cohort: they are in no row and not in the
-total; `unassigned` reports how many valid ones were received in the period (only to callers
-whose scope includes triage: the top office and the system).
+`office`: the root's own figure on its own clock, every valid ticket beneath it, 未分派
+included — the top office's on the platform clock (with the tickets in triage when the caller's
+scope holds triage), a region's on the hand-off into it. `unassigned` (未分派, an integer): the
+top office's tickets without a unit (0 for a caller whose scope has no triage); below it, the
+tickets returned into the root's own triage (unit = the root, state new; they are in the
+root's own row too, since they are with the root on its clock).
 
 Entry points: closure() (rows and total; a region's 小计 with its own median comes from
 group="region", as medians do not add up) and overdue_details() (the 超期明细 lines, streamed).
@@ -93,7 +113,7 @@ def _check(date_from: date, date_to: date, as_of: datetime, group: str = "unit")
 
 def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, unit_code: str | None = None,
             group: str = "unit", calendar: WorkCalendar | None = None, scope: Scope | None = None,
-            percentiles: bool = True, platform: bool = True, via: str = "auto") -> ClosureReport:
+            percentiles: bool = True, platform: bool = True, via: str = "auto", office: bool = True) -> ClosureReport:
     """The closure figures per unit (or per region) and in total; see the module docstring.
     scope: resolve_scope(actor, unit_code) when the caller already has it (a page that needs it twice).
     percentiles=False: median and P90 left None; platform=False: no platform-clock figures (None).
@@ -103,21 +123,28 @@ def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, un
     as_of = _check(date_from, date_to, as_of, group)
     if via not in ("auto", "cohort", "settled"):
         raise ValueError(f"via: auto, cohort or settled, not {via!r}")
-    return _closure(actor, date_from, date_to, as_of, unit_code, group, calendar, scope, percentiles, platform, via)
+    return _closure(actor, date_from, date_to, as_of, unit_code, group, calendar, scope, percentiles, platform, via,
+                    office)
 
 
 def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit_code: str | None, group: str,
              calendar: WorkCalendar | None, scope: Scope | None, percentiles: bool, platform: bool,
-             via: str) -> ClosureReport:
+             via: str, office: bool) -> ClosureReport:
     calendar = calendar or current_calendar()
     scope = scope or resolve_scope(actor, unit_code)
+    clock = cohort.UNIT_CLOCK if group == "unit" else cohort.HEAD_CLOCK
     if via == "auto":
-        via = "settled" if not percentiles and not platform and settled.whole_months(date_from, date_to) else "cohort"
+        # the settled counts are kept per unit on its own clock: a region's rows read the
+        # hand-off into the region, so they are counted live
+        via = "settled" if (not percentiles and not platform and group == "unit"
+                            and settled.whole_months(date_from, date_to)) else "cohort"
     if via == "settled":
+        if group != "unit":
+            raise ValueError("the settled counts hold the units' own clocks: group='unit' only")
         by_key = settled.figures_by_key(scope, date_from, date_to, as_of, group, calendar)
     else:
         by_key = cohort.figures_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
-                                       platform=platform, with_total=True)
+                                       platform=platform, with_total=True, clock=clock)
     total = by_key.pop(None, None) or Figures.zero()
     if not platform:
         for figures in (total, *by_key.values()):
@@ -126,13 +153,50 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
         rows = [Row(u, scope.region_of[u.id], by_key.get(u.id) or Figures.zero()) for u in scope.units]
     else:
         rows = [Row(head, head, by_key.get(head.id) or Figures.zero()) for head in scope.heads]
-    unassigned = _unassigned(date_from, date_to, as_of) if scope.includes_triage else None
-    return ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total, unassigned)
+    report = ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total,
+                           _unassigned(scope, date_from, date_to, as_of))
+    if office:
+        report.office = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles)
+    return report
 
 
-def _unassigned(date_from: date, date_to: date, as_of: datetime) -> int:
+def is_top(scope: Scope) -> bool:
+    """The report's root is a top office (or the system's forest of them): its own clock is the
+    platform clock."""
+    return scope.root is None or scope.root.depth == 0
+
+
+def office_figures(scope: Scope, date_from: date, date_to: date, as_of: datetime, calendar: WorkCalendar, *,
+                   percentiles: bool = True) -> Figures:
+    """`office`: the report's root on its own clock, every valid ticket beneath it, 未分派 included
+    (DESIGN.md: Figures). The top office: the platform clock, with the tickets in triage when the
+    caller's scope holds triage. Below it: the hand-off that brought each ticket into the root's
+    subtree (what the level above publishes about it); the tickets in its own triage have a unit
+    (the root) and that clock running, so they are in the cohort already."""
+    if is_top(scope):
+        by_key = cohort.figures_by_key(scope, date_from, date_to, as_of, None, calendar, percentiles=percentiles,
+                                       platform=True, with_unassigned=scope.includes_triage)
+        figures = (by_key.get(None) or Figures.zero()).platform
+    else:
+        by_key = cohort.figures_by_key(scope, date_from, date_to, as_of, None, calendar, percentiles=percentiles,
+                                       platform=False, clock=cohort.ROOT_CLOCK)
+        figures = by_key.get(None) or Figures.zero()
+    figures.platform = None
+    return figures
+
+
+def _unassigned(scope: Scope, date_from: date, date_to: date, as_of: datetime) -> int:
+    """未分派: the valid tickets of the period waiting in the root's triage — without a unit for the
+    top office (0 for a caller whose scope does not hold triage), for a region the ones returned
+    into its own triage (unit = the region, state new)."""
+    if is_top(scope):
+        if not scope.includes_triage:
+            return 0
+        where = [Ticket.unit_id.is_(None)]
+    else:
+        where = [Ticket.unit_id == scope.root.id, Ticket.state == "new"]
     return db.session.execute(sa.select(sa.func.count()).select_from(Ticket).where(
-        Ticket.unit_id.is_(None), Ticket.state != "invalid",
+        *where, Ticket.state != "invalid",
         Ticket.received_at >= start_of_local_day(date_from),
         Ticket.received_at < start_of_local_day(date_to + timedelta(days=1)),
         Ticket.received_at <= as_of,

@@ -26,6 +26,7 @@ from feedback.extensions import db
 from feedback.figures import rules
 from feedback.figures import sql as fsql
 from feedback.figures.derive import PER_CLOCK, to_figures
+from feedback.tickets.handoffs import HandOff
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.timeutil import UTCDateTime, local_date, start_of_local_day
 
@@ -40,7 +41,18 @@ ALIASES = {
     "rejects": TicketEvent.__table__.alias("rejects"),
     "map_units": Unit.__table__.alias("map_units"),
     "heads": Unit.__table__.alias("heads"),
+    "clock_handoffs": HandOff.__table__.alias("clock_handoffs"),
+    "handoff_extension_events": TicketEvent.__table__.alias("handoff_extension_events"),
 }
+
+# Which clock a row reads (DESIGN.md: Figures, "Which clock a row uses"):
+# - "unit": each ticket's current unit's own clock (Ticket.assigned_at, unit_due_at), 本级 rows;
+# - "head": the hand-off that brought the ticket into its group head's subtree (group="region",
+#   a region's 及下级 and 小计); the root's own group reads each ticket at min(its unit's depth,
+#   the root's depth + 1), i.e. a 市直 department's own clock and the root's for what it holds;
+# - "root": the hand-off into the report's root (`office` below the top office).
+UNIT_CLOCK, HEAD_CLOCK, ROOT_CLOCK = "unit", "head", "root"
+CLOCK_KINDS = (UNIT_CLOCK, HEAD_CLOCK, ROOT_CLOCK)
 
 
 def as_of_param(as_of: datetime):
@@ -48,10 +60,16 @@ def as_of_param(as_of: datetime):
 
 
 def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
-            months: list[date] | None = None, extra=None, *, by_received: bool = True):
+            months: list[date] | None = None, extra=None, *, by_received: bool = True, clock: str = UNIT_CLOCK,
+            with_unassigned: bool = False):
     """Layer 1: the cohort's tickets with their group key, closed-by-T and the deadline in force at T.
     by_received=False: the period's bounds are kept out of the index choice, for an `extra` that
-    an index serves better (closed after T: an empty range when T is now)."""
+    an index serves better (closed after T: an empty range when T is now). clock: which level's
+    clock assigned_at / unit_due_at / due_at are read from (CLOCK_KINDS). with_unassigned: the
+    tickets without a unit too (the top office's own figure; only their platform clock means
+    anything)."""
+    if clock not in CLOCK_KINDS:
+        raise ValueError(f"clock: {clock!r}")
     t = as_of_param(as_of)
     closed = sa.and_(Ticket.closed_at.is_not(None), Ticket.closed_at <= t)
     later = extension_decided_after(t)
@@ -59,28 +77,55 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         (sa.and_(Ticket.extensions > 0, sa.not_(closed), Ticket.assigned_at <= t),
          sa.func.coalesce(later.c.old_due_at, Ticket.unit_due_at, type_=UTCDateTime())),
         else_=Ticket.unit_due_at), UTCDateTime())
+    start, final_due, workdays = Ticket.assigned_at, Ticket.unit_due_at, Ticket.handling_workdays
+    level = None
+    if clock != UNIT_CLOCK:
+        level, level_later = ALIASES["clock_handoffs"], handoff_extension_decided_after(t)
+        h = level.c
+        in_force = sa.case(
+            (sa.and_(h.extensions > 0, sa.not_(closed), h.at <= t),
+             sa.func.coalesce(level_later.c.old_due_at, h.due_at, type_=UTCDateTime())),
+            else_=h.due_at)
+        # a ticket with a unit but no hand-off (a ledger row without 转办时间) keeps its own clock
+        has = h.id.is_not(None)
+        start = sa.type_coerce(sa.case((has, h.at), else_=Ticket.assigned_at), UTCDateTime())
+        final_due = sa.type_coerce(sa.case((has, h.due_at), else_=Ticket.unit_due_at), UTCDateTime())
+        due_at = sa.type_coerce(sa.case((has, in_force), else_=due_at), UTCDateTime())
+        workdays = sa.null()  # counted from this clock's start in flags()
 
     key, heads = key_expr(scope, key_kind, months)
     q = sa.select(
         key.label("key"),
         Ticket.id.label("ticket_id"),
-        Ticket.state, Ticket.received_at, Ticket.assigned_at, Ticket.replied_at, Ticket.closed_at,
-        Ticket.unit_due_at, Ticket.platform_due_at, Ticket.handling_workdays,
+        Ticket.state, Ticket.received_at, start.label("assigned_at"), Ticket.replied_at, Ticket.closed_at,
+        final_due.label("unit_due_at"), Ticket.platform_due_at, workdays.label("handling_workdays"),
         sa.case((closed, 1), else_=0).label("closed"),
         due_at.label("due_at"),
     ).select_from(Ticket)
-    if scope.covers_all:  # every unit: only "has a unit" is left of the scope
+    unit_clause = scope.unit_clause()
+    if with_unassigned and scope.covers_all and level is None:  # every ticket there is: no unit filter
+        pass
+    elif with_unassigned:
+        q = q.outerjoin(Unit, Unit.id == Ticket.unit_id)
+        unit_clause = sa.or_(Ticket.unit_id.is_(None), unit_clause)
+    elif scope.covers_all and level is None:  # every unit: only "has a unit" is left of the scope
         q = q.where(Ticket.unit_id.is_not(None))
     else:
         q = q.join(Unit, Unit.id == Ticket.unit_id)
     q = q.outerjoin(later, later.c.ticket_id == Ticket.id)
+    if level is not None:
+        depth = level_depth(scope, clock)
+        h = level.c
+        q = q.outerjoin(level, sa.and_(h.ticket_id == Ticket.id, h.ended_at.is_(None), h.top_depth <= depth,
+                                       h.bottom_depth >= depth))
+        q = q.outerjoin(level_later, level_later.c.handoff_id == h.id)
     if heads is not None:
         q = q.join(heads, heads.c.unit_id == Ticket.unit_id)
     if extra is not None:  # a further condition on Ticket (series.py: the tickets not settled by T)
         q = q.where(extra)
     received = Ticket.received_at if by_received else sa.func.coalesce(Ticket.received_at, Ticket.received_at)
     return q.where(
-        scope.unit_clause(),
+        unit_clause,
         # a literal, not a parameter: SQLite uses a partial index (ix_tickets_unsettled_received_at)
         # only when the query states its condition
         Ticket.state != sa.literal_column("'invalid'"),
@@ -88,6 +133,41 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         received < start_of_local_day(date_to + timedelta(days=1)),
         received <= t,
     ).subquery("cohort")
+
+
+def level_depth(scope: Scope, clock: str):
+    """The depth whose clock a ticket is read on (tickets/handoffs.py: the row with top_depth <=
+    depth <= bottom_depth): the root's for ROOT_CLOCK; for HEAD_CLOCK the group head's (the
+    root's depth + 1), or the ticket's unit's own when it is the root itself."""
+    if clock == ROOT_CLOCK:
+        return sa.literal(scope.root.depth if scope.root is not None else 0, sa.Integer)
+    anchor = scope.anchor_depth
+    return sa.case((Unit.depth < anchor, Unit.depth), else_=anchor)
+
+
+def handoff_extension_decided_after(t):
+    """hand-off id → the deadline the earliest extension decided after T replaced on that clock:
+    the deadline in force at T. The decide-extension event lists every clock it moved with its
+    old deadline (lifecycle: data.handoffs); only the events after T are read (none when T is now)."""
+    events = ALIASES["handoff_extension_events"]
+    e = events.c
+    if db.session.get_bind().dialect.name == "postgresql":
+        moved = sa.func.json_array_elements(sa.cast(e.data, sa.JSON)["handoffs"]).table_valued("value").alias("moved")
+        handoff_id = sa.cast(moved.c.value.op("->>")("id"), sa.Integer)
+        old_due = moved.c.value.op("->>")("old_due_at")
+    else:
+        moved = sa.func.json_each(e.data, "$.handoffs").table_valued("value").alias("moved")
+        handoff_id = sa.func.json_extract(moved.c.value, "$.id")
+        old_due = sa.func.json_extract(moved.c.value, "$.old_due_at")
+    ranked = (
+        sa.select(handoff_id.label("handoff_id"), fsql.iso_instant(old_due).label("old_due_at"),
+                  sa.func.row_number().over(partition_by=handoff_id, order_by=(e.at, e.id)).label("rn"))
+        .select_from(events).join(moved, sa.true())
+        .where(e.action == "decide-extension", e.at > t)
+        .subquery("handoff_extensions_after")
+    )
+    return sa.select(ranked.c.handoff_id, ranked.c.old_due_at).where(ranked.c.rn == 1) \
+        .subquery("later_handoff_extension")
 
 
 def extension_decided_after(t):
@@ -141,12 +221,13 @@ def region_map(scope: Scope):
 
 
 def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, overdue_only: bool = False,
-          shared: bool = False):
+          shared: bool = False, clock: str = UNIT_CLOCK):
     """Layer 2: per ticket 0/1 flags and handling times, on both clocks, over a cohort() (the
     rules: figures/rules.py). overdue_only: the key and the overdue flag alone (the tickets open
     at T have no handling times; the platform clock's working days would send the calendar's
     exceptions as a few hundred parameters for nothing). shared: a materialised CTE, for a
-    statement that reads it twice (computed once)."""
+    statement that reads it twice (computed once). clock: the cohort's (a level's clock counts its
+    handling working days from its own start, in SQL; the unit's are stored at approval)."""
     c = tickets.c
     t = as_of_param(as_of)
     closed = c.closed == 1
@@ -162,17 +243,21 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
                            reject.id > reply.id, reject.at <= t).correlate(replies),
     )
     latest_reply_stood_at_t = sa.and_(c.state.in_(("replied", "closed")), c.replied_at <= t)
-    overdue = sa.case(
+    whens = [
         (closed, 0),
         (sa.not_(rules.past_due_sql(c.due_at, t)), 0),
         # the row is exact here: the latest reply was submitted by T and nothing followed it by T
         (sa.and_(latest_reply_stood_at_t, rules.replied_by_sql(c.replied_at, c.due_at)), 0),
         (latest_reply_stood_at_t, 1),
-        (c.replied_at.is_(None), 1),
-        # a rejected reply, or one after T: ask the events (rare, so the subquery rarely runs)
-        (on_time_reply_awaiting_at_t, 0),
-        else_=1,
-    )
+    ]
+    if clock == UNIT_CLOCK:
+        # no reply since the unit's clock started (an assignment clears replied_at). A level's
+        # clock may have started before that assignment: a reply of an earlier unit of the same
+        # region may have been awaiting review at T, so those ask the events
+        whens.append((c.replied_at.is_(None), 1))
+    # a rejected reply, or one after T: ask the events (rare, so the subquery rarely runs)
+    whens.append((on_time_reply_awaiting_at_t, 0))
+    overdue = sa.case(*whens, else_=1)
     if overdue_only:
         return sa.select(c.key, c.ticket_id, overdue.label("overdue")).subquery("flags")
     on_time = sa.case((sa.and_(closed, rules.replied_by_sql(c.replied_at, c.unit_due_at)), 1), else_=0)
@@ -185,7 +270,8 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
         overdue.label("overdue"),
         sa.case((closed, fsql.hours_between(c.assigned_at, c.replied_at))).label("hours"),
         sa.case((closed, rules.handling_micros_sql(c.assigned_at, c.replied_at))).label("micros"),
-        sa.case((closed, c.handling_workdays)).label("workdays"),
+        sa.case((closed, c.handling_workdays if clock == UNIT_CLOCK
+                 else workday(c.replied_at) - workday(c.assigned_at))).label("workdays"),
         sa.case((sa.and_(closed, rules.platform_on_time_sql(c.closed_at, c.platform_due_at)), 1),
                 else_=0).label("p_on_time"),
         sa.case((sa.and_(sa.not_(closed), rules.past_due_sql(c.platform_due_at, t)), 1), else_=0).label("p_overdue"),
@@ -262,19 +348,21 @@ def aggregate(rows, grouped: bool, percentiles: bool):
 
 def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
                     calendar: WorkCalendar, months: list[date] | None = None, *, percentiles: bool = True,
-                    platform: bool = True, with_total: bool = False) -> dict:
-    """Figures per group key; with_total, also the whole cohort's under the key None."""
-    tickets = cohort(scope, date_from, date_to, as_of, key_kind, months)
+                    platform: bool = True, with_total: bool = False, clock: str = UNIT_CLOCK,
+                    with_unassigned: bool = False) -> dict:
+    """Figures per group key; with_total, also the whole cohort's under the key None. clock and
+    with_unassigned: as cohort()."""
+    tickets = cohort(scope, date_from, date_to, as_of, key_kind, months, clock=clock, with_unassigned=with_unassigned)
     grouped = key_kind is not None
     if native_percentiles():
-        per_ticket = flags(tickets, as_of, calendar, date_from)
+        per_ticket = flags(tickets, as_of, calendar, date_from, clock=clock)
         query = aggregate_native(per_ticket, grouped, percentiles, rollup=grouped and with_total, platform=platform)
         # (key, total_row, sums...): positions, not names, for a province's 5,000 rows
         return {None if row[1] else row[0]: to_figures(row, 2, rounded=True) for row in execute(query).all()}
     # SQLite: no ROLLUP, so the groups and the total are two aggregates over one materialised
     # flags CTE, in one statement (the total's percentiles rank the whole cohort)
     both = grouped and with_total
-    per_ticket = flags(tickets, as_of, calendar, date_from, shared=both)
+    per_ticket = flags(tickets, as_of, calendar, date_from, shared=both, clock=clock)
     query = aggregate(ranked(per_ticket, grouped) if percentiles else per_ticket, grouped, percentiles)
     if both:
         query = sa.union_all(query, aggregate(ranked(per_ticket, False) if percentiles else per_ticket, False,
@@ -360,6 +448,6 @@ def execute(query, *, stream: int | None = None):
 
 
 __all__ = [
-    "ALIASES", "CLOCKS", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute",
+    "ALIASES", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute",
     "figures_by_key", "flags", "key_expr", "native_percentiles", "ranked", "region_map", "rounded_sql",
 ]

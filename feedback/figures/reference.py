@@ -12,23 +12,29 @@ concerned, the event's data) as TicketEvent rows hold them. Everything else is d
 - valid: no `invalidate` event. A ticket invalidated after T is excluded as of T too (DESIGN.md
   says "valid tickets (not invalid/duplicate)" without a time; invalidity is read as a fact
   about the message);
-- responsible unit: the last assignee (the last `assign` event's unit, none after a later
-  `return`), read literally as the *current* last assignee, whatever T;
-- assigned_at: the time of that last assignment; its clock is N working days after it, plus the
-  days of every extension approved after it (an extension approved after T is not in force at
-  T, DESIGN.md "as of");
+- where the ticket is: each assign/reassign moves it to the event's unit, a return to the triage
+  of the level that handed it down (the event's to_unit; none: the top office's). The responsible
+  unit is read literally as the *current* one, whatever T;
+- each level's clock (DESIGN.md: Deadlines, 逐级转办): the clock of a level U (an ancestor-or-self
+  of the ticket's unit) starts at the move that brought the ticket into U's subtree from outside
+  it, is owed to the unit of the person who made that move (the top office for routing), runs
+  N working days plus every extension approved after its start by a supervisor of its owner or
+  of a unit above (an extension approved after T is not in force at T, DESIGN.md "as of"); the
+  unit's own clock is the clock of its own level;
 - closed by T: an `approve` of the current assignment at or before T; the approved reply is the
   last `reply` before that approval;
 - received by T: received_at <= T (a ticket not yet received at T is unknown at T).
 
-Per ticket as of T, on the unit clock (DESIGN.md: Figures):
+Per ticket as of T, on a level's clock (DESIGN.md: Figures; a unit's own row reads the unit's,
+a group="region" row the group head's — for the root's own group the clock one level below the
+root, or the root's for what the root holds — and a region's `office` the region's):
 - on_time: closed by T and the approved reply submitted by the (final) unit deadline;
 - overdue_open: not closed by T, assigned by T, T > the deadline in force at T, and not a reply
   submitted by that deadline still awaiting review at T (the last reply/reject at or before T
   is a reply, by the deadline);
 - pending: the other open ones;
-- handling time (closed): approved reply − assigned_at, in hours, and in working days after the
-  assignment's local date up to and including the reply's local date.
+- handling time (closed): approved reply − the clock's start, in hours, and in working days after
+  the start's local date up to and including the reply's local date.
 On the platform clock (the office's own): deadline N working days after received_at, on_time =
 closed_at <= it, overdue_open = open at T and T > it (no review exception: the office reviews),
 handling = closed_at − received_at, working days likewise.
@@ -59,6 +65,7 @@ class Event:
     action: str
     unit: str | None = None  # the unit's code the event names (the new assignee for an assign)
     data: dict = field(default_factory=dict, compare=False, hash=False)
+    by: str | None = None  # the code of the acting person's unit (None: the system, routing, imports)
 
 
 @dataclass(frozen=True)
@@ -111,67 +118,75 @@ def micros(start: datetime, end: datetime) -> int:
 
 # --- one ticket -------------------------------------------------------------------------------
 
+def ancestors(units: dict[str, "UnitInfo"], code: str) -> list[str]:
+    """The unit's chain from its top office down to itself."""
+    chain = [code]
+    while units[chain[-1]].parent is not None:
+        chain.append(units[chain[-1]].parent)
+    return chain[::-1]
+
+
+def inside(units: dict[str, "UnitInfo"], code: str | None, head: str) -> bool:
+    """code lies in head's subtree (head itself included); None (a triage of the top office) nowhere."""
+    return code is not None and head in ancestors(units, code)
+
+
 @dataclass(frozen=True)
 class Ticket:
-    """A history read once: the facts the figures need, independent of T."""
+    """A history read once: the facts the figures need, independent of T.
+
+    Where the ticket is: each assign / reassign moves it to the event's unit; a return moves it to
+    the triage of the level that handed it down (data["to_unit"]: that unit, which then holds the
+    ticket in state new; None: the top office's triage, no unit)."""
 
     history: History
     valid: bool
-    unit: str | None  # the current last assignee
-    assigned_at: datetime | None
-    own: tuple[Event, ...]  # the events of the current assignment, after it, in order
+    unit: str | None  # the current last assignee (or the region whose triage it was returned into)
+    moves: tuple[tuple[int, str | None, str | None], ...]  # (event index, unit before, unit after)
 
     @classmethod
     def of(cls, h: History) -> "Ticket":
-        unit, assign_index = None, None
+        unit, moves = None, []
         for i, e in enumerate(h.events):
             if e.action in ("assign", "reassign"):
-                unit, assign_index = e.unit, i
+                after = e.unit
             elif e.action == "return":
-                unit, assign_index = None, None
+                after = e.data.get("to_unit")
+            else:
+                continue
+            moves.append((i, unit, after))
+            unit = after
         valid = not any(e.action == "invalidate" for e in h.events)
-        if assign_index is None:
-            return cls(h, valid, None, None, ())
-        return cls(h, valid, unit, h.events[assign_index].at, h.events[assign_index + 1:])
+        return cls(h, valid, unit, tuple(moves))
+
+    @property
+    def in_triage(self) -> bool:
+        """Returned into the triage of the unit it is with (a region's own triage)."""
+        return bool(self.moves) and self.history.events[self.moves[-1][0]].action == "return"
+
+    def entry(self, units: dict[str, "UnitInfo"], head: str) -> int:
+        """The index of the event that brought the ticket into head's subtree (head: an ancestor-or-self
+        of its unit) from outside it: the start of head's clock (DESIGN.md: each level's clock)."""
+        k = len(self.moves) - 1
+        while k > 0 and inside(units, self.moves[k][1], head):
+            k -= 1
+        return self.moves[k][0]
+
+    def clock(self, units: dict[str, "UnitInfo"], head: str) -> "Clock":
+        """The clock of head's level (head an ancestor-or-self of the ticket's unit)."""
+        index = self.entry(units, head)
+        start = self.history.events[index]
+        by = start.by if start.by is not None else ancestors(units, self.unit)[0]
+        return Clock(start.at, ancestors(units, by), self.history.events[index + 1:])
+
+    def own_clock(self, units: dict[str, "UnitInfo"]) -> "Clock":
+        return self.clock(units, self.unit)
 
     def approval(self, as_of: datetime | None) -> Event | None:
-        for e in self.own:
+        for e in self.history.events:
             if e.action == "approve" and (as_of is None or e.at <= as_of):
                 return e
         return None
-
-    def approved_reply(self, approval: Event) -> Event:
-        replies = [e for e in self.own[:self.own.index(approval)] if e.action == "reply"]
-        return replies[-1]
-
-    def unit_deadline(self, as_of: datetime | None, unit_days: int, calendar: WorkCalendar) -> datetime:
-        """The unit deadline in force at as_of (None: the final one)."""
-        days = unit_days + sum(
-            int(e.data.get("days") or 0) for e in self.own
-            if e.action == "decide-extension" and e.data.get("approve") is True
-            and (as_of is None or e.at <= as_of))
-        return due_after(self.assigned_at, days, calendar)
-
-    def awaiting_review_in_time(self, as_of: datetime, deadline: datetime) -> bool:
-        """At as_of the last reply or rejection is a reply submitted by the deadline."""
-        last = None
-        for e in self.own:
-            if e.at <= as_of and e.action in ("reply", "reject"):
-                last = e
-        return last is not None and last.action == "reply" and last.at <= deadline
-
-    def unit_clock(self, as_of: datetime, unit_days: int, calendar: WorkCalendar) -> Clocks:
-        approval = self.approval(as_of)
-        if approval is not None:
-            reply = self.approved_reply(approval)
-            on_time = reply.at <= self.unit_deadline(None, unit_days, calendar)
-            return Clocks(True, on_time, False, micros(self.assigned_at, reply.at),
-                          workdays(self.assigned_at, reply.at, calendar))
-        if self.assigned_at > as_of:  # its unit's clock had not started at T
-            return Clocks(False, False, False, None, None)
-        deadline = self.unit_deadline(as_of, unit_days, calendar)
-        overdue = as_of > deadline and not self.awaiting_review_in_time(as_of, deadline)
-        return Clocks(False, False, overdue, None, None)
 
     def platform_clock(self, as_of: datetime, platform_days: int, calendar: WorkCalendar) -> Clocks:
         received = self.history.received_at
@@ -181,6 +196,60 @@ class Ticket:
             return Clocks(True, approval.at <= deadline, False, micros(received, approval.at),
                           workdays(received, approval.at, calendar))
         return Clocks(False, False, as_of > deadline, None, None)
+
+
+@dataclass(frozen=True)
+class Clock:
+    """One level's clock of a ticket: started at the hand-off into the level's subtree, owed to the
+    unit whose supervisor made it (`owed`: that unit's chain from the top), running over the
+    events after it."""
+
+    start: datetime
+    owed: list[str]
+    after: tuple[Event, ...]
+
+    def moved_by(self, e: Event) -> bool:
+        """An approved extension moves every clock owed to the approver's unit or a unit below it
+        (the system: every clock)."""
+        return e.by is None or e.by in self.owed
+
+    def deadline(self, as_of: datetime | None, unit_days: int, calendar: WorkCalendar) -> datetime:
+        """The deadline in force at as_of (None: the final one)."""
+        days = unit_days + sum(
+            int(e.data.get("days") or 0) for e in self.after
+            if e.action == "decide-extension" and e.data.get("approve") is True and self.moved_by(e)
+            and (as_of is None or e.at <= as_of))
+        return due_after(self.start, days, calendar)
+
+    def approval(self, as_of: datetime | None) -> Event | None:
+        for e in self.after:
+            if e.action == "approve" and (as_of is None or e.at <= as_of):
+                return e
+        return None
+
+    def approved_reply(self, approval: Event) -> Event:
+        replies = [e for e in self.after[:self.after.index(approval)] if e.action == "reply"]
+        return replies[-1]
+
+    def awaiting_review_in_time(self, as_of: datetime, deadline: datetime) -> bool:
+        """At as_of the last reply or rejection is a reply submitted by the deadline."""
+        last = None
+        for e in self.after:
+            if e.at <= as_of and e.action in ("reply", "reject"):
+                last = e
+        return last is not None and last.action == "reply" and last.at <= deadline
+
+    def figures(self, as_of: datetime, unit_days: int, calendar: WorkCalendar) -> Clocks:
+        approval = self.approval(as_of)
+        if approval is not None:
+            reply = self.approved_reply(approval)
+            on_time = reply.at <= self.deadline(None, unit_days, calendar)
+            return Clocks(True, on_time, False, micros(self.start, reply.at), workdays(self.start, reply.at, calendar))
+        if self.start > as_of:  # this clock had not started at T
+            return Clocks(False, False, False, None, None)
+        deadline = self.deadline(as_of, unit_days, calendar)
+        overdue = as_of > deadline and not self.awaiting_review_in_time(as_of, deadline)
+        return Clocks(False, False, overdue, None, None)
 
 
 # --- aggregates -------------------------------------------------------------------------------
@@ -275,17 +344,35 @@ def group_head(units: dict[str, UnitInfo], root: str, code: str) -> str:
     return head if units[head].kind in ("region", "office") else root
 
 
+def depth(units: dict[str, UnitInfo], code: str) -> int:
+    return len(ancestors(units, code)) - 1
+
+
+def head_level(units: dict[str, UnitInfo], root: str, code: str) -> str:
+    """group="region": whose clock a ticket of `code` is read on — the hand-off into its group's
+    subtree: the unit's ancestor one level below the root (a region, or a department of 本级 on
+    its own clock), or the root itself for what the root holds."""
+    chain = ancestors(units, code)
+    return chain[min(depth(units, code), depth(units, root) + 1)]
+
+
+def is_top(units: dict[str, UnitInfo], root: str) -> bool:
+    return units[root].parent is None
+
+
 @dataclass
 class Report:
     rows: dict[str, dict]  # unit or group-head code → FIGURES, with "platform": FIGURES
     total: dict
-    unassigned: int  # valid tickets of the period (received by T) without a unit
+    unassigned: int  # 未分派: the top office's tickets without a unit; a region's returned into its triage
 
 
 def figures(histories: list[History], units: dict[str, UnitInfo], root: str, date_from: date, date_to: date,
             as_of: datetime, *, group: str = "unit", calendar: WorkCalendar | None = None,
             unit_days: int = 3, platform_days: int = 5) -> Report:
-    """Every FIGURES field per row and in total, each row also on the platform clock ("platform")."""
+    """Every FIGURES field per row and in total, each row also on the platform clock ("platform").
+    group="unit": each unit's tickets on their unit's own clock; group="region": each group's on
+    the clock of the hand-off into the group's subtree (head_level)."""
     calendar = calendar or WorkCalendar()
     members = subtree(units, root)
     tickets = [t for t in map(Ticket.of, histories) if t.valid and in_period(t, date_from, date_to, as_of)]
@@ -295,42 +382,52 @@ def figures(histories: list[History], units: dict[str, UnitInfo], root: str, dat
         if t.unit in members:
             by_key[t.unit if group == "unit" else group_head(units, root, t.unit)].append(t)
 
+    def level(t: Ticket) -> str:
+        return t.unit if group == "unit" else head_level(units, root, t.unit)
+
     def both(ts: list[Ticket]) -> dict:
-        out = aggregate([t.unit_clock(as_of, unit_days, calendar) for t in ts])
+        out = aggregate([t.clock(units, level(t)).figures(as_of, unit_days, calendar) for t in ts])
         out["platform"] = aggregate([t.platform_clock(as_of, platform_days, calendar) for t in ts])
         return out
 
     rows = {k: both(ts) for k, ts in by_key.items()}
     total = both([t for ts in by_key.values() for t in ts])
-    unassigned = sum(1 for t in tickets if t.unit is None)
+    if is_top(units, root):
+        unassigned = sum(1 for t in tickets if t.unit is None)
+    else:
+        unassigned = sum(1 for t in tickets if t.unit == root and t.in_triage)
     return Report(rows, total, unassigned)
 
 
 def office(histories: list[History], units: dict[str, UnitInfo], root: str, date_from: date, date_to: date,
-           as_of: datetime, *, calendar: WorkCalendar | None = None, platform_days: int = 5) -> dict:
-    """The office's own figures (DESIGN.md: the top office on the platform clock): every valid
-    ticket of the period in the root's subtree, those without a unit (未分派) included."""
+           as_of: datetime, *, calendar: WorkCalendar | None = None, unit_days: int = 3,
+           platform_days: int = 5) -> dict:
+    """The root's own figures (DESIGN.md: Figures, `office`): every valid ticket of the period in
+    the root's subtree; the top office on the platform clock, those without a unit (未分派)
+    included; a region on the clock of the hand-off into its subtree."""
     calendar = calendar or WorkCalendar()
     members = subtree(units, root)
-    tickets = [t for t in map(Ticket.of, histories) if t.valid and in_period(t, date_from, date_to, as_of)
-               and (t.unit is None or t.unit in members)]
-    return aggregate([t.platform_clock(as_of, platform_days, calendar) for t in tickets])
+    tickets = [t for t in map(Ticket.of, histories) if t.valid and in_period(t, date_from, date_to, as_of)]
+    if is_top(units, root):
+        return aggregate([t.platform_clock(as_of, platform_days, calendar) for t in tickets
+                          if t.unit is None or t.unit in members])
+    return aggregate([t.clock(units, root).figures(as_of, unit_days, calendar) for t in tickets if t.unit in members])
 
 
-def overdue_open(histories: list[History], as_of: datetime, *, calendar: WorkCalendar | None = None,
-                 unit_days: int = 3) -> set[str]:
+def overdue_open(histories: list[History], units: dict[str, UnitInfo], as_of: datetime, *,
+                 calendar: WorkCalendar | None = None, unit_days: int = 3) -> set[str]:
     """The 留言编号 of every valid ticket with a unit that is overdue on its unit clock at as_of,
     whatever its received date (the inbox's overdue filter, the sweep's escalations)."""
     calendar = calendar or WorkCalendar()
     out = set()
     for t in map(Ticket.of, histories):
-        if t.valid and t.unit is not None and t.history.received_at <= as_of \
-                and t.unit_clock(as_of, unit_days, calendar).overdue_open:
+        if t.valid and t.unit is not None and not t.in_triage and t.history.received_at <= as_of \
+                and t.own_clock(units).figures(as_of, unit_days, calendar).overdue_open:
             out.add(t.history.platform_id)
     return out
 
 
-def settled_counts(histories: list[History], *, calendar: WorkCalendar | None = None,
+def settled_counts(histories: list[History], units: dict[str, UnitInfo], *, calendar: WorkCalendar | None = None,
                    unit_days: int = 3) -> dict[tuple[date, str], dict]:
     """(first day of the local month of received_at, unit code) → the closed tickets' parts of
     the monthly figures for every T from their close on: closed, on_time, timed, micros, days_n,
@@ -340,7 +437,7 @@ def settled_counts(histories: list[History], *, calendar: WorkCalendar | None = 
     for t in map(Ticket.of, histories):
         if not t.valid or t.unit is None or t.approval(None) is None:
             continue
-        c = t.unit_clock(t.approval(None).at, unit_days, calendar)
+        c = t.own_clock(units).figures(t.approval(None).at, unit_days, calendar)
         key = (local_date(t.history.received_at).replace(day=1), t.unit)
         parts = out.setdefault(key, dict(closed=0, on_time=0, timed=0, micros=0, days_n=0, days=0))
         parts["closed"] += 1

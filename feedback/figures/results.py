@@ -68,10 +68,11 @@ class ClosureReport:
     root: UnitRef | None
     rows: list[Row]
     total: Figures
-    unassigned: int | None = None  # valid tickets received in the period still in triage
+    unassigned: int = 0  # 未分派: valid tickets of the period waiting in the root's triage
+    office: Figures | None = None  # the root's own figure on its own clock, 未分派 included
 
     def to_json(self) -> dict:
-        """The body of GET /api/v1/metrics/closure (CONTRACT.md), plus group/unit/unassigned."""
+        """The body of GET /api/v1/metrics/closure (CONTRACT.md), plus group and unit."""
         return {
             "from": self.date_from.isoformat(),
             "to": self.date_to.isoformat(),
@@ -80,6 +81,7 @@ class ClosureReport:
             "unit": self.root.to_json() if self.root else None,
             "rows": [row.to_json() for row in self.rows],
             "total": self.total.to_json(),
+            "office": self.office.to_json() if self.office is not None else None,
             "unassigned": self.unassigned,
         }
 

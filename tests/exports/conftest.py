@@ -165,7 +165,13 @@ NOVEMBER = [
     (8, "D5", "'" + HOSTILE_NAME, "西城区", (1, 0, 0, 0, 1, 0, 0.0, None, None)),  # T11 overdue
     ("小计", "R2", "西城区", "", (3, 2, 2, 0, 1, 0, 2 / 3, 38.5, 1.5)),
     # everything: 3 on time / (5 closed + 2 overdue); hours 466 / 5; workdays 15 / 5
-    ("合计", "", "", "", (9, 5, 3, 2, 2, 2, 3 / 7, 93.2, 3.0)),
+    ("合计", "", "各单位之和（按各单位本级时限，不含未分派）", "", (9, 5, 3, 2, 2, 2, 3 / 7, 93.2, 3.0)),
+    # the office's own, on the platform clock (5 working days after received), T12 (未分派) too:
+    # closed on time T1 (due Mon 9, 72 h, 3 days), T2 (due Mon 9, closed 9th 11:00, 169.5 h, 5),
+    # T5 (due Tue 10, closed 10th 11:00, 170 h, 5), T6 (due Thu 12, 24 h, 1), T8 (due Fri 13,
+    # 145 h, 4); overdue T3 (due Mon 23), T11 (due Tue 17), T12 (due Thu 19); pending T4 (due
+    # Fri 27), T10 (due Wed 25) → 5 / (5 + 3); hours 580.5 / 5; workdays 18 / 5
+    ("合计", "C0", "示例市人民政府办公室本级（平台时限，含未分派1条）", "", (10, 5, 5, 0, 3, 2, 0.625, 116.1, 3.6)),
 ]
 
 

@@ -181,8 +181,11 @@ def test_the_xlsx_and_json_carry_the_same_figures(app, story, tmp_path):
     assert d1[4:11] == [3, 2, 1, 1, 1, 0, pytest.approx(1 / 3)]
     assert d1[13:] == [1, 1.5, "按期办结率低于100%", "“我为政府网站找错”网民留言超期未办结1条、超期办结1条。", 0, 0]
     assert ws.cell(row=rows.index(d1) + 1, column=11).number_format == "0.0%"
-    total = rows[-1]
+    total, office = rows[-2], rows[-1]
     assert total[0] == "合计" and total[4] == 10 and total[10] == pytest.approx(0.375) and total[14] == 4.0
+    assert "各单位之和" in total[2]
+    # the office's own line: the same ten and the one message still in triage (未分派)
+    assert office[0] == "合计" and office[1] == "C0" and office[4] == 11 and "含未分派1条" in office[2]
     assert next(r for r in rows if r[1] == "D5")[2] == "'" + HOSTILE_NAME
 
     rules = {row[0].value: row[1].value for row in load_workbook(cli(app, tmp_path, "xlsx"))["扣分规则"].iter_rows()}

@@ -48,9 +48,10 @@ def test_a_county_supervisor_gets_a_download_that_only_covering_scopes_can_fetch
     assert download.status_code == 200 and download.mimetype == XLSX
     assert "按期办结率_R1_2026-11.xlsx" in unquote(download.headers["Content-Disposition"])
     ws = load_workbook(io.BytesIO(download.data))["按期办结率"]
-    # R1's subtree only: R1, D1, D2, the 小计 of R1 (本级, as R1 is the root here) and the 合计
+    # R1's subtree only: R1, D1, D2, the 小计 of R1 (本级, as R1 is the root here), the units' 合计
+    # and R1's own
     assert [(row[0].value, row[1].value, row[4].value) for row in ws.iter_rows(min_row=2)] == [
-        (1, "R1", 0), (2, "D1", 3), (3, "D2", 2), ("小计", "R1", 5), ("合计", None, 5)]
+        (1, "R1", 0), (2, "D1", 3), (3, "D2", 2), ("小计", "R1", 5), ("合计", None, 5), ("合计", "R1", 5)]
 
     # another county's supervisor and viewer: as if it did not exist
     for who in ("west_boss", "west_watcher"):
@@ -125,9 +126,10 @@ def test_the_monthly_export_is_made_once_per_month_and_scope_and_listed(story, s
     assert os.stat(job.path).st_mtime_ns == mtime
     assert job.automatic and job.status == "done" and job.owner_id is None
     assert job.params["month"] == "2026-11" and job.params["as_of"] == "2026-12-01T00:00:00+08:00"
-    total = list(load_workbook(job.path)["按期办结率"].iter_rows(values_only=True))[-1]
+    total = list(load_workbook(job.path)["按期办结率"].iter_rows(values_only=True))[-2]  # the units' 合计
     # November as of the month's end: T4 (due Wed Nov 25) is now overdue too → 3 / (5 + 3)
-    assert total[:10] == ("合计", None, None, None, 9, 5, 3, 2, 3, 1) and abs(total[10] - 0.375) < 1e-9
+    assert total[:10] == ("合计", None, "各单位之和（按各单位本级时限，不含未分派）", None, 9, 5, 3, 2, 3, 1) \
+        and abs(total[10] - 0.375) < 1e-9
 
     listing = signed_in("boss").get("/exports").get_data(as_text=True)
     assert "自动（每月）" in listing and f"/exports/{job.id}/download" in listing

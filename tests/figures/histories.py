@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from feedback.accounts.models import ApiToken, User
 from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
-from feedback.errors import Conflict
+from feedback.errors import Conflict, Forbidden, InputError, NotFound
 from feedback.extensions import db
 from feedback.figures import reference as ref
 from feedback.tickets import lifecycle
@@ -58,6 +58,7 @@ class Step:
     gap: tuple  # ("minutes", n) | ("days", n, minute_of_day) | ("deadline", ±s) | ("midnight", ±s)
     unit: str | None = None  # assign: to whom
     days: int = 1  # request-extension: how many working days
+    region: bool = False  # a supervisor's step by the county's (R1) supervisor where the ticket is in R1
 
 
 @dataclass(frozen=True)
@@ -85,13 +86,19 @@ gaps = st.one_of(
     st.tuples(st.just("deadline"), st.sampled_from((-1, 0, 1))),
     st.tuples(st.just("midnight"), st.sampled_from((-1, 0, 1))),
 )
-steps = st.builds(Step, choice=st.integers(0, 99), gap=gaps, unit=st.sampled_from(ASSIGNABLE),
-                  days=st.integers(1, 3))
+# leaning on 东城县 (R1 and its departments), where a region's clock and its units' part
+steps = st.builds(Step, choice=st.integers(0, 99), gap=gaps, unit=st.sampled_from(ASSIGNABLE + ("R1", "D1", "D2")),
+                  days=st.integers(1, 3), region=st.booleans())
 # What may happen next, by state, with weights out of 100 (a history mostly moves forward).
 CHOICES = {
     "new": (("assign", 90), ("invalidate", 10)),
-    "assigned": (("accept", 25), ("reply", 40), ("return", 10), ("request-extension", 20), ("invalidate", 5)),
-    "in_progress": (("reply", 65), ("return", 10), ("request-extension", 20), ("invalidate", 5)),
+    # reassign: a move by the city or, inside 东城县, by the county (逐级转办: city → county →
+    # department, and between the county's departments); region-return: the county hands a
+    # ticket the city gave it back to the city's triage
+    "assigned": (("accept", 15), ("reply", 30), ("return", 8), ("request-extension", 15), ("reassign", 24),
+                 ("region-return", 3), ("invalidate", 5)),
+    "in_progress": (("reply", 45), ("return", 8), ("request-extension", 17), ("reassign", 22),
+                    ("region-return", 3), ("invalidate", 5)),
     "replied": (("approve", 65), ("reject", 30), ("invalidate", 5)),
     "waiting": (("approve-extension", 45), ("deny-extension", 20), ("reply", 25), ("return", 5),
                 ("invalidate", 5)),
@@ -255,10 +262,17 @@ class Teller:
         if at <= after:  # a local midnight ± 1 s can fall a second before: keep each step later
             at = after + timedelta(seconds=1)
         self.clock.set(at)
-        who = CLERKS[ticket.unit.code] if name in STAFF_ACTIONS else "boss"
+        if name in STAFF_ACTIONS and not data.pop("_supervisor", False):
+            who = CLERKS[ticket.unit.code]
+        else:
+            data.pop("_supervisor", None)
+            in_county = ticket.unit is not None and ticket.unit.path.startswith(self.world.units["R1"].path)
+            who = "east_boss" if step.region and in_county else "boss"
         try:
             lifecycle.apply(ticket, name, Actor.of(self.world.users[who]), at, data, current_calendar())
-        except Conflict:
+        except (Conflict, Forbidden, InputError, NotFound):
+            # a step the lifecycle refuses (a county deciding a clock the city set, a unit
+            # outside the actor's subtree, the city returning): nothing happened
             db.session.rollback()
             self.skipped += 1
             return after
@@ -280,6 +294,8 @@ class Teller:
             return None, {}
         return {
             "assign": ("assign", {"unit": step.unit}),
+            "reassign": ("reassign", {"unit": step.unit}),
+            "region-return": ("return", {"reason": "非本县网站", "_supervisor": True}),
             "accept": ("accept", {}),
             "reply": ("reply", {"text": "已整改"}),
             "approve": ("approve", {}),
@@ -303,11 +319,13 @@ def _aware(t: datetime | None) -> datetime | None:
 def read_histories() -> list[ref.History]:
     """Every ticket with its events, as the reference's plain values."""
     codes = dict(db.session.execute(sa.text("SELECT id, code FROM units")).all())
+    user_units = {uid: codes.get(unit_id) for uid, unit_id in db.session.execute(
+        sa.text("SELECT id, unit_id FROM users")).all()}
     tickets = db.session.execute(sa.select(Ticket.id, Ticket.platform_id, Ticket.received_at)).all()
     events: dict[int, list] = {}
     for e in db.session.execute(sa.select(TicketEvent).order_by(TicketEvent.id)).scalars():
         events.setdefault(e.ticket_id, []).append(
-            ref.Event(_aware(e.at), e.action, codes.get(e.unit_id), dict(e.data or {})))
+            ref.Event(_aware(e.at), e.action, codes.get(e.unit_id), dict(e.data or {}), user_units.get(e.actor_id)))
     out = []
     for ticket_id, pid, received_at in tickets:
         # the order they happened in; a ledger's history is written after its receive event

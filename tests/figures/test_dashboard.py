@@ -49,7 +49,7 @@ def test_the_dashboard_and_the_api_agree(oct_world, signed_in, client, world):
     api = client.get("/api/v1/metrics/closure?from=2026-10-01&to=2026-10-31",
                      headers=world.headers("boss")).get_json()
     shown = table_rows(doc)
-    expected = {row["unit"]["code"]: row for row in api["rows"]} | {"": api["total"]}
+    expected = {row["unit"]["code"]: row for row in api["rows"]} | {"": api["total"], "@office": api["office"]}
     assert set(shown) == set(expected)
     for code, cells in shown.items():
         assert len(cells) == 9
@@ -61,6 +61,9 @@ def test_the_dashboard_and_the_api_agree(oct_world, signed_in, client, world):
     assert cell_text(doc, "", "on_time_rate") == "54.5%"  # 6 / 11
     assert cell_text(doc, "C0", "on_time_rate") == "—"
     assert doc.xpath('//*[@data-unassigned="1"]')  # T14 in triage, said beside the table
+    # the office's own line under the units' 合计: T14 (in triage) counted there, not in the 合计
+    assert (cell_text(doc, "", "received"), cell_text(doc, "@office", "received")) == ("13", "14")
+    assert doc.xpath('//tr[@data-unit="@office"][@data-office-unassigned="1"]')
 
 
 def test_units_below_target_stand_out(oct_world, signed_in):
@@ -114,12 +117,12 @@ def test_by_region_and_drilling_down(oct_world, signed_in):
     browser = signed_in("boss")
     doc = page(browser, "/dashboard?month=2026-10&group=region")
     rows = table_rows(doc)
-    assert list(rows) == ["C0", "R1", "R2", ""]
+    assert list(rows) == ["C0", "R1", "R2", "", "@office"]
     assert (rows["R1"]["received"], rows["R1"]["on_time_rate"]) == (12, 0.6)
     [drill] = doc.xpath('//tr[@data-unit="R1"]//a')
     assert drill.get("href") == "/dashboard?unit=R1&month=2026-10"
     doc = page(browser, drill.get("href"))
-    assert list(table_rows(doc)) == ["R1", "D1", "D2", ""]
+    assert list(table_rows(doc)) == ["R1", "D1", "D2", "", "@office"]
     assert doc.xpath('//a[@href="/dashboard?unit=C0&month=2026-10"]')  # back up one level
 
 
@@ -127,9 +130,9 @@ def test_sorting_keeps_undefined_rates_last(oct_world, signed_in):
     browser = signed_in("boss")
     # rates: R1 100%, D2 100%, D1 50%, D3 0%; C0, D9, R2 "—"; ties by unit code
     desc = page(browser, "/dashboard?month=2026-10&sort=on_time_rate&dir=desc")
-    assert list(table_rows(desc))[:-1] == ["D2", "R1", "D1", "D3", "C0", "D9", "R2"]
+    assert list(table_rows(desc))[:-2] == ["D2", "R1", "D1", "D3", "C0", "D9", "R2"]
     asc = page(browser, "/dashboard?month=2026-10&sort=on_time_rate")
-    assert list(table_rows(asc))[:-1] == ["D3", "D1", "D2", "R1", "C0", "D9", "R2"]
+    assert list(table_rows(asc))[:-2] == ["D3", "D1", "D2", "R1", "C0", "D9", "R2"]
     by_received = page(browser, "/dashboard?month=2026-10&sort=received&dir=desc")
     assert list(table_rows(by_received))[:2] == ["D1", "D2"]
 
@@ -193,7 +196,7 @@ def test_a_large_scope_opens_by_region_and_pages_its_unit_table(oct_world, signe
     monkeypatch.setattr(views, "ROWS_PER_PAGE", 3)  # the world's 7 units are "many" now
     browser = signed_in("boss")
     opening = page(browser, "/dashboard?month=2026-10")
-    assert list(table_rows(opening)) == ["C0", "R1", "R2", ""]
+    assert list(table_rows(opening)) == ["C0", "R1", "R2", "", "@office"]
     assert opening.xpath('//select[@id="group"]/option[@selected]/@value') == ["region"]
     api = client.get("/api/v1/metrics/closure?from=2026-10-01&to=2026-10-31",
                      headers=world.headers("boss")).get_json()
@@ -202,6 +205,7 @@ def test_a_large_scope_opens_by_region_and_pages_its_unit_table(oct_world, signe
         doc = page(browser, f"/dashboard?month=2026-10&group=unit&page={number}")
         rows = table_rows(doc)
         assert rows.pop("") == {key: api["total"][key] for key in rows[next(iter(rows))]}
+        assert rows.pop("@office") == {key: api["office"][key] for key in rows[next(iter(rows))]}
         assert len(rows) == (3 if number < 3 else 1)
         seen += list(rows)
         [where] = doc.xpath('//nav[@class="pagination"]/span[@class="of"]/text()')
@@ -210,9 +214,9 @@ def test_a_large_scope_opens_by_region_and_pages_its_unit_table(oct_world, signe
     [next_page] = page(browser, "/dashboard?month=2026-10&group=unit").xpath('//nav[@class="pagination"]/a[@rel="next"]')
     assert parse_qs(urlsplit(next_page.get("href")).query) == {"month": ["2026-10"], "group": ["unit"], "page": ["2"]}
     past_the_end = page(browser, "/dashboard?month=2026-10&group=unit&page=9")
-    assert list(table_rows(past_the_end)) == [seen[-1], ""]  # the last page
+    assert list(table_rows(past_the_end)) == [seen[-1], "", "@office"]  # the last page
     bad = page(browser, "/dashboard?month=2026-10&group=unit&page=zero")
-    assert bad.xpath('//*[@data-error="page"]') and len(table_rows(bad)) == 4
+    assert bad.xpath('//*[@data-error="page"]') and len(table_rows(bad)) == 5
 
 
 def test_the_unit_picker_offers_the_top_levels_and_the_unit_shown(oct_world, signed_in, world):
@@ -227,7 +231,7 @@ def test_the_unit_picker_offers_the_top_levels_and_the_unit_shown(oct_world, sig
     deep = page(browser, "/dashboard?month=2026-10&unit=D1")
     assert deep.xpath('//select[@id="unit"]/option[@selected]/@value') == ["D1"]
     assert deep.xpath('//a[@href="/dashboard?unit=R1&month=2026-10"]')  # back up one level
-    assert list(table_rows(deep)) == ["D1", ""]
+    assert list(table_rows(deep)) == ["D1", "", "@office"]
 
 
 def test_it_opens_on_the_last_complete_month(oct_world, signed_in):

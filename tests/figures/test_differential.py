@@ -142,12 +142,12 @@ def same_report(body: dict, want: ref.Report, where: str, *, platform: bool = Tr
         same(body["total"]["platform"], want.total["platform"], f"{where} total platform clock")
 
 
-def same_office(lab, body: dict, date_from: date, date_to: date, as_of: datetime, where: str) -> None:
-    """The top office's own figure (CONTRACT.md: "office", the platform clock over every valid
-    ticket in scope, 未分派 included), once the body carries it (issue 15)."""
-    if "office" in body:
-        same(body["office"], ref.office(lab.histories, lab.units, "C0", date_from, date_to, as_of),
-             f"{where} office")
+def same_office(lab, body: dict, date_from: date, date_to: date, as_of: datetime, where: str,
+                root: str = "C0") -> None:
+    """The root's own figure (CONTRACT.md: "office"): the top office's on the platform clock over
+    every valid ticket in scope, 未分派 included; a county's on the clock of the hand-off into it."""
+    assert "office" in body, where
+    same(body["office"], ref.office(lab.histories, lab.units, root, date_from, date_to, as_of), f"{where} office")
 
 
 def iso(t: datetime) -> str:
@@ -171,9 +171,8 @@ def metrics_api(lab, client, data):
         body = r.get_json()
         want = lab.reference(root, date_from, date_to, as_of, group)
         same_report(body, want, f"metrics {query}")
-        if unit is None:
-            assert body["unassigned"] == want.unassigned, query
-            same_office(lab, body, date_from, date_to, as_of, f"metrics {query}")
+        assert body["unassigned"] == want.unassigned, query
+        same_office(lab, body, date_from, date_to, as_of, f"metrics {query}", root)
 
 
 
@@ -251,6 +250,9 @@ def dashboard(lab, data):
             for code, figures in want.rows.items():
                 same(rows[code], figures, f"{where} row {code}", TABLE_FIELDS)
             same(report.total.to_json(), want.total, f"{where} total", TABLE_FIELDS)
+            same(report.office.to_json(), ref.office(lab.histories, lab.units, "C0", date_from, date_to, as_of),
+                 f"{where} office", TABLE_FIELDS)
+            assert report.unassigned == want.unassigned, where
     points = monthly_series(lab.boss(), as_of)
     assert len(points) == 12
     for point in points:
@@ -299,12 +301,15 @@ SHEET_FIELDS = ("received", "closed", "on_time", "late", "overdue_open", "pendin
 
 
 def sheet_lines(rows: list[list]) -> dict:
-    """(kind, code) → the 9 figures of a line of sheet 1 (序号 tells a unit line from 小计/合计)."""
+    """(kind, code) → the 9 figures of a line of sheet 1 (序号 tells a unit line from 小计/合计;
+    the 合计 naming the root is the office's own, the other the units' sum; 注 lines are notes)."""
     out = {}
     for row in rows[1:]:
         number, code = row[0], row[1]
+        if number == "注":
+            continue
         kind = "unit" if isinstance(number, int) or (isinstance(number, str) and number.isdigit()) else (
-            "total" if not code else "subtotal")
+            "subtotal" if number == "小计" else "office" if code else "total")
         out[(kind, code or "")] = row[4:13]
     return out
 
@@ -327,6 +332,7 @@ def exports(app, lab, data, tmp_path):
     want = {("unit", code): f for code, f in units.rows.items()}
     want.update({("subtotal", code): f for code, f in regions.rows.items()})
     want[("total", "")] = units.total
+    want[("office", "C0")] = ref.office(lab.histories, lab.units, "C0", first, month_end(first), as_of)
     runner = app.test_cli_runner()
     for fmt in ("csv", "xlsx"):
         out = tmp_path / f"closure.{fmt}"
@@ -379,7 +385,7 @@ def overdue_now(lab, client, data):
     lab.tell(data.draw(plans(), label="plan"))
     now = data.draw(st.sampled_from([t for t in lab.candidates if t >= lab.end]), label="now")
     lab.clock.set(now)
-    want = ref.overdue_open(lab.histories, now)
+    want = ref.overdue_open(lab.histories, lab.units, now)
     listed, page = set(), 1
     while True:
         r = client.get(f"/api/v1/tickets?overdue=true&per_page=200&page={page}", headers=lab.world.headers("boss"))
@@ -401,7 +407,7 @@ def overdue_now(lab, client, data):
                for row in db.session.execute(
                    sa.select(s.month, Unit.code, s.closed, s.on_time, s.timed, s.micros, s.days_n, s.days)
                    .join(Unit, Unit.id == s.unit_id)).all()}
-    assert settled == ref.settled_counts(lab.histories), "settled_month_counts: (product, reference)"
+    assert settled == ref.settled_counts(lab.histories, lab.units), "settled_month_counts: (product, reference)"
 
 
 
