@@ -1,4 +1,4 @@
-"""RQ entry points for file imports: load by id, call feedback.jobs.imports, nothing more."""
+"""RQ entry points for file imports: load by id, call feedback.imports.run, nothing more."""
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -25,7 +25,7 @@ def _app_context():
 
 
 def run_import(import_id: int) -> None:
-    from feedback.jobs.imports import run_import as run
+    from feedback.imports.run import run_import as run
 
     with _app_context():
         run(import_id)
@@ -33,7 +33,7 @@ def run_import(import_id: int) -> None:
 
 def requeue_stalled_imports() -> list[int]:
     """For the cron schedule (every few minutes)."""
-    from feedback.jobs.imports import requeue_stalled_imports as sweep
+    from feedback.imports.run import requeue_stalled_imports as sweep
     from feedback.timeutil import now
 
     with _app_context():

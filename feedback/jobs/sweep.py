@@ -17,7 +17,7 @@ from feedback.extensions import db
 from feedback.findings import reminders as finding_reminders
 from feedback.jobs import handback, notify, outbox
 from feedback.jobs.queue import enqueue
-from feedback.jobs.retention import expire_imports
+from feedback.imports.retention import expire_imports
 from feedback.jobs.timing import job_at
 
 
@@ -33,7 +33,7 @@ def run_sweep(at: datetime) -> dict:
     }
     db.session.commit()
 
-    # import results and uploaded files past their keeping time (jobs/retention.py)
+    # import results and uploaded files past their keeping time (imports/retention.py)
     counts["imports_expired"] = expire_imports(at)
 
     counts["mail_due"] = outbox.mail_due_count(at)

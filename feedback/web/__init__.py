@@ -15,7 +15,7 @@ VIEW_MODULES = (
     "feedback.calendar.views",
     "feedback.figures.views",
     "feedback.exports.views",
-    "feedback.jobs.views",
+    "feedback.imports.views",
     "feedback.jobs.notice_views",
     "feedback.findings.views",
     "feedback.publication.views",
