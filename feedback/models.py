@@ -5,7 +5,7 @@ from feedback.directory.models import Property, RoutingRule, Unit, UnitsVersion 
 from feedback.exports.models import ExportJob  # noqa: F401
 from feedback.exports.notice_models import NoticeCutoff  # noqa: F401
 from feedback.tickets.models import DuplicateFlag, Ticket, TicketEvent  # noqa: F401
-from feedback.jobs.notify_models import Notification, PlatformDelivery  # noqa: F401
+from feedback.notices.models import Notification, PlatformDelivery  # noqa: F401
 from feedback.imports.models import ImportJob, ImportRow  # noqa: F401
 from feedback.accounts.throttle import LoginThrottle  # noqa: F401
 from feedback.figures.models import SettledMonthCount  # noqa: F401

@@ -27,7 +27,8 @@ def preload() -> None:
     """Build the app in the worker's main process, before it forks a process per job, so a job
     starts warm instead of importing everything again (about two seconds each). Creating the
     app opens no database connection, so nothing is shared across the fork."""
-    from feedback.jobs import handback, notify, outbox, sweep  # noqa: F401
+    from feedback.jobs import handback, sweep  # noqa: F401
+    from feedback.notices import notify, outbox  # noqa: F401
 
     _application()
 
@@ -50,7 +51,7 @@ def sweep(at: str | None = None) -> dict:
 
 
 def send_mail(at: str | None = None) -> dict:
-    from feedback.jobs.outbox import send_pending_mail
+    from feedback.notices.outbox import send_pending_mail
 
     with _job(at) as when:
         return send_pending_mail(when)
@@ -64,7 +65,7 @@ def deliver_platform_reply(delivery_id: int, at: str | None = None) -> str:
 
 
 def recompute_and_notify(years=(), at: str | None = None) -> dict:
-    from feedback.jobs.notify import recompute_and_notify as run
+    from feedback.notices.notify import recompute_and_notify as run
 
     with _job(at) as when:
         return run(list(years or ()), when)

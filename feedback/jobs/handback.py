@@ -25,7 +25,7 @@ from flask import after_this_request, current_app, has_request_context
 
 from feedback.extensions import db
 from feedback.figures import rules
-from feedback.jobs.notify_models import PlatformDelivery
+from feedback.notices.models import PlatformDelivery
 from feedback.jobs.queue import enqueue
 from feedback.jobs.timing import job_at, parse_at
 from feedback.timeutil import iso, now

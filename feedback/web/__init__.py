@@ -16,7 +16,7 @@ VIEW_MODULES = (
     "feedback.figures.views",
     "feedback.exports.views",
     "feedback.imports.views",
-    "feedback.jobs.notice_views",
+    "feedback.notices.views",
     "feedback.findings.views",
     "feedback.publication.views",
     "feedback.settings.views",

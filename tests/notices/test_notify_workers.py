@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import render_template_string
 
 from feedback.extensions import db
-from feedback.jobs.notify_models import Notification, PlatformDelivery
+from feedback.notices.models import Notification, PlatformDelivery
 from feedback.jobs.queue import enqueue
 from feedback.tickets.models import Ticket
 from feedback.timeutil import iso
