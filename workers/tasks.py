@@ -27,8 +27,9 @@ def preload() -> None:
     """Build the app in the worker's main process, before it forks a process per job, so a job
     starts warm instead of importing everything again (about two seconds each). Creating the
     app opens no database connection, so nothing is shared across the fork."""
-    from feedback.jobs import handback, sweep  # noqa: F401
+    from feedback.jobs import sweep  # noqa: F401
     from feedback.notices import notify, outbox  # noqa: F401
+    from feedback.tickets import handback  # noqa: F401
 
     _application()
 
@@ -58,7 +59,7 @@ def send_mail(at: str | None = None) -> dict:
 
 
 def deliver_platform_reply(delivery_id: int, at: str | None = None) -> str:
-    from feedback.jobs.handback import deliver
+    from feedback.tickets.handback import deliver
 
     with _job(at) as when:
         return deliver(delivery_id, when)

@@ -15,11 +15,11 @@ from flask import current_app
 from feedback.calendar.service import current_calendar
 from feedback.extensions import db
 from feedback.findings import reminders as finding_reminders
-from feedback.jobs import handback
 from feedback.jobs.queue import enqueue
 from feedback.imports.retention import expire_imports
 from feedback.jobs.timing import job_at
 from feedback.notices import notify, outbox
+from feedback.tickets import handback
 
 
 def run_sweep(at: datetime) -> dict:
