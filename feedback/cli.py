@@ -14,7 +14,8 @@ def register_commands(app) -> None:
     from feedback.directory.cli import properties_cli, units_cli
     from feedback.exports.cli import export_cli
     from feedback.findings.cli import findings_cli
-    from feedback.jobs.cli import import_command, sweep_command
+    from feedback.imports.cli import import_command
+    from feedback.jobs.cli import sweep_command
     from feedback.settings.cli import settings_cli
 
     for command in (units_cli, properties_cli, user_cli, token_cli, calendar_cli, export_cli,

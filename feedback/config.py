@@ -50,14 +50,14 @@ def from_environment(instance_path: str) -> dict:
         "MAIL_SENDER": env.get("FEEDBACK_MAIL_SENDER", "feedback@localhost"),
         "EXPORT_DIR": env.get("FEEDBACK_EXPORT_DIR") or str(Path(instance_path) / "exports"),
         "UPLOAD_DIR": env.get("FEEDBACK_UPLOAD_DIR") or str(Path(instance_path) / "uploads"),
-        # File import (jobs/imports.py): a file over the limit is refused before it is parsed;
+        # File import (imports/run.py): a file over the limit is refused before it is parsed;
         # an XLSX whose parts would unpack to more than the second limit is refused as a zip bomb.
         # One attachment (attachments/store.py); its route takes bodies this large whatever
         # MAX_CONTENT_LENGTH says (CONTRACT.md: attachments).
         "ATTACHMENT_MAX_BYTES": _int("FEEDBACK_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024),
         "IMPORT_MAX_BYTES": _int("FEEDBACK_IMPORT_MAX_BYTES", 100 * 1024 * 1024),
         "IMPORT_MAX_UNPACKED_BYTES": _int("FEEDBACK_IMPORT_MAX_UNPACKED_BYTES", 1024 * 1024 * 1024),
-        # Uploaded files hold reporters' personal data (jobs/retention.py): an import's results and
+        # Uploaded files hold reporters' personal data (imports/retention.py): an import's results and
         # its file are deleted this many days after it finished; all uploads kept on disk may
         # take at most the second figure together.
         "IMPORT_KEEP_DAYS": _int("FEEDBACK_IMPORT_KEEP_DAYS", 90),

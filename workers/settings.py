@@ -3,6 +3,6 @@
 rq imports it in the worker's main process; importing it preloads the application, so each
 job's forked process starts warm. Redis and the queues stay on the command line.
 """
-from workers import tasks
+from workers import context
 
-tasks.preload()
+context.preload()

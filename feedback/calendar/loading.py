@@ -19,7 +19,7 @@ class LoadOutcome:
 
 
 def load_schedule(rows: list[DayRow], at: datetime) -> LoadOutcome:
-    from feedback.jobs.notify import notify_deadline_changes
+    from feedback.notices.notify import notify_deadline_changes
     from feedback.tickets.refresh import recompute_provisional
 
     before = current_calendar()

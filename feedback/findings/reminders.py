@@ -1,5 +1,5 @@
 """整改 reminders and escalations, found by the periodic sweep (jobs/sweep.py) from finding rows,
-as tickets' are (jobs/notify.py): the database is the source of truth, so a job lost with Redis
+as tickets' are (notices/notify.py): the database is the source of truth, so a job lost with Redis
 is found again by the next sweep; the unique dedupe key (ON CONFLICT DO NOTHING) and an
 anti-join on (finding, kind, fix-by) make sure nobody is told twice. The key carries the unit and
 the fix-by date: a finding moved to another unit or given a new date is a new thing to tell.
@@ -21,8 +21,8 @@ from feedback.directory.models import Unit
 from feedback.extensions import db
 from feedback.findings.models import Finding
 from feedback.findings.rules import overdue_clause
-from feedback.jobs.notify import insert_notices, path_ids, remind_until
-from feedback.jobs.notify_models import Notification
+from feedback.notices.models import Notification
+from feedback.notices.notify import insert_notices, path_ids, remind_until
 from feedback.timeutil import end_of_local_day, local_date
 
 
@@ -67,7 +67,7 @@ def queue_escalations(at: datetime) -> int:
 
 def describe_all(notices, tickets: dict, units: dict) -> list[tuple]:
     """notify.described() for a list holding finding notices: (notice, title, detail lines)."""
-    from feedback.jobs.notify import describe
+    from feedback.notices.notify import describe
 
     ids = {n.finding_id for n in notices if n.finding_id}
     findings = {f.id: f for f in db.session.execute(sa.select(Finding).where(Finding.id.in_(ids))).scalars()}

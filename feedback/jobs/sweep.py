@@ -15,10 +15,11 @@ from flask import current_app
 from feedback.calendar.service import current_calendar
 from feedback.extensions import db
 from feedback.findings import reminders as finding_reminders
-from feedback.jobs import handback, notify, outbox
 from feedback.jobs.queue import enqueue
-from feedback.jobs.retention import expire_imports
+from feedback.imports.retention import expire_imports
 from feedback.jobs.timing import job_at
+from feedback.notices import notify, outbox
+from feedback.tickets import handback
 
 
 def run_sweep(at: datetime) -> dict:
@@ -33,7 +34,7 @@ def run_sweep(at: datetime) -> dict:
     }
     db.session.commit()
 
-    # import results and uploaded files past their keeping time (jobs/retention.py)
+    # import results and uploaded files past their keeping time (imports/retention.py)
     counts["imports_expired"] = expire_imports(at)
 
     counts["mail_due"] = outbox.mail_due_count(at)

@@ -27,9 +27,8 @@ from feedback.directory.models import Unit
 from feedback.errors import Conflict, Forbidden, InputError, NotFound
 from feedback.extensions import db
 from feedback.figures import rules
-from feedback.jobs import handback
 from feedback.knowledge import service as knowledge
-from feedback.tickets import clocks, handoffs
+from feedback.tickets import clocks, handback, handoffs
 from feedback.tickets.models import OPEN_STATES, STATES, Ticket, TicketEvent
 
 MAX_TEXT = 20_000

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from feedback.accounts.scope import Actor
 from feedback.attachments.service import as_json, of_ticket
-from feedback.jobs.handback import delivery_for
+from feedback.tickets.handback import delivery_for
 from feedback.tickets import handoffs
 from feedback.timeutil import iso
 

@@ -92,7 +92,7 @@ NAV = [
     ("findings.index", _l("整改"), ("supervisor", "unit_staff", "viewer"), ()),
     ("knowledge.templates", _l("知识库"), ("supervisor",), ()),
     ("exports.index", _l("导出"), ("supervisor", "viewer"), ("exports.job",)),
-    ("jobs.imports", _l("导入"), ("supervisor",), ("jobs.detail", "jobs.upload")),
+    ("imports.index", _l("导入"), ("supervisor",), ("imports.detail", "imports.upload")),
     ("directory.units", _l("管理"), ("supervisor",),  # and every tab of ADMIN_TABS
      ("directory.unit_edit", "directory.property_edit", "accounts.user_edit", "calendar.upload")),
     ("notices.index", _l("通知"), ("supervisor", "unit_staff", "viewer"), ()),

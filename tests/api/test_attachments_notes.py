@@ -7,7 +7,7 @@ import io
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.jobs.notify_models import PlatformDelivery
+from feedback.tickets.handback import PlatformDelivery
 from tests import attachment_files as files
 from tests.jobs.notify_fixtures import receiver  # noqa: F401  (fixture)
 

@@ -51,7 +51,7 @@ from feedback.figures import reference as ref
 from feedback.figures.closure import closure
 from feedback.figures.models import SettledMonthCount
 from feedback.figures.series import monthly_series
-from feedback.jobs.notify_models import Notification
+from feedback.notices.models import Notification
 from feedback.jobs.sweep import run_sweep
 from feedback.tickets.models import Ticket
 from feedback.timeutil import LOCAL, local_date

@@ -203,8 +203,8 @@ def test_a_calendar_load_that_moves_a_closed_tickets_deadline(app, world, clock,
 
 
 def test_an_import_with_closed_history(app, world, clock, tmp_path, boss):
-    from feedback.jobs.imports import create_import, run_import
-    from tests.jobs.files import write_csv
+    from feedback.imports.run import create_import, run_import
+    from tests.imports.files import write_csv
 
     header = ["留言编号", "转办时间", "问题描述", "承办单位编码", "转办单位时间", "答复时间", "办结时间", "答复内容", "状态"]
     path = write_csv(tmp_path / "台账.csv", header=header, rows=[

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from feedback.calendar.service import current_calendar
 from feedback.accounts.scope import Actor
 from feedback.extensions import db
-from feedback.jobs.notify_models import Notification
+from feedback.notices.models import Notification
 from feedback.settings import service as settings
 from feedback.tickets import lifecycle
 from tests.factories import make_user

@@ -8,8 +8,8 @@ from feedback.extensions import db
 from feedback.findings import lifecycle
 from feedback.findings.importing import import_findings
 from feedback.findings.models import Finding
-from feedback.jobs.notify import notices_for
-from feedback.jobs.notify_models import Notification
+from feedback.notices.models import Notification
+from feedback.notices.notify import notices_for
 from feedback.jobs.sweep import run_sweep
 from feedback.timeutil import local_date
 

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from feedback.accounts.scope import Actor
 from feedback.extensions import db
 from feedback.findings.importing import import_findings
-from feedback.jobs.notify_models import Notification
+from feedback.notices.models import Notification
 from feedback.jobs.sweep import run_sweep
 from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)
     closed_redis_url, give_emails, queue_prefix, redis_url, run_job, smtp, wait_for, workers,

@@ -14,7 +14,7 @@ from flask import g
 
 from feedback.accounts.models import User
 from feedback.extensions import db
-from feedback.jobs.models import ImportJob
+from feedback.imports.models import ImportJob
 
 ROOT = Path(__file__).resolve().parents[2]
 REQUIRE_SERVICES = os.environ.get("FEEDBACK_REQUIRE_SERVICES") == "1"

@@ -25,12 +25,12 @@ from feedback.directory.routing import Query, route_many
 from feedback.directory.rules import add_rule_in_scope
 from feedback.errors import InputError
 from feedback.extensions import db
-from feedback.jobs.imports import create_import, run_import
-from feedback.jobs.models import ImportJob, ImportRow
+from feedback.imports.run import create_import, run_import
+from feedback.imports.models import ImportJob, ImportRow
 from feedback.jobs.sweep import run_sweep
 from feedback.tickets.models import Ticket
 
-from tests.jobs.files import row, upload, write_csv
+from tests.imports.files import row, upload, write_csv
 from tests.web_helpers import sign_in
 
 

@@ -36,7 +36,7 @@ from feedback.exports.jobs import new_job
 from feedback.extensions import db
 from feedback.findings import lifecycle
 from feedback.findings.fields import parse
-from feedback.jobs.models import ImportJob
+from feedback.imports.models import ImportJob
 from feedback.knowledge.service import save_template
 from feedback.settings import service as settings
 from feedback.timeutil import now

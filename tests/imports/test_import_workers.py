@@ -8,11 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.jobs.imports import create_import, requeue_stalled_imports, submit
-from feedback.jobs.models import ImportJob, ImportRow
+from feedback.imports.run import create_import, requeue_stalled_imports, submit
+from feedback.imports.models import ImportJob, ImportRow
 from feedback.tickets.models import Ticket, TicketEvent
 from tests.jobs.conftest import fresh, wait_for
-from tests.jobs.files import big_xlsx, row, upload, write_csv, write_xlsx, zip_bomb
+from tests.imports.files import big_xlsx, row, upload, write_csv, write_xlsx, zip_bomb
 
 pytestmark = pytest.mark.services
 

@@ -8,11 +8,10 @@ one; ingest is idempotent on 留言编号, so not even a replayed chunk can make
 The job row is the only state (DESIGN.md: Background work): a run claims it, beats a heartbeat
 with every chunk and stops as soon as it finds another run has taken over; the sweep
 `requeue_stalled_imports` requeues a job whose heartbeat went stale or that never reached Redis.
+What people read afterwards (progress, error rows, the results CSV) is in results.py.
 """
 from __future__ import annotations
 
-import csv
-import io
 import logging
 import os
 import socket
@@ -25,15 +24,13 @@ from typing import Callable, Iterable, Iterator
 import sqlalchemy as sa
 from flask import current_app
 
-from feedback.accounts.scope import Actor, unit_ids_clause
-from feedback.directory.models import Unit
-from feedback.errors import NotFound
+from feedback.accounts.scope import Actor
 from feedback.messages import localize
 from feedback.extensions import db
-from feedback.jobs.models import ImportJob, ImportRow
+from feedback.imports.models import ImportJob, ImportRow
+from feedback.imports.retention import delete_upload
+from feedback.imports.sheets import NO_CACHED_VALUE, FileRefused, Limits, open_table
 from feedback.jobs.queue import enqueue
-from feedback.jobs.retention import delete_upload
-from feedback.jobs.sheets import NO_CACHED_VALUE, FileRefused, Limits, open_table
 from feedback.tickets.ingest import Result, ingest, parse_all
 from feedback.tickets.reports import FIELDS, HEADER_ALIASES, REQUIRED
 from feedback.timeutil import now
@@ -43,7 +40,6 @@ log = logging.getLogger(__name__)
 WORKER_ENTRY = "workers.imports.run_import"
 JOB_TIMEOUT = 6 * 3600  # generous: a run that is cut off anyway resumes from its last chunk
 MAX_ATTEMPTS = 5
-RESULT_HEADER = ("row", "留言编号", "status", "ticket id", "reason")
 CHINESE_NAME = {field: name for name, field in HEADER_ALIASES.items()}
 # Excel keeps 15 significant digits: a longer number typed into a cell has already lost digits.
 EXACT_NUMBER_LIMIT = 10 ** 15
@@ -226,7 +222,7 @@ def run_import(job_id: int, *, progress: Callable[[ImportJob], None] | None = No
         except FileRefused as exc:
             db.session.rollback()
             _end(job_id, runner, "failed", error=str(exc))
-            # refused as a whole: no results to keep it for (jobs/retention.py)
+            # refused as a whole: no results to keep it for (imports/retention.py)
             delete_upload(job_id, now())
             db.session.commit()
     except Superseded:
@@ -372,70 +368,3 @@ def requeue_stalled_imports(at: datetime) -> list[int]:
         t.status == "queued", t.origin == "web", sa.or_(t.enqueued_at.is_(None), t.enqueued_at < stale),
     ).order_by(t.id)).scalars().all()
     return [job.id for job in waiting if submit(job)]
-
-
-# --- reading results ------------------------------------------------------------------------------
-
-def visible_imports(actor: Actor):
-    """Imports the actor may see: those started by someone in their subtree; the root office
-    also sees command-line imports."""
-    query = sa.select(ImportJob)
-    if actor.role == "system":
-        return query
-    in_subtree = ImportJob.scope_unit_id.in_(sa.select(Unit.id).where(unit_ids_clause(actor)))
-    if actor.is_root:
-        return query.where(sa.or_(in_subtree, ImportJob.scope_unit_id.is_(None)))
-    return query.where(in_subtree)
-
-
-def get_import(actor: Actor, job_id: int) -> ImportJob:
-    job = db.session.execute(visible_imports(actor).where(ImportJob.id == job_id)).scalar_one_or_none()
-    if job is None:
-        raise NotFound("no such import")
-    return job
-
-
-def summary(job: ImportJob) -> dict:
-    return {"created": job.created_rows, "duplicate": job.duplicate_rows, "error": job.error_rows}
-
-
-def status_json(job: ImportJob) -> dict:
-    return {"id": job.id, "status": job.status, "filename": job.filename, "rows_total": job.rows_total,
-            "rows_done": job.rows_done, "percent": job.percent, **summary(job), "message": job.error,
-            "finished": job.finished}
-
-
-def error_rows(job_id: int, limit: int) -> list[ImportRow]:
-    return db.session.execute(sa.select(ImportRow).where(ImportRow.job_id == job_id, ImportRow.status == "error")
-                              .order_by(ImportRow.row).limit(limit)).scalars().all()
-
-
-def safe_cell(value):
-    """A text cell Excel would run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def results_csv(job_id: int, *, batch: int = 2000) -> Iterator[bytes]:
-    """The per-row results as CSV, UTF-8 with BOM so Excel shows the Chinese right."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")
-    writer.writerow(RESULT_HEADER)
-    rows = db.session.execute(sa.select(ImportRow.row, ImportRow.platform_id, ImportRow.status, ImportRow.ticket_id,
-                                        ImportRow.reason).where(ImportRow.job_id == job_id).order_by(ImportRow.row)
-                              .execution_options(yield_per=batch))
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([safe_cell(v) for v in row])
-        if count % batch == 0:
-            yield buffer.getvalue().encode("utf-8")
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode("utf-8")
-
-
-def write_results(job_id: int, path: str | Path) -> None:
-    with open(path, "wb") as f:
-        for part in results_csv(job_id):
-            f.write(part)

@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 from feedback.extensions import db
-from feedback.jobs.models import ImportJob
+from feedback.imports.models import ImportJob
 from feedback.tickets.models import Ticket
-from tests.jobs.files import row, write_csv
+from tests.imports.files import row, write_csv
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 

@@ -22,15 +22,46 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import after_this_request, current_app, has_request_context
+from sqlalchemy.orm import Mapped, mapped_column
 
 from feedback.extensions import db
 from feedback.figures import rules
-from feedback.jobs.notify_models import PlatformDelivery
 from feedback.jobs.queue import enqueue
 from feedback.jobs.timing import job_at, parse_at
-from feedback.timeutil import iso, now
+from feedback.timeutil import UTCDateTime, iso, now
 
 log = logging.getLogger(__name__)
+
+DELIVERY_STATES = ("pending", "delivered", "failed")
+
+
+class PlatformDelivery(db.Model):
+    """One closed ticket's reply owed to the platform's webhook, written in the same transaction
+    as the close and retried until the platform acknowledges it (at-least-once)."""
+
+    __tablename__ = "platform_deliveries"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
+    platform_id: Mapped[str] = mapped_column(sa.String(64))  # the receiver de-duplicates on it
+    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    payload: Mapped[dict] = mapped_column(sa.JSON)  # frozen at close, so every retry sends the same body
+    status: Mapped[str] = mapped_column(sa.String(12), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an attempt is in flight
+    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_status_code: Mapped[int | None]
+    last_error: Mapped[str | None] = mapped_column(sa.Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
+
+    __table_args__ = (
+        sa.UniqueConstraint("ticket_id", "closed_at", name="uq_platform_deliveries_ticket_closed"),
+        sa.Index("ix_platform_deliveries_status_next", "status", "next_attempt_at"),
+        sa.CheckConstraint(sa.text("status in ('pending','delivered','failed')"), name="status"),
+    )
+
 
 D = PlatformDelivery
 SESSION_KEY = "feedback.handback.closed"

@@ -15,14 +15,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from feedback.accounts.scope import Actor
 from feedback.errors import NotFound
 from feedback.extensions import csrf, db, login_manager
-from feedback.jobs.imports import error_rows, get_import, give_up, results_csv, status_json, store_upload, submit, \
-    visible_imports
-from feedback.jobs.models import ImportJob
-from feedback.jobs.retention import room_for
-from feedback.jobs.sheets import size_text
+from feedback.imports.models import ImportJob
+from feedback.imports.results import error_rows, get_import, results_csv, status_json, visible_imports
+from feedback.imports.retention import room_for
+from feedback.imports.run import give_up, store_upload, submit
+from feedback.imports.sheets import size_text
 from feedback.web.helpers import page_arg
 
-bp = Blueprint("jobs", __name__)
+bp = Blueprint("imports", __name__)
 log = logging.getLogger(__name__)
 ERRORS_SHOWN = 20
 
@@ -58,13 +58,13 @@ def _listing(form, error=None, status=200):
     page = page_arg()
     jobs = db.paginate(visible_imports(_actor()).order_by(ImportJob.id.desc()), page=page,
                        per_page=current_app.config["PER_PAGE"], error_out=False)
-    return render_template("jobs/imports.html", form=form, jobs=jobs, error=error,
+    return render_template("imports/imports.html", form=form, jobs=jobs, error=error,
                            limit=size_text(current_app.config["IMPORT_MAX_BYTES"])), status
 
 
 @bp.get("/imports")
 @supervisor_required
-def imports():
+def index():
     return _listing(UploadForm())
 
 
@@ -94,14 +94,14 @@ def upload():
         log.exception("import %s failed in-process", job.id)
         db.session.rollback()
         give_up(job.id, _("导入时出现内部错误；已导入的行保留，请稍后重试或联系管理员"))
-    return redirect(url_for("jobs.detail", job_id=job.id), 303)
+    return redirect(url_for("imports.detail", job_id=job.id), 303)
 
 
 @bp.get("/imports/<int:job_id>")
 @supervisor_required
 def detail(job_id: int):
     job = _job(job_id)
-    return render_template("jobs/import.html", job=job, errors=error_rows(job.id, ERRORS_SHOWN),
+    return render_template("imports/import.html", job=job, errors=error_rows(job.id, ERRORS_SHOWN),
                            errors_shown=ERRORS_SHOWN)
 
 
@@ -109,7 +109,7 @@ def detail(job_id: int):
 @supervisor_required
 def status(job_id: int):
     job = _job(job_id)
-    return jsonify({**status_json(job), "results_url": url_for("jobs.results", job_id=job.id)})
+    return jsonify({**status_json(job), "results_url": url_for("imports.results", job_id=job.id)})
 
 
 @bp.get("/imports/<int:job_id>/results.csv")

@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.jobs.notify_models import PlatformDelivery
+from feedback.tickets.handback import PlatformDelivery
 from feedback.jobs.queue import enqueue
 from feedback.timeutil import iso
 from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)

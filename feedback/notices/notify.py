@@ -27,10 +27,10 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.extensions import db
 from feedback.figures import rules
-from feedback.jobs import mail
-from feedback.jobs.notify_models import Notification
 from feedback.jobs.queue import enqueue
 from feedback.jobs.timing import job_at
+from feedback.notices import mail
+from feedback.notices.models import Notification
 from feedback.tickets.listing import overdue_clause
 from feedback.tickets.models import OPEN_STATES, Ticket
 from feedback.timeutil import LOCAL, UTCDateTime, end_of_local_day, iso, local_date, start_of_local_day

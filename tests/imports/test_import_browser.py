@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.jobs.files import big_csv
+from tests.imports.files import big_csv
 
 pytestmark = [pytest.mark.browser, pytest.mark.services]
 CHROMIUM = "/usr/bin/chromium"

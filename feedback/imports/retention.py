@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from feedback.extensions import db
-from feedback.jobs.models import ImportJob, ImportRow
+from feedback.imports.models import ImportJob, ImportRow
 
 log = logging.getLogger(__name__)
 

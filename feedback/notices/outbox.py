@@ -21,9 +21,9 @@ from flask_babel import force_locale, gettext as _
 from feedback.accounts.models import User
 from feedback.directory.models import Unit
 from feedback.extensions import db
-from feedback.jobs import mail
-from feedback.jobs.notify import NO_SMTP, described
-from feedback.jobs.notify_models import Notification
+from feedback.notices import mail
+from feedback.notices.models import Notification
+from feedback.notices.notify import NO_SMTP, described
 
 log = logging.getLogger(__name__)
 

@@ -9,8 +9,8 @@ import sqlalchemy as sa
 
 from feedback.calendar.service import current_calendar
 from feedback.extensions import db
-from feedback.jobs import notify, outbox
-from feedback.jobs.notify_models import Notification
+from feedback.notices import notify, outbox
+from feedback.notices.models import Notification
 from feedback.jobs.sweep import run_sweep
 from feedback.tickets.models import Ticket
 from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)

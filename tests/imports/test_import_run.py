@@ -9,13 +9,13 @@ import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.jobs import imports
-from feedback.jobs.imports import create_import, requeue_stalled_imports, run_import
-from feedback.jobs.models import ImportJob, ImportRow
+from feedback.imports import run as imports
+from feedback.imports.run import create_import, requeue_stalled_imports, run_import
+from feedback.imports.models import ImportJob, ImportRow
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.timeutil import LOCAL
 from tests.factories import make_user
-from tests.jobs.files import row, write_csv
+from tests.imports.files import row, write_csv
 
 LEDGER = ["留言编号", "转办时间", "问题描述", "承办单位编码", "转办单位时间", "答复时间", "办结时间", "答复内容", "状态"]
 
@@ -171,7 +171,7 @@ def test_a_run_judged_dead_stops_before_writing_once_another_has_taken_over(app,
             clock.advance(seconds=app.config["IMPORT_STALE_SECONDS"] + 1)
             assert requeue_stalled_imports(clock()) == [job.id]  # the new run finishes it, in-process
 
-    with caplog.at_level(logging.WARNING, logger="feedback.jobs.imports"):
+    with caplog.at_level(logging.WARNING, logger="feedback.imports.run"):
         job = run_import(job.id, progress=stall_then_lose_the_job)
     assert "was taken over by another run" in caplog.text
     _assert_imported_exactly_once(job)
@@ -213,7 +213,7 @@ def test_the_sweep_restarts_only_imports_nobody_is_running(app, world, tmp_path,
 def test_an_import_is_seen_by_the_subtree_that_started_it(app, world, tmp_path):
     from feedback.accounts.scope import Actor
     from feedback.errors import NotFound
-    from feedback.jobs.imports import get_import
+    from feedback.imports.results import get_import
 
     west = make_user(world, "west_boss", "supervisor", "R2")
     db.session.commit()

@@ -7,7 +7,8 @@ import time
 from flask import Blueprint, abort, current_app, render_template, request
 from flask_login import current_user, login_required
 
-from feedback.jobs import notify, queue
+from feedback.jobs import queue
+from feedback.notices import notify
 
 bp = Blueprint("notices", __name__)
 

@@ -1,12 +1,9 @@
-"""What the office was told, and what was handed back to the national platform.
+"""What the office was told.
 
 A Notification records one thing told to one unit's people (its staff or its supervisors):
 the unique `dedupe_key` is what makes every sweep safe to repeat — nobody is told twice about
 the same thing, while a new deadline makes a new key. Its e-mail copy has its own small state
 machine (pending → sending → sent, or back to pending with a later `email_next_at`).
-
-A PlatformDelivery is one closed ticket's reply owed to the platform's webhook, written in the
-same transaction as the close and retried until the platform acknowledges it (at-least-once).
 """
 from __future__ import annotations
 
@@ -21,7 +18,6 @@ from feedback.timeutil import UTCDateTime, now
 NOTICE_KINDS = ("remind", "overdue", "digest", "deadline", "finding_remind", "finding_overdue")
 AUDIENCES = ("unit_staff", "supervisor")
 EMAIL_STATES = ("pending", "sending", "sent", "skipped", "failed")
-DELIVERY_STATES = ("pending", "delivered", "failed")
 
 
 class Notification(db.Model):
@@ -58,29 +54,4 @@ class Notification(db.Model):
             "kind in ('remind','overdue','digest','deadline','finding_remind','finding_overdue')"), name="kind"),
         sa.CheckConstraint(
             sa.text("email_status in ('pending','sending','sent','skipped','failed')"), name="email_status"),
-    )
-
-
-class PlatformDelivery(db.Model):
-    __tablename__ = "platform_deliveries"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    ticket_id: Mapped[int] = mapped_column(sa.ForeignKey("tickets.id"))
-    platform_id: Mapped[str] = mapped_column(sa.String(64))  # the receiver de-duplicates on it
-    closed_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    payload: Mapped[dict] = mapped_column(sa.JSON)  # frozen at close, so every retry sends the same body
-    status: Mapped[str] = mapped_column(sa.String(12), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
-    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)  # an attempt is in flight
-    last_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    last_status_code: Mapped[int | None]
-    last_error: Mapped[str | None] = mapped_column(sa.Text)
-    delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
-
-    __table_args__ = (
-        sa.UniqueConstraint("ticket_id", "closed_at", name="uq_platform_deliveries_ticket_closed"),
-        sa.Index("ix_platform_deliveries_status_next", "status", "next_attempt_at"),
-        sa.CheckConstraint(sa.text("status in ('pending','delivered','failed')"), name="status"),
     )

@@ -46,7 +46,7 @@ class ImportJob(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=now)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # when the retention rule removed the uploaded file (jobs/retention.py)
+    # when the retention rule removed the uploaded file (imports/retention.py)
     file_deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     owner = relationship("User")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from feedback.extensions import db
-from feedback.jobs.models import ImportJob
+from feedback.imports.models import ImportJob
 from tests.factories import make_user
-from tests.jobs.files import row, upload, write_csv
+from tests.imports.files import row, upload, write_csv
 
 
 def test_a_supervisor_uploads_a_ledger_and_downloads_the_results(world, login, tmp_path):
@@ -106,7 +106,7 @@ def test_an_upload_while_redis_is_down_is_kept_and_waits(app, world, login, tmp_
 
 
 def test_an_in_process_import_that_crashes_is_marked_failed_not_left_running(world, login, tmp_path, monkeypatch):
-    from feedback.jobs import imports
+    from feedback.imports import run as imports
 
     def broken(*args, **kwargs):
         raise RuntimeError("database went away")

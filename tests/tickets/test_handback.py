@@ -9,8 +9,8 @@ import sqlalchemy as sa
 from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.extensions import db
-from feedback.jobs import handback
-from feedback.jobs.notify_models import PlatformDelivery
+from feedback.tickets import handback
+from feedback.tickets.handback import PlatformDelivery
 from feedback.jobs.sweep import run_sweep
 from feedback.tickets import lifecycle
 from feedback.tickets.models import Ticket

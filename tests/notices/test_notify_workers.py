@@ -10,8 +10,9 @@ import sqlalchemy as sa
 from flask import render_template_string
 
 from feedback.extensions import db
-from feedback.jobs.notify_models import Notification, PlatformDelivery
+from feedback.notices.models import Notification
 from feedback.jobs.queue import enqueue
+from feedback.tickets.handback import PlatformDelivery
 from feedback.tickets.models import Ticket
 from feedback.timeutil import iso
 from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)

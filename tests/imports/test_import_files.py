@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.jobs import sheets
-from feedback.jobs.imports import create_import, run_import
-from feedback.jobs.models import ImportJob, ImportRow
+from feedback.imports import sheets
+from feedback.imports.run import create_import, run_import
+from feedback.imports.models import ImportJob, ImportRow
 from feedback.tickets.models import Ticket
 from feedback.timeutil import LOCAL
-from tests.jobs.files import HEADER, add_cached_values, edit_sheet, row, write_csv, write_xlsx, zip_bomb
+from tests.imports.files import HEADER, add_cached_values, edit_sheet, row, write_csv, write_xlsx, zip_bomb
 
 
 def import_file(path, owner=None) -> ImportJob:
