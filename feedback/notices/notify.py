@@ -32,7 +32,7 @@ from feedback.jobs.timing import job_at
 from feedback.notices import mail
 from feedback.notices.models import Notification
 from feedback.tickets.listing import overdue_clause
-from feedback.tickets.models import OPEN_STATES, Ticket
+from feedback.tickets.models import OPEN_STATES, Ticket, is_open
 from feedback.timeutil import LOCAL, UTCDateTime, end_of_local_day, iso, local_date, start_of_local_day
 
 log = logging.getLogger(__name__)
@@ -169,7 +169,7 @@ def open_counts_by_unit(at: datetime, calendar: WorkCalendar) -> dict[int, tuple
             _count_if(T.extension_requested_days.is_not(None)),
         )
         .join(Unit, Unit.id == T.unit_id)
-        .where(T.state.in_(OPEN_STATES))
+        .where(is_open(T))
         .group_by(T.unit_id, Unit.path)
     ).all()
     return {r[0]: (r[1], OpenCounts(*(int(v or 0) for v in r[2:]))) for r in rows}
