@@ -26,6 +26,7 @@ from feedback.tickets.models import Ticket, TicketEvent
 from feedback.timeutil import LOCAL
 from tests.conftest import Clock, _empty_tables
 from tests.factories import build_world, make_user
+from tests.support.signin import fast_password_hash
 
 STATES = ("new", "assigned", "in_progress", "replied", "closed", "invalid")
 
@@ -158,8 +159,6 @@ AT = datetime(2026, 11, 24, 10, 0, tzinfo=LOCAL)  # a Tuesday, a working day
 @pytest.fixture(scope="module")
 def table_world(database_url, tmp_path_factory):
     """One app and one world for the whole table: each case only adds its own ticket."""
-    from werkzeug.security import generate_password_hash
-
     import feedback.accounts.models as models
 
     tmp = tmp_path_factory.mktemp("table")
@@ -169,8 +168,7 @@ def table_world(database_url, tmp_path_factory):
         "EXPORT_DIR": str(tmp / "exports"), "UPLOAD_DIR": str(tmp / "uploads"),
     })
     with pytest.MonkeyPatch.context() as mp, app.app_context():
-        mp.setattr(models, "generate_password_hash",  # as tests/conftest.py's quick_password_hashing
-                   lambda password, method=None: generate_password_hash(password, method="pbkdf2:sha256:1"))
+        mp.setattr(models, "generate_password_hash", fast_password_hash)  # quick_password_hashing is per test
         world = build_world()
         make_user(world, "west_boss", "supervisor", "R2")
         db.session.commit()
