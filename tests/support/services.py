@@ -20,8 +20,10 @@ ROOT = Path(__file__).resolve().parents[2]
 RQ = str(Path(sys.executable).with_name("rq"))
 REQUIRE_SERVICES = os.environ.get("FEEDBACK_REQUIRE_SERVICES") == "1"
 QUEUES = ("imports", "notify", "default", "exports")  # feedback/jobs/queue.py's, under a prefix
-WARM_SECONDS = 1.5  # Workers.stop: how long a busy worker may finish its job (over 1 s: see stop)
-COLD_SECONDS = 10  # then how long its cold shutdown may take before SIGKILL
+# Workers.stop: an idle worker's warm shutdown takes a little over a second (rq joins its pubsub
+# thread for up to 1 s); longer than WARM_SECONDS, it is busy and gets the cold one.
+WARM_SECONDS = 2.5
+COLD_SECONDS = 5  # then how long a cold shutdown may take before SIGKILL
 
 
 def free_port() -> int:
@@ -149,23 +151,31 @@ class Workers:
                          for p in sorted(self.tmp.glob(f"{self.prefix}-*.log")))
 
     def stop(self) -> None:
-        """SIGTERM: an idle worker leaves at once (rq's warm shutdown). One still busy WARM_SECONDS
-        later gets a second SIGTERM, rq's cold shutdown, which kills its work horse: the test is
-        over, so its job in hand does not matter. A process still there after that is killed."""
+        """SIGTERM: an idle worker leaves at once (rq's warm shutdown). The ones still there
+        WARM_SECONDS later get a second SIGTERM, rq's cold shutdown, which kills a work horse:
+        the test is over, so a job in hand does not matter. Any still there after COLD_SECONDS
+        are killed with their children. The waits are shared, not one per process."""
         alive = [p for p in self.procs if p.poll() is None]
         for proc in alive:
             proc.send_signal(signal.SIGTERM)
+        alive = _still_running(alive, WARM_SECONDS)
         for proc in alive:
-            try:
-                proc.wait(timeout=WARM_SECONDS)
-                continue
-            except subprocess.TimeoutExpired:
-                proc.send_signal(signal.SIGTERM)  # rq ignores a second signal within 1 s of the first
-            try:
-                proc.wait(timeout=COLD_SECONDS)
-            except subprocess.TimeoutExpired:
-                self.crash(proc)
+            proc.send_signal(signal.SIGTERM)  # rq ignores a second signal within 1 s of the first
+        for proc in _still_running(alive, COLD_SECONDS):
+            self.crash(proc)
         self.procs.clear()
+
+
+def _still_running(procs: list[subprocess.Popen], seconds: float) -> list[subprocess.Popen]:
+    """Wait up to `seconds` in all for the processes to exit; returns those that have not."""
+    deadline = time.monotonic() + seconds
+    left = []
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            left.append(proc)
+    return left
 
 
 def wait_for(condition, what: str, workers: Workers | None = None, timeout: float = 60.0):
