@@ -9,7 +9,6 @@ import sqlalchemy as sa
 from feedback.extensions import db
 from feedback.tickets.handback import PlatformDelivery
 from tests import attachment_files as files
-from tests.jobs.notify_fixtures import receiver  # noqa: F401  (fixture)
 
 REPORTER = {"name": "张三丰", "phone": "13812345678", "email": "zsf@example.com"}
 

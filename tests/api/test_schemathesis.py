@@ -14,7 +14,6 @@ from schemathesis.generation import GenerationMode
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from tests.web_helpers import make_ticket  # noqa: F401  (fixture)
 
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 EXAMPLES = 150  # per role and mode: every operation is drawn many times over

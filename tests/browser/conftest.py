@@ -10,7 +10,7 @@
 - `login(page, username, password)`: signs in through the login form.
 - `shot(page, name)`: saves a full-page screenshot under tests/artifacts/ (gitignored).
 
-Tickets and signed-in clients from tests/web_helpers.py (`make_ticket`, `as_user`) work here too.
+Tickets and signed-in clients from tests/conftest.py (`make_ticket`, `as_user`) work here too.
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 from werkzeug.serving import make_server
 
-from tests.web_helpers import PASSWORD, as_user, make_ticket  # noqa: F401  (fixtures)
+from tests.support.signin import PASSWORD
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"

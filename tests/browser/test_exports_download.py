@@ -9,12 +9,18 @@ from openpyxl import load_workbook
 from feedback.exports import jobs
 from feedback.exports.models import ExportJob
 from feedback.extensions import db
-from tests.exports.conftest import city, november, story  # noqa: F401  (fixtures)
+from tests.exports.conftest import add_city, city_story, november
 
 pytestmark = pytest.mark.browser
 
 
-def test_request_watch_progress_and_download_the_export(app, story, new_page, login, shot):  # noqa: F811
+@pytest.fixture
+def story(world, clock):
+    """tests/exports' November city, as its conftest tells it."""
+    return city_story(add_city(world), clock)
+
+
+def test_request_watch_progress_and_download_the_export(app, story, new_page, login, shot):
     november(story)  # the clock stands at Tue 2026-11-24 10:00
     # Redis configured but down: the job waits in the database, as it would for a busy worker.
     app.config["REDIS_URL"] = "redis://127.0.0.1:1/0"

@@ -7,84 +7,44 @@ N=3 working days after the local date of assignment, ending 23:59:59.
 """
 from __future__ import annotations
 
-import pytest
-import sqlalchemy as sa
-from flask import g
+from datetime import timedelta
 
-from feedback.accounts.models import ApiToken, User
-from feedback.accounts.scope import Actor
-from feedback.calendar.service import current_calendar
+import pytest
+
 from feedback.directory.admin import add_unit
 from feedback.extensions import db
-from feedback.tickets import lifecycle
-from feedback.tickets.ingest import ingest, parse_all
-from feedback.tickets.models import Ticket
-from tests.web_helpers import PASSWORD, sign_in
+from tests.factories import make_user
+from tests.support.stories import Story
 
 HOSTILE_NAME = '=HYPERLINK("http://evil.example","点我")'  # a unit name a spreadsheet would run
-CLERKS = {"D1": "edu_clerk", "D2": "health_clerk", "D3": "hr_clerk", "D5": "odd_clerk", "D9": "traffic_clerk"}
-STAFF_ACTIONS = ("accept", "reply", "return", "request-extension")
 
 
-class Story:
-    def __init__(self, world, clock):
-        self.world, self.clock = world, clock
-
-    def receive(self, pid: str, at: str, unit: str | None = None) -> None:
-        """The platform forwards a report at `at` (unroutable: it lands in triage); with `unit`,
-        the supervisor assigns it one hour later."""
-        self.clock.set(at)
-        good, bad = parse_all([{"platform_id": pid, "received_at": at, "description": "栏目链接打不开",
-                                "url": "http://nobody.example.org/x"}], naive_is_local=False)
-        assert not bad, bad[0].errors
-        ingest(good, Actor.system("platform"), self.clock(), source="test")
-        db.session.commit()
-        if unit is not None:
-            self.act(pid, "assign", self.clock.advance(hours=1).isoformat(), unit=unit)
-
-    def act(self, pid: str, action: str, at: str, **data) -> None:
-        self.clock.set(at)
-        ticket = db.session.execute(sa.select(Ticket).where(Ticket.platform_id == pid)).scalar_one()
-        if action in STAFF_ACTIONS:
-            who = self.world.users[CLERKS[ticket.unit.code]]
-        else:
-            who = self.world.users["boss"]
-        lifecycle.apply(ticket, action, Actor.of(who), self.clock(), data, current_calendar())
-        db.session.commit()
-
-    def reply(self, pid, at):
-        self.act(pid, "reply", at, text="已整改")
-
-    def approve(self, pid, at):
-        self.act(pid, "approve", at)
-
-
-def add_user(world, username: str, role: str, unit_code: str, *, password: bool = False) -> User:
-    user = User(username=username, role=role, unit=world.units[unit_code], display_name=username)
-    if password:
-        user.set_password(PASSWORD)
-    row, token = ApiToken.issue(user, "test")
-    db.session.add_all([user, row])
-    world.users[username], world.tokens[username] = user, token
-    return user
-
-
-@pytest.fixture
-def city(world):
+def add_city(world):
     """tests/factories.py's city, plus D5 under R2 with a name that is a formula, clerks for the
     units without one, and a viewer and a supervisor of the county R2."""
     world.units["D5"] = add_unit("D5", HOSTILE_NAME, "department", world.units["R2"])
     for username, unit in (("hr_clerk", "D3"), ("odd_clerk", "D5"), ("traffic_clerk", "D9")):
-        add_user(world, username, "unit_staff", unit)
-    add_user(world, "west_boss", "supervisor", "R2")
-    add_user(world, "west_watcher", "viewer", "R2")
+        make_user(world, username, "unit_staff", unit)
+    make_user(world, "west_boss", "supervisor", "R2")
+    make_user(world, "west_watcher", "viewer", "R2")
     db.session.commit()
     return world
 
 
+def city_story(city, clock) -> Story:
+    """The city told through tickets.ingest and lifecycle.apply (tests/support/stories.py): every
+    report lands in triage and, with a unit, the supervisor assigns it there one hour later."""
+    return Story(city, clock, routed=False, assign_after=timedelta(hours=1), default_unit=None)
+
+
+@pytest.fixture
+def city(world):
+    return add_city(world)
+
+
 @pytest.fixture
 def story(city, clock):
-    return Story(city, clock)
+    return city_story(city, clock)
 
 
 AS_OF = "2026-11-24T10:00:00+08:00"  # Tuesday morning, the clock fixture's default time
@@ -173,33 +133,3 @@ NOVEMBER = [
     # Fri 27), T10 (due Wed 25) → 5 / (5 + 3); hours 580.5 / 5; workdays 18 / 5
     ("合计", "C0", "示例市人民政府办公室本级（平台时限，含未分派1条）", "", (10, 5, 5, 0, 3, 2, 0.625, 116.1, 3.6)),
 ]
-
-
-@pytest.fixture
-def signed_in(app, city):
-    """A test client signed in as one user through the real login form."""
-    def client_for(username: str):
-        user = city.users[username]
-        if not user.password_hash:  # hashing costs a third of a second: only for who signs in
-            user.set_password(PASSWORD)
-            db.session.commit()
-        c = Client(app.test_client())
-        assert sign_in(c, username).status_code == 302, f"sign-in as {username} failed"
-        return c
-
-    return client_for
-
-
-class Client:
-    """flask_login caches the user on g, and the test's app context outlives each request."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def get(self, *args, **kw):
-        g.pop("_login_user", None)
-        return self.client.get(*args, **kw)
-
-    def post(self, *args, **kw):
-        g.pop("_login_user", None)
-        return self.client.post(*args, **kw)

@@ -27,9 +27,9 @@ def request_closure(browser, month="2026-11", fmt="xlsx"):
     return browser.post("/exports", data={"closure-kind": "closure", "closure-month": month, "closure-format": fmt})
 
 
-def test_a_county_supervisor_gets_a_download_that_only_covering_scopes_can_fetch(story, signed_in):
+def test_a_county_supervisor_gets_a_download_that_only_covering_scopes_can_fetch(story, as_user):
     november(story)
-    east = signed_in("east_boss")
+    east = as_user("east_boss")
     r = request_closure(east)
     assert r.status_code == 302
     job_url = r.headers["Location"]
@@ -55,20 +55,20 @@ def test_a_county_supervisor_gets_a_download_that_only_covering_scopes_can_fetch
 
     # another county's supervisor and viewer: as if it did not exist
     for who in ("west_boss", "west_watcher"):
-        other = signed_in(who)
+        other = as_user(who)
         for path in (job_url, f"{job_url}/status", f"{job_url}/download"):
             assert other.get(path).status_code == 404, (who, path)
         assert f"/exports/{job.id}" not in other.get("/exports").get_data(as_text=True)
     # the city's supervisor and viewer cover R1
     for who in ("boss", "watcher"):
-        assert signed_in(who).get(status["download_url"]).status_code == 200, who
+        assert as_user(who).get(status["download_url"]).status_code == 200, who
     # unit staff have no exports at all
-    assert signed_in("edu_clerk").get("/exports").status_code == 403
+    assert as_user("edu_clerk").get("/exports").status_code == 403
 
 
-def test_a_viewer_requests_the_assessment_draft(story, signed_in):
+def test_a_viewer_requests_the_assessment_draft(story, as_user):
     november(story)
-    viewer = signed_in("west_watcher")
+    viewer = as_user("west_watcher")
     r = viewer.post("/exports", data={"assessment-kind": "assessment", "assessment-quarter": "2026Q4",
                                       "assessment-format": "docx"})
     assert r.status_code == 302
@@ -79,8 +79,8 @@ def test_a_viewer_requests_the_assessment_draft(story, signed_in):
             "按期办结率为66.7%。") in [p.text for p in doc.paragraphs]
 
 
-def test_a_bad_request_says_what_is_wrong_and_makes_no_job(story, signed_in):
-    boss = signed_in("boss")
+def test_a_bad_request_says_what_is_wrong_and_makes_no_job(story, as_user):
+    boss = as_user("boss")
     r = request_closure(boss, month="2026-13")
     assert r.status_code == 422 and "日期不正确" in r.get_data(as_text=True)
     r = boss.post("/exports", data={"closure-kind": "closure", "closure-month": "", "closure-format": "xlsx"})
@@ -112,7 +112,7 @@ def test_a_failing_job_is_recorded_for_the_person_waiting(story):
     assert job.status == "failed" and "2026Q9" in job.error and job.path is None
 
 
-def test_the_monthly_export_is_made_once_per_month_and_scope_and_listed(story, signed_in):
+def test_the_monthly_export_is_made_once_per_month_and_scope_and_listed(story, as_user):
     november(story)
     # boss (C0) is the only top-level supervisor: east_boss (R1) and west_boss (R2) sit inside C0
     assert [u.code for u in jobs.top_level_supervisor_units()] == ["C0"]
@@ -131,9 +131,9 @@ def test_the_monthly_export_is_made_once_per_month_and_scope_and_listed(story, s
     assert total[:10] == ("合计", None, "各单位之和（按各单位本级时限，不含未分派）", None, 9, 5, 3, 2, 3, 1) \
         and abs(total[10] - 0.375) < 1e-9
 
-    listing = signed_in("boss").get("/exports").get_data(as_text=True)
+    listing = as_user("boss").get("/exports").get_data(as_text=True)
     assert "自动（每月）" in listing and f"/exports/{job.id}/download" in listing
-    east = signed_in("east_boss")
+    east = as_user("east_boss")
     assert "自动（每月）" not in east.get("/exports").get_data(as_text=True)
     assert east.get(f"/exports/{job.id}/download").status_code == 404
 

@@ -75,9 +75,9 @@ def test_the_api_window_names_what_is_wrong(client, story):
     assert client.get("/api/v1/assessment?from=2026-11-01&to=2026-11-10").status_code == 401
 
 
-def test_a_notice_remembers_its_cut_off_and_the_page_offers_the_next_window(app, story, signed_in, tmp_path):
+def test_a_notice_remembers_its_cut_off_and_the_page_offers_the_next_window(app, story, as_user, tmp_path):
     edges(story)
-    boss = signed_in("boss")
+    boss = as_user("boss")
     assert "还没有生成过通报草稿" in boss.get("/exports").get_data(as_text=True)
     out = tmp_path / "window1.docx"
     result = app.test_cli_runner().invoke(args=["export", "assessment", "--from", "2026-11-01", "--to", "2026-11-10",

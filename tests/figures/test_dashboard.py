@@ -44,8 +44,8 @@ def cell_text(doc, unit: str, key: str) -> str:
     return td.text.strip()  # the number as shown, without the screen-reader note after it
 
 
-def test_the_dashboard_and_the_api_agree(oct_world, signed_in, client, world):
-    doc = page(signed_in("boss"), "/dashboard?month=2026-10")
+def test_the_dashboard_and_the_api_agree(oct_world, as_user, client, world):
+    doc = page(as_user("boss"), "/dashboard?month=2026-10")
     api = client.get("/api/v1/metrics/closure?from=2026-10-01&to=2026-10-31",
                      headers=world.headers("boss")).get_json()
     shown = table_rows(doc)
@@ -66,19 +66,19 @@ def test_the_dashboard_and_the_api_agree(oct_world, signed_in, client, world):
     assert doc.xpath('//tr[@data-unit="@office"][@data-office-unassigned="1"]')
 
 
-def test_units_below_target_stand_out(oct_world, signed_in):
-    doc = page(signed_in("watcher"), "/dashboard?month=2026-10")
+def test_units_below_target_stand_out(oct_world, as_user):
+    doc = page(as_user("watcher"), "/dashboard?month=2026-10")
     below = {tr.get("data-unit") for tr in doc.xpath('//tr[contains(@class, "below-target")][@data-unit]')}
     # D1 50%, D3 0% are below 100%; D2 and R1 are at 100%; "—" is not below anything
     assert below == {"D1", "D3"}
 
 
-def test_at_a_glance_counts_link_to_their_lists(oct_world, signed_in, story, clock):
+def test_at_a_glance_counts_link_to_their_lists(oct_world, as_user, story, clock):
     # Two more D2 tickets: Wed Oct 28 → due Mon Nov 2 (today); Thu Oct 29 → due Tue Nov 3 (next working day).
     story.receive("G1", "2026-10-28T09:00:00+08:00", unit="D2")
     story.receive("G2", "2026-10-29T09:00:00+08:00", unit="D2")
     clock.set(OCTOBER_AS_OF)
-    doc = page(signed_in("boss"), "/dashboard")
+    doc = page(as_user("boss"), "/dashboard")
     tiles = {el.get("data-glance"): el for el in doc.xpath("//*[@data-glance]")}
     counts = {key: int(el.xpath('.//*[@class="n"]')[0].text) for key, el in tiles.items()}
     # overdue at Mon Nov 2 noon: T9 (due Oct 26), T12 (late reply), T13 (due Oct 10), T16 (D3, due Oct 27);
@@ -91,18 +91,18 @@ def test_at_a_glance_counts_link_to_their_lists(oct_world, signed_in, story, clo
     assert tiles["awaiting_review"].get("href") == "/review"
 
 
-def test_glance_is_scoped(oct_world, signed_in):
-    doc = page(signed_in("east_boss"), "/dashboard")
+def test_glance_is_scoped(oct_world, as_user):
+    doc = page(as_user("east_boss"), "/dashboard")
     counts = {el.get("data-glance"): int(el.xpath('.//*[@class="n"]')[0].text) for el in doc.xpath("//*[@data-glance]")}
     # the county R1 sees T9 T12 T13 overdue (not D3's T16), no triage (the city's), T11 T12 to review
     assert counts["overdue"] == 3 and counts["awaiting_triage"] == 0 and counts["awaiting_review"] == 2
 
 
-def test_glance_of_the_top_office_beside_another_tree(oct_world, signed_in):
+def test_glance_of_the_top_office_beside_another_tree(oct_world, as_user):
     """The top office's glance counts its open tickets without a scope test only while its tree
     is the only one: a ticket of a second tree stays out of its counts."""
     def overdue() -> int:
-        doc = page(signed_in("boss"), "/dashboard")
+        doc = page(as_user("boss"), "/dashboard")
         return int(doc.xpath('//*[@data-glance="overdue"]//*[@class="n"]')[0].text)
 
     assert overdue() == 4  # T9, T12, T13, T16
@@ -113,8 +113,8 @@ def test_glance_of_the_top_office_beside_another_tree(oct_world, signed_in):
     assert overdue() == 3  # T16 now belongs to the other tree
 
 
-def test_by_region_and_drilling_down(oct_world, signed_in):
-    browser = signed_in("boss")
+def test_by_region_and_drilling_down(oct_world, as_user):
+    browser = as_user("boss")
     doc = page(browser, "/dashboard?month=2026-10&group=region")
     rows = table_rows(doc)
     assert list(rows) == ["C0", "R1", "R2", "", "@office"]
@@ -126,8 +126,8 @@ def test_by_region_and_drilling_down(oct_world, signed_in):
     assert doc.xpath('//a[@href="/dashboard?unit=C0&month=2026-10"]')  # back up one level
 
 
-def test_sorting_keeps_undefined_rates_last(oct_world, signed_in):
-    browser = signed_in("boss")
+def test_sorting_keeps_undefined_rates_last(oct_world, as_user):
+    browser = as_user("boss")
     # rates: R1 100%, D2 100%, D1 50%, D3 0%; C0, D9, R2 "—"; ties by unit code
     desc = page(browser, "/dashboard?month=2026-10&sort=on_time_rate&dir=desc")
     assert list(table_rows(desc))[:-2] == ["D2", "R1", "D1", "D3", "C0", "D9", "R2"]
@@ -137,8 +137,8 @@ def test_sorting_keeps_undefined_rates_last(oct_world, signed_in):
     assert list(table_rows(by_received))[:2] == ["D1", "D2"]
 
 
-def test_quarter_and_range(oct_world, signed_in):
-    browser = signed_in("boss")
+def test_quarter_and_range(oct_world, as_user):
+    browser = as_user("boss")
     doc = page(browser, "/dashboard?quarter=2026Q4")
     [table] = doc.xpath('//table[@id="closure-table"]')
     assert (table.get("data-from"), table.get("data-to")) == ("2026-10-01", "2026-12-31")
@@ -148,8 +148,8 @@ def test_quarter_and_range(oct_world, signed_in):
     assert table_rows(doc)[""]["received"] == 5  # T1–T5
 
 
-def test_the_monthly_chart_has_its_numbers_beside_it(oct_world, signed_in):
-    doc = page(signed_in("boss"), "/dashboard")
+def test_the_monthly_chart_has_its_numbers_beside_it(oct_world, as_user):
+    doc = page(as_user("boss"), "/dashboard")
     months = {tr.get("data-month"): {td.get("data-key"): json.loads(td.get("data-value")) for td in tr.xpath("./td")}
               for tr in doc.xpath('//table[@id="series-table"]//tr[@data-month]')}
     assert list(months)[0] == "2025-12" and list(months)[-1] == "2026-11" and len(months) == 12
@@ -158,43 +158,43 @@ def test_the_monthly_chart_has_its_numbers_beside_it(oct_world, signed_in):
     assert len(doc.xpath('//*[local-name()="svg"]//*[local-name()="rect"][@class="bar"]')) == 12
     assert doc.xpath('//*[local-name()="polyline"][@class="rate-line"]')
     # one unit's chart
-    doc = page(signed_in("boss"), "/dashboard?unit=D2")
+    doc = page(as_user("boss"), "/dashboard?unit=D2")
     rows = doc.xpath('//table[@id="series-table"]//tr[@data-month="2026-10"]/td[@data-key="received"]')
     assert json.loads(rows[0].get("data-value")) == 1
 
 
-def test_bad_arguments_are_shown_and_defaults_used(oct_world, signed_in):
-    doc = page(signed_in("boss"), "/dashboard?month=2026-13&unit=NOPE&sort=x")
+def test_bad_arguments_are_shown_and_defaults_used(oct_world, as_user):
+    doc = page(as_user("boss"), "/dashboard?month=2026-13&unit=NOPE&sort=x")
     assert {p.get("data-error") for p in doc.xpath("//*[@data-error]")} == {"month", "unit", "sort"}
     [table] = doc.xpath('//table[@id="closure-table"]')
     assert table.get("data-from") == "2026-10-01"  # the last complete month
 
 
-def test_only_supervisors_and_viewers(app, oct_world, signed_in, client):
-    r = signed_in("edu_clerk").get("/dashboard")
+def test_only_supervisors_and_viewers(app, oct_world, as_user, client):
+    r = as_user("edu_clerk").get("/dashboard")
     assert r.status_code == 302 and r.headers["Location"].endswith("/inbox")  # their landing page instead
     assert client.get("/dashboard").status_code in (302, 401)  # signed out
 
 
-def test_names_are_escaped(app, world, signed_in, ticket_lists):
+def test_names_are_escaped(app, world, as_user, ticket_lists):
     add_unit("X1", '<img src=x onerror="alert(1)">', "department", world.units["C0"])
     db.session.commit()
-    html = signed_in("boss").get("/dashboard").get_data(as_text=True)
+    html = as_user("boss").get("/dashboard").get_data(as_text=True)
     assert '<img src=x onerror="alert(1)">' not in html and "&lt;img src=x" in html
 
 
-def test_an_empty_scope_renders(app, world, signed_in, ticket_lists):
-    doc = page(signed_in("boss"), "/dashboard")
+def test_an_empty_scope_renders(app, world, as_user, ticket_lists):
+    doc = page(as_user("boss"), "/dashboard")
     total = table_rows(doc)[""]
     assert total == {k: v for k, v in Figures().to_json().items() if k in total}
     assert not doc.xpath('//*[local-name()="polyline"]')  # no rate to draw
 
 
-def test_a_large_scope_opens_by_region_and_pages_its_unit_table(oct_world, signed_in, client, world, monkeypatch):
+def test_a_large_scope_opens_by_region_and_pages_its_unit_table(oct_world, as_user, client, world, monkeypatch):
     """A province's thousands of units: the page opens by region; asked for units, it pages them,
     every page under the same total."""
     monkeypatch.setattr(views, "ROWS_PER_PAGE", 3)  # the world's 7 units are "many" now
-    browser = signed_in("boss")
+    browser = as_user("boss")
     opening = page(browser, "/dashboard?month=2026-10")
     assert list(table_rows(opening)) == ["C0", "R1", "R2", "", "@office"]
     assert opening.xpath('//select[@id="group"]/option[@selected]/@value') == ["region"]
@@ -219,12 +219,12 @@ def test_a_large_scope_opens_by_region_and_pages_its_unit_table(oct_world, signe
     assert bad.xpath('//*[@data-error="page"]') and len(table_rows(bad)) == 5
 
 
-def test_the_unit_picker_offers_the_top_levels_and_the_unit_shown(oct_world, signed_in, world):
+def test_the_unit_picker_offers_the_top_levels_and_the_unit_shown(oct_world, as_user, world):
     """Departments one level down, regions two: a province's thousands of departments are
     reached by drilling into their region, and the unit shown is always offered."""
     add_unit("R1S", "东城县城关街道", "region", world.units["R1"])
     db.session.commit()
-    browser = signed_in("boss")
+    browser = as_user("boss")
     top = page(browser, "/dashboard?month=2026-10")
     offered = top.xpath('//select[@id="unit"]/option/@value')
     assert offered[0] == "" and set(offered[1:]) == {"C0", "R1", "R2", "D9", "R1S"}  # not D1, D2, D3
@@ -234,15 +234,15 @@ def test_the_unit_picker_offers_the_top_levels_and_the_unit_shown(oct_world, sig
     assert list(table_rows(deep)) == ["D1", "", "@office"]
 
 
-def test_it_opens_on_the_last_complete_month(oct_world, signed_in):
-    doc = page(signed_in("boss"), "/dashboard")  # Mon Nov 2: November has barely begun
+def test_it_opens_on_the_last_complete_month(oct_world, as_user):
+    doc = page(as_user("boss"), "/dashboard")  # Mon Nov 2: November has barely begun
     [table] = doc.xpath('//table[@id="closure-table"]')
     assert (table.get("data-from"), table.get("data-to")) == ("2026-10-01", "2026-10-31")
     assert doc.xpath('string(//h2[@id="table-title"])').startswith("2026年10月")
 
 
-def test_one_form_says_which_period_it_means(oct_world, signed_in):
-    boss = signed_in("boss")
+def test_one_form_says_which_period_it_means(oct_world, as_user):
+    boss = as_user("boss")
     doc = page(boss, "/dashboard")
     assert len(doc.xpath('//section[contains(@class, "period-forms")]//form')) == 1
     assert len(doc.xpath('//form[@id="period-form"]//button[@type="submit"]')) == 1
@@ -256,14 +256,14 @@ def test_one_form_says_which_period_it_means(oct_world, signed_in):
     assert (table.get("data-from"), table.get("data-to")) == ("2026-10-05", "2026-10-06")
 
 
-def test_the_chart_has_a_legend_and_marks_a_rate_on_few_tickets(oct_world, signed_in):
-    doc = page(signed_in("boss"), "/dashboard")
+def test_the_chart_has_a_legend_and_marks_a_rate_on_few_tickets(oct_world, as_user):
+    doc = page(as_user("boss"), "/dashboard")
     legend = doc.xpath('string(//ul[@id="chart-legend"])')
     assert "收到留言数（左轴）" in legend and "按期办结率（右轴）" in legend and "不足 5 条" in legend
     october = doc.xpath('//table[@id="series-table"]//tr[@data-month="2026-10"]')[0]
     assert "few" not in october.get("class")  # 8 closed + 3 overdue
     # D2 alone: one ticket in October, whose rate means little
-    doc = page(signed_in("boss"), "/dashboard?unit=D2")
+    doc = page(as_user("boss"), "/dashboard?unit=D2")
     october = doc.xpath('//table[@id="series-table"]//tr[@data-month="2026-10"]')[0]
     assert "few" in october.get("class") and october.xpath('.//abbr[@class="few-mark"]')
     assert doc.xpath('//*[local-name()="circle"][contains(@class, "few")]')

@@ -41,8 +41,8 @@ def test_a_deadline_passing_between_two_past_instants_moves_the_figures(client, 
     assert total("2026-10-20T18:00:00%2B08:00") == (1, 0, 0, 0, 0, 1)
 
 
-def test_the_same_sequence_through_the_dashboard(signed_in, ticket_lists, late_one):
-    boss = signed_in("boss")
+def test_the_same_sequence_through_the_dashboard(as_user, ticket_lists, late_one):
+    boss = as_user("boss")
     before = boss.get("/dashboard?month=2026-10&group=unit&as_of=2026-10-20T18:00:00").get_data(as_text=True)
     after = boss.get("/dashboard?month=2026-10&group=unit&as_of=2026-10-21T01:00:00").get_data(as_text=True)
     assert 'data-key="overdue_open" data-value="0"' in _unit_row(before, "D1")

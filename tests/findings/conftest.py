@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 from openpyxl import Workbook
 
-from tests.web_helpers import as_user, make_ticket  # noqa: F401  (fixtures)
 
 HEADER_ZH = ["单位编码", "网站标识码", "账号", "问题类型", "问题描述", "问题网址", "整改期限", "来源"]
 NOTICE = "2026年第三季度政府网站检查通报"

@@ -17,7 +17,7 @@ from feedback.settings import service as settings
 from feedback.tickets import lifecycle
 from tests.factories import make_user
 from tests.findings.conftest import NOTICE
-from tests.jobs.notify_fixtures import queue_prefix, redis_url, run_job, workers  # noqa: F401  (fixtures)
+from tests.support.services import run_job
 
 pytestmark = pytest.mark.services
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

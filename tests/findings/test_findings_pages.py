@@ -11,7 +11,7 @@ from feedback.extensions import db
 from feedback.findings.importing import import_findings
 from feedback.findings.models import Finding
 from tests.findings.conftest import HEADER_ZH, NOTICE, ROWS, write_xlsx
-from tests.web_helpers import csrf_token_from
+from tests.support.signin import csrf_token_from
 
 
 def imported(clock, path):

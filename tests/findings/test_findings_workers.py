@@ -10,9 +10,8 @@ from feedback.extensions import db
 from feedback.findings.importing import import_findings
 from feedback.notices.models import Notification
 from feedback.jobs.sweep import run_sweep
-from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)
-    closed_redis_url, give_emails, queue_prefix, redis_url, run_job, smtp, wait_for, workers,
-)
+from tests.support.api import give_emails
+from tests.support.services import closed_redis_url, run_job, wait_for
 
 pytestmark = pytest.mark.services
 N = Notification

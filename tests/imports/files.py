@@ -9,6 +9,9 @@ from pathlib import Path
 
 import openpyxl
 
+from feedback.extensions import db
+from feedback.imports.models import ImportJob
+
 HEADER = ["留言编号", "转办时间", "问题描述", "问题网址"]
 
 
@@ -102,3 +105,9 @@ def zip_bomb(path: Path, unpacked_mb: int = 200) -> Path:
                 f.write(block)
             f.write(b"</worksheet>")
     return path
+
+
+def fresh(job_id: int) -> ImportJob:
+    """The job as another process left it: end our transaction so the next read sees new commits."""
+    db.session.rollback()
+    return db.session.get(ImportJob, job_id)

@@ -13,9 +13,8 @@ from feedback.notices import notify, outbox
 from feedback.notices.models import Notification
 from feedback.jobs.sweep import run_sweep
 from feedback.tickets.models import Ticket
-from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)
-    act, count, give_emails, login, post_report, smtp,
-)
+from tests.support.api import act, count, give_emails, post_report
+from tests.support.signin import sign_in
 
 N = Notification
 
@@ -217,7 +216,7 @@ def test_notice_page_lists_only_my_notices_escaped(app, client, world, clock):
     post_report(client, world, "W-1", "D1", site_name="<script>alert(1)</script>")
     post_report(client, world, "W-2", "D2")
     sweep_at(clock, "2026-11-26T07:00:00+08:00")
-    login(client, world.users["edu_clerk"])
+    assert sign_in(client, world.users["edu_clerk"]).status_code == 302
     page = client.get("/notices")
     assert page.status_code == 200
     html = page.get_data(as_text=True)

@@ -15,10 +15,9 @@ from feedback.jobs.queue import enqueue
 from feedback.tickets.handback import PlatformDelivery
 from feedback.tickets.models import Ticket
 from feedback.timeutil import iso
-from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)
-    RQ, close, closed_redis_url, count, give_emails, login, post_report, queue_prefix,
-    receiver, redis_url, run_job, smtp, wait_for, workers,
-)
+from tests.support.api import close, count, give_emails, post_report
+from tests.support.services import RQ, closed_redis_url, run_job, wait_for
+from tests.support.signin import sign_in
 
 pytestmark = pytest.mark.services
 N = Notification
@@ -44,7 +43,7 @@ def test_redis_down_work_is_kept_and_done_once_redis_is_back(app, client, world,
     assert receiver.hits == []
 
     # the web keeps serving, and says background work is delayed
-    login(client, world.users["edu_clerk"])
+    assert sign_in(client, world.users["edu_clerk"]).status_code == 302
     assert client.get("/notices").status_code == 200
     with app.test_request_context("/notices"):
         assert "后台任务暂时延迟" in render_template_string("{% include 'notices/_background.html' %}")

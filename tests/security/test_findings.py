@@ -31,7 +31,7 @@ from feedback.jobs.sweep import run_sweep
 from feedback.tickets.models import Ticket
 
 from tests.imports.files import row, upload, write_csv
-from tests.web_helpers import sign_in
+from tests.support.signin import sign_in
 
 
 def report(pid: str, **fields) -> dict:

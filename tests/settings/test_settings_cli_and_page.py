@@ -8,7 +8,7 @@ from feedback.extensions import db
 from feedback.settings import service
 from feedback.settings.models import SettingChange
 from feedback.settings.registry import SETTINGS
-from tests.web_helpers import csrf_token_from, sign_in
+from tests.support.signin import csrf_token_from, sign_in
 
 
 def cli(app, *args):

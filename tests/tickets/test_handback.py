@@ -14,9 +14,8 @@ from feedback.tickets.handback import PlatformDelivery
 from feedback.jobs.sweep import run_sweep
 from feedback.tickets import lifecycle
 from feedback.tickets.models import Ticket
-from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)
-    SECRET, act, close, count, post_report, receiver,
-)
+from tests.support.api import act, close, count, post_report
+from tests.support.doubles import SECRET
 
 CLOSED_AT = "2026-11-25T16:00:00+08:00"
 

@@ -11,9 +11,8 @@ from feedback.extensions import db
 from feedback.tickets.handback import PlatformDelivery
 from feedback.jobs.queue import enqueue
 from feedback.timeutil import iso
-from tests.jobs.notify_fixtures import (  # noqa: F401  (fixtures)
-    close, post_report, queue_prefix, receiver, redis_url, run_job, wait_for, workers,
-)
+from tests.support.api import close, post_report
+from tests.support.services import run_job, wait_for
 
 pytestmark = pytest.mark.services
 

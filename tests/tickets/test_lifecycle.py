@@ -124,16 +124,22 @@ def test_invalidate_as_duplicate_points_at_the_primary(world, clock):
     ("watcher", "approve", {}, Forbidden),             # viewers are read-only
     ("edu_clerk", "approve", {}, Forbidden),
     ("health_clerk", "accept", {}, NotFound),          # another unit's ticket does not exist for them
-    ("east_boss", "invalidate", {"reason": "x"}, None),  # R1 supervisor: D1 is in the R1 subtree
     ("edu_clerk", "approve-everything", {}, NotFound),
 ])
-def test_who_may_do_what(world, clock, who, action, data, error):
+def test_who_may_not_do_what(world, clock, who, action, data, error):
     t = new_ticket(clock)
-    if error is None:
-        act(world, who, t, action, clock, **data)
-        return
     with pytest.raises(error):
         act(world, who, t, action, clock, **data)
+
+
+def test_a_county_supervisor_may_invalidate_in_the_county(world, clock):
+    t = new_ticket(clock)  # D1, inside R1
+    event = act(world, "east_boss", t, "invalidate", clock, reason="非政府网站问题")
+    db.session.expire_all()
+    assert db.session.get(Ticket, t.id).state == "invalid"
+    stored = db.session.get(TicketEvent, event.id)
+    assert (stored.action, stored.from_state, stored.to_state) == ("invalidate", "assigned", "invalid")
+    assert stored.actor_id == world.users["east_boss"].id
 
 
 def test_illegal_moves_are_conflicts_and_change_nothing(world, clock):

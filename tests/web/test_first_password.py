@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from feedback.accounts.models import ApiToken, User
 from feedback.extensions import db
-from tests.web_helpers import sign_in
+from tests.support.signin import sign_in
 
 GIVEN, OWN = "given-by-admin-1", "only-i-know-it-2"
 

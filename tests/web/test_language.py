@@ -1,7 +1,7 @@
 """Chinese first; English per user (User.locale), also chosen before signing in."""
 from __future__ import annotations
 
-from tests.web_helpers import sign_in
+from tests.support.signin import sign_in
 
 
 def test_language_is_chinese_first_and_switchable_per_user(as_user, world):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 
 from feedback.extensions import db
-from tests.web_helpers import sign_in
+from tests.support.signin import sign_in
 
 
 def flash_text(html: str) -> list[str]:

@@ -7,7 +7,7 @@ import pytest
 
 from feedback.extensions import db
 
-from tests.web_helpers import csrf_token_from, sign_in
+from tests.support.signin import csrf_token_from, sign_in
 
 
 def test_a_form_post_without_its_csrf_token_is_refused(app, client, world, make_ticket):

@@ -6,10 +6,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from feedback.extensions import db
-from feedback.jobs.models import ImportRow
+from feedback.imports.models import ImportRow
 from feedback.tickets import reports
-from tests.jobs.files import write_csv
-from tests.jobs.test_import_run import LEDGER, local, run_import, start, ticket
+from tests.imports.files import write_csv
+from tests.imports.test_import_run import LEDGER, local, run_import, start, ticket
 
 
 def row_results(job) -> dict[str, tuple[str, str | None]]:

@@ -1,2 +1,0 @@
-"""Fixtures for the security tests."""
-from tests.web_helpers import as_user, make_ticket  # noqa: F401  (fixtures)

@@ -1,1 +1,0 @@
-from tests.web_helpers import as_user, make_ticket  # noqa: F401  (fixtures)

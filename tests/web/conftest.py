@@ -1,2 +1,0 @@
-"""Fixtures for page tests (Flask test client)."""
-from tests.web_helpers import as_user, make_ticket  # noqa: F401  (fixtures)
