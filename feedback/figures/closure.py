@@ -95,7 +95,7 @@ from feedback.directory.models import Unit
 from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.figures import cohort, settled
-from feedback.figures.derive import clock_figures, exact_mean, mean_hours, round_half_up
+from feedback.figures.derive import clock_figures, exact_mean, mean_hours
 from feedback.figures.results import ClosureReport, Figures, MonthPoint, OverdueItem, Row
 from feedback.tickets.models import Ticket
 from feedback.timeutil import assume_local, local_date, start_of_local_day
@@ -251,5 +251,5 @@ __all__ = [
     "Figures", "UnitRef", "Row", "ClosureReport", "MonthPoint", "OverdueItem", "Scope",
     "add_months", "closure", "overdue_details", "resolve_scope",
     # derive.py's, for callers that import them from here
-    "clock_figures", "exact_mean", "mean_hours", "round_half_up",
+    "clock_figures", "exact_mean", "mean_hours",
 ]

@@ -25,7 +25,7 @@ from feedback.directory.models import Unit
 from feedback.extensions import db
 from feedback.figures import rules
 from feedback.figures import sql as fsql
-from feedback.figures.derive import PER_CLOCK, to_figures
+from feedback.figures.derive import MEDIAN, P90, PER_CLOCK, to_figures
 from feedback.tickets.handoffs import HandOff
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.timeutil import UTCDateTime, local_date, start_of_local_day
@@ -268,22 +268,20 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
         on_time.label("on_time"),
         (c.closed - on_time).label("late"),
         overdue.label("overdue"),
-        sa.case((closed, fsql.hours_between(c.assigned_at, c.replied_at))).label("hours"),
         sa.case((closed, rules.handling_micros_sql(c.assigned_at, c.replied_at))).label("micros"),
         sa.case((closed, c.handling_workdays if clock == UNIT_CLOCK
                  else workday(c.replied_at) - workday(c.assigned_at))).label("workdays"),
         sa.case((sa.and_(closed, rules.platform_on_time_sql(c.closed_at, c.platform_due_at)), 1),
                 else_=0).label("p_on_time"),
         sa.case((sa.and_(sa.not_(closed), rules.past_due_sql(c.platform_due_at, t)), 1), else_=0).label("p_overdue"),
-        sa.case((closed, fsql.hours_between(c.received_at, c.closed_at))).label("p_hours"),
         sa.case((closed, rules.handling_micros_sql(c.received_at, c.closed_at))).label("p_micros"),
         sa.case((closed, workday(c.closed_at) - workday(c.received_at))).label("p_workdays"),
     )
     return query.cte("flags").prefix_with("MATERIALIZED") if shared else query.subquery("flags")
 
 
-AGGREGATED = ("key", "closed", "on_time", "overdue", "hours", "micros", "workdays",
-              "p_on_time", "p_overdue", "p_hours", "p_micros", "p_workdays")
+AGGREGATED = ("key", "closed", "on_time", "overdue", "micros", "workdays",
+              "p_on_time", "p_overdue", "p_micros", "p_workdays")
 
 
 def ranked(per_ticket, grouped: bool):
@@ -292,21 +290,23 @@ def ranked(per_ticket, grouped: bool):
     partition = [f.key, f.closed] if grouped else [f.closed]
     return sa.select(
         *(f[name] for name in AGGREGATED),  # only what is summed: narrow rows sort faster
-        sa.func.row_number().over(partition_by=partition, order_by=f.hours).label("rn"),
-        sa.func.row_number().over(partition_by=partition, order_by=f.p_hours).label("p_rn"),
+        sa.func.row_number().over(partition_by=partition, order_by=f.micros).label("rn"),
+        sa.func.row_number().over(partition_by=partition, order_by=f.p_micros).label("p_rn"),
         sa.func.count().over(partition_by=partition).label("n"),
     ).subquery("ranked")
 
 
 def percentile(value, rn, n, closed, numerator: int, denominator: int):
-    """percentile_cont(numerator/denominator) of `value` within each group, by linear
-    interpolation between the ranks around 1 + p(n-1), in integer arithmetic both databases share."""
+    """percentile_cont(numerator/denominator) of the integer `value` within each group, times
+    `denominator`: linear interpolation between the ranks around 1 + p(n-1) in integers only
+    (lo·(d − r) + hi·r), so a value exactly on a half cent is still exact when derive.py divides
+    it by denominator and rounds it (exact_mean)."""
     below = (numerator * (n - 1)) // denominator  # 0-based rank at or below the position
-    frac = sa.cast(numerator * (n - 1) - denominator * below, sa.Float) / denominator
+    r = numerator * (n - 1) - denominator * below  # the position's fraction, in 1/denominator
     return sa.func.sum(sa.case(
-        (sa.and_(closed == 1, rn == below + 1), value * (1 - frac)),
-        (sa.and_(closed == 1, rn == below + 2), value * frac),
-        else_=0.0,
+        (sa.and_(closed == 1, rn == below + 1), value * (denominator - r)),
+        (sa.and_(closed == 1, rn == below + 2), value * r),
+        else_=0,
     ))
 
 
@@ -328,17 +328,17 @@ def aggregate(rows, grouped: bool, percentiles: bool):
     r = rows.c
     cols = [sa.func.count().label("received"), sa.func.sum(r.closed).label("closed")]
     for prefix in CLOCKS:
-        hours, rank = r[prefix + "hours"], r.get(prefix + "rn")
+        micros, rank = r[prefix + "micros"], r.get(prefix + "rn")
 
         def pct(numerator, denominator):
-            return percentile(hours, rank, r.n, r.closed, numerator, denominator) if percentiles else sa.null()
+            return percentile(micros, rank, r.n, r.closed, numerator, denominator) if percentiles else sa.null()
 
         cols += [
             sa.func.sum(r[prefix + "on_time"]).label(prefix + "on_time"),
             sa.func.sum(r[prefix + "overdue"]).label(prefix + "overdue"),
             *sum_and_count(r[prefix + "micros"], prefix, "micros", "timed"),
-            pct(1, 2).label(prefix + "median_hours"),
-            pct(9, 10).label(prefix + "p90_hours"),
+            pct(MEDIAN[0], MEDIAN[1]).label(prefix + "median_hours"),
+            pct(P90[0], P90[1]).label(prefix + "p90_hours"),
             *sum_and_count(r[prefix + "workdays"], prefix, "days", "days_n"),
         ]
     if grouped:
@@ -378,19 +378,20 @@ def native_percentiles() -> bool:
     return bind.dialect.name == "postgresql" and (bind.dialect.server_version_info or (0,)) >= (12,)
 
 
-def rounded_sql(value):
-    """round_half_up in PostgreSQL: a double (a median or P90) to two decimals, half up on its
-    shortest decimal form. PostgreSQL 12+ writes a double in the shortest form that reads back
-    exactly (with extra_float_digits = 1, set in execute), the digits Python's str() gives, and
-    rounds numeric halves away from zero as ROUND_HALF_UP does. A province's 5,000 rows round in
-    the database, not in Python."""
-    return sa.cast(sa.func.round(sa.cast(sa.cast(value, sa.Text), sa.Numeric), 2), sa.Float)
+def hours_rounded_sql(micros):
+    """A median or P90 of whole microseconds (a double from percentile_cont: exact for a median,
+    an integer or a half) in hours, to two decimals half up, in exact numeric arithmetic.
+    PostgreSQL 12+ writes a double in the shortest form that reads back exactly (with
+    extra_float_digits = 1, set in execute) and rounds numeric halves away from zero as
+    ROUND_HALF_UP does. A province's rows round in the database, not in Python."""
+    exact = sa.cast(sa.cast(micros, sa.Text), sa.Numeric) / sa.cast(fsql.MICROS_PER_HOUR, sa.Numeric)
+    return sa.cast(sa.func.round(exact, 2), sa.Float)
 
 
 def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bool, platform: bool = True):
     """Layer 3 on PostgreSQL: one row of sums per group key, and with rollup the total row
     (total_row = 1). percentile_cont skips the NULL hours of tickets not closed by T. Median and
-    P90 come rounded (rounded_sql); the means' integer sums are divided in Python (exact_mean)."""
+    P90 come rounded (hours_rounded_sql); the means' integer sums are divided in Python (exact_mean)."""
     f = per_ticket.c
     cols = [sa.func.count().label("received"), sa.func.sum(f.closed).label("closed")]
     for prefix in CLOCKS:
@@ -398,17 +399,17 @@ def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bo
             cols += [sa.null().label(prefix + name) for name in (
                 "on_time", "overdue", "micros", "timed", "median_hours", "p90_hours", "days", "days_n")]
             continue
-        hours = f[prefix + "hours"]
+        micros = f[prefix + "micros"]
 
         def pct(fraction: float):
-            return sa.func.percentile_cont(fraction).within_group(hours) if percentiles else sa.null()
+            return sa.func.percentile_cont(fraction).within_group(micros) if percentiles else sa.null()
 
         cols += [
             sa.func.sum(f[prefix + "on_time"]).label(prefix + "on_time"),
             sa.func.sum(f[prefix + "overdue"]).label(prefix + "overdue"),
             *sum_and_count(f[prefix + "micros"], prefix, "micros", "timed"),
-            rounded_sql(pct(0.5)).label(prefix + "median_hours"),
-            rounded_sql(pct(0.9)).label(prefix + "p90_hours"),
+            hours_rounded_sql(pct(0.5)).label(prefix + "median_hours"),
+            hours_rounded_sql(pct(0.9)).label(prefix + "p90_hours"),
             *sum_and_count(f[prefix + "workdays"], prefix, "days", "days_n"),
         ]
     if not grouped:
@@ -427,7 +428,7 @@ def execute(query, *, stream: int | None = None):
         # per transaction (a page runs several figures queries):
         # - jit off: JIT spends seconds compiling these wide expressions and wins nothing back;
         # - work_mem: a month's cohort sorts (percentiles, groups) in memory, not on disk;
-        # - extra_float_digits = 1: doubles as their shortest exact text (rounded_sql);
+        # - extra_float_digits = 1: doubles as their shortest exact text (hours_rounded_sql);
         # - parallel costs 0: one request's figures are worth the cores (a plan the default
         #   costs miss for a month's cohort).
         # A cursor is planned for its first 10% of rows by default, which here picks nested loops
@@ -449,5 +450,5 @@ def execute(query, *, stream: int | None = None):
 
 __all__ = [
     "ALIASES", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute",
-    "figures_by_key", "flags", "key_expr", "native_percentiles", "ranked", "region_map", "rounded_sql",
+    "figures_by_key", "flags", "key_expr", "native_percentiles", "ranked", "region_map", "hours_rounded_sql",
 ]

@@ -3,23 +3,22 @@ pending, the rate, the means and their rounding) are computed, whichever path su
 (the cohort query, the rollups, the series). The rules themselves are figures/rules.py."""
 from __future__ import annotations
 
-import math
-from decimal import ROUND_HALF_UP, Decimal
 
 from feedback.figures import rules
 from feedback.figures import sql as fsql
 from feedback.figures.results import Figures
 
-QUANTUM = Decimal("0.01")  # hours and working days to two decimals (36 seconds)
 # aggregate columns per clock: on_time, overdue, the handling microseconds' sum and count, the
-# median and P90 hours, the handling working days' sum and count
+# median and P90 (hours, or scaled microseconds: see _clock), the handling working days' sum and count
 PER_CLOCK = 8
+MEDIAN, P90 = (1, 2), (9, 10)  # the percentiles' fractions, as numerator and denominator
 
 
 def to_figures(row, start: int, *, rounded: bool = False) -> Figures:
     """Figures of one aggregate row whose sums start at position `start`: received, closed, then
     for each clock (CLOCKS) the PER_CLOCK columns, as cohort.aggregate and cohort.aggregate_native select
-    them. rounded: median and P90 come rounded from SQL (rounded_sql)."""
+    them. rounded: median and P90 come as hours rounded in SQL (cohort.hours_rounded_sql); else
+    as cohort.percentile gives them, microseconds times the fraction's denominator."""
     received, closed = int(row[start] or 0), int(row[start + 1] or 0)
     unit_clock = start + 2
     figures = _clock(received, closed, rounded, row[unit_clock:unit_clock + PER_CLOCK])
@@ -32,8 +31,10 @@ def _clock(received: int, closed: int, rounded: bool, sums) -> Figures:
     constructor call each."""
     on_time, overdue, micros, timed, median, p90, days, days_n = sums
     on_time, overdue = int(on_time or 0), int(overdue or 0)
-    return clock_figures(received, closed, on_time, overdue, micros, timed, days, days_n,
-                         *((median, p90) if rounded else (_rounded(median), _rounded(p90))))
+    if not rounded:  # exact: the scaled integers divided once, half up (exact_mean)
+        median = None if median is None else exact_mean(median, MEDIAN[1], fsql.MICROS_PER_HOUR)
+        p90 = None if p90 is None else exact_mean(p90, P90[1], fsql.MICROS_PER_HOUR)
+    return clock_figures(received, closed, on_time, overdue, micros, timed, days, days_n, median, p90)
 
 
 def clock_figures(received: int, closed: int, on_time: int, overdue: int, micros, timed, days, days_n,
@@ -48,10 +49,6 @@ def clock_figures(received: int, closed: int, on_time: int, overdue: int, micros
     return Figures(received, closed, on_time, rules.late(closed, on_time), overdue,
                    rules.pending(received, closed, overdue), rules.on_time_rate(on_time, closed, overdue),
                    hours, median, p90, days_mean)
-
-
-def _rounded(value):
-    return None if value is None else round_half_up(value)
 
 
 def exact_mean(total, count, unit: int = 1) -> float | None:
@@ -69,19 +66,4 @@ def mean_hours(micros, count) -> float | None:
     return exact_mean(micros, count, fsql.MICROS_PER_HOUR)
 
 
-def round_half_up(value) -> float:
-    """value to two decimals, half up on its shortest decimal form (what str() shows).
-
-    The float arithmetic answers unless value*100 lies near a half, where the binary error of
-    the product could matter; there (and for Decimals and negatives) the exact decimal path.
-    A table of 5,000 units rounds 40,000 values, so the fast path matters."""
-    if isinstance(value, float) and value >= 0:
-        scaled = value * 100
-        below = math.floor(scaled)
-        if abs(scaled - below - 0.5) > 1e-6 and scaled < 1e7:  # error of the product < 4e-9 there
-            return (below + (scaled - below > 0.5)) / 100 + 0.0
-    exact = Decimal(str(value)) if not isinstance(value, Decimal) else value
-    return float(exact.quantize(QUANTUM, rounding=ROUND_HALF_UP)) + 0.0  # + 0.0: never -0.0
-
-
-__all__ = ["PER_CLOCK", "clock_figures", "exact_mean", "mean_hours", "round_half_up", "to_figures"]
+__all__ = ["MEDIAN", "P90", "PER_CLOCK", "clock_figures", "exact_mean", "mean_hours", "to_figures"]

@@ -1,57 +1,31 @@
-"""Figures round half up on the value's shortest decimal form; the fast float path must agree
-with the exact Decimal rule for every value, near halves included."""
+"""Figures round half up to two decimals, exactly: the means from integer sums (exact_mean), the
+median and P90 from whole microseconds (on PostgreSQL in SQL, hours_rounded_sql; on SQLite as
+scaled integers divided in Python)."""
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from hypothesis import example, given
-from hypothesis import strategies as st
 
-from feedback.figures.derive import round_half_up
+HOUR = 3_600_000_000
 
 
-def exact(value) -> float:
-    return float(Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) + 0.0
-
-
-@given(st.floats(min_value=0, max_value=1e9, allow_nan=False))
-@example(3.125)  # exactly representable half: up, where round() would go to even
-@example(2.675)  # stored just below 2.675; its shortest form is 2.675: up
-@example(1.005)
-@example(0.0)
-@example(99999.995)
-def test_fast_path_agrees_with_the_decimal_rule(value):
-    assert round_half_up(value) == exact(value)
-
-
-@given(st.integers(min_value=0, max_value=10**7), st.sampled_from([0.005, 0.0049999, 0.0050001, 0.0]))
-def test_values_around_each_half_cent(cents, offset):
-    value = cents / 100 + offset
-    assert round_half_up(value) == exact(value)
-
-
-def test_the_office_rule_in_examples():
-    assert round_half_up(3.125) == 3.13
-    assert round_half_up(79.3) == 79.3
-    assert round_half_up(71.444) == 71.44
-    assert round_half_up(Decimal("2.345")) == 2.35
-    assert round_half_up(-1.005) == -1.01  # away from zero, as ROUND_HALF_UP does
-
-
-def test_postgresql_rounds_as_python_does(app):
-    """On PostgreSQL the figures round in SQL (closure.rounded_sql); same rule, same numbers."""
+def test_postgresql_rounds_a_percentile_of_microseconds_exactly(app):
+    """percentile_cont gives a double of whole (or half) microseconds; in hours, half up."""
     import sqlalchemy as sa
 
     from feedback.extensions import db
-    from feedback.figures.cohort import execute as _execute, rounded_sql
+    from feedback.figures.cohort import execute as _execute, hours_rounded_sql
 
     if db.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only: SQLite's figures round in Python (round_half_up, tested above)")
-    values = [3.125, 2.675, 1.005, 0.005, 0.0, 99999.995, 79.3, 71.444, 0.1 + 0.2, 1 / 3, 2.0000000000000004,
-              141.33333333333334, 12.344999999999999, 12.345000000000001, 1e-05, 123456.785]
+        pytest.skip("PostgreSQL only: SQLite's percentiles are scaled integers divided in Python")
+    # 88.165 h exactly, half a microsecond either side of it, 2.675 h, 1.005 h, 0, 1.5 µs, 20 years
+    values = [317_394_000_000.0, 317_394_000_000.5, 317_393_999_999.5, 9_630_000_000.0, 3_618_000_000.0, 0.0, 1.5,
+              631_152_000_000_000.0]
     column = sa.func.unnest(sa.cast(sa.literal(values, sa.ARRAY(sa.Float)), sa.ARRAY(sa.Float)))
     x = sa.select(column.label("x")).subquery()
-    rows = _execute(sa.select(x.c.x, rounded_sql(x.c.x))).all()
-    assert [(value, got) for value, got in rows] == [(value, round_half_up(value)) for value in values]
+    rows = _execute(sa.select(x.c.x, hours_rounded_sql(x.c.x))).all()
+    want = [float((Decimal(str(v)) / HOUR).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) for v in values]
+    assert [got for _value, got in rows] == want
+    assert want[:5] == [88.17, 88.17, 88.16, 2.68, 1.01]  # by hand: 88.165 up, a hair over/under it
 
 
 def test_means_are_exact():
@@ -67,4 +41,4 @@ def test_means_are_exact():
     assert mean_hours(hour * 449 // 200, 1) == 2.25  # 2.245 exactly: up
     assert mean_hours(hour * 449 // 200 - 1, 1) == 2.24  # a microsecond below the half
     assert mean_hours(-(hour * 449 // 200), 1) == -2.25  # away from zero, as ROUND_HALF_UP
-    assert mean_hours(10**22, 3) == round_half_up(Decimal(10**22) / 3 / hour)
+    assert mean_hours(10**22, 3) == 925925925925.93  # 925,925,925,925.9259… hours
