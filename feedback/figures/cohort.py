@@ -31,8 +31,8 @@ from feedback.tickets.models import Ticket, TicketEvent
 from feedback.timeutil import UTCDateTime, local_date, start_of_local_day
 
 # The table aliases the figures queries join, made once: built per query, ORM aliased() entities
-# (or fresh Core aliases, which copy every column of the table) cost ~10 ms of Python for each of
-# the dashboard's figures queries. An alias is an immutable construct; each use below sits in a
+# (or fresh Core aliases, which copy every column of the table) cost noticeable Python time in
+# every one of the dashboard's figures queries. An alias is an immutable construct; each use below sits in a
 # subquery or EXISTS of its own, so one statement never has the same alias twice in one FROM.
 ALIASES = {
     "extension_events": TicketEvent.__table__.alias("extension_events"),
@@ -357,7 +357,7 @@ def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime
     if native_percentiles():
         per_ticket = flags(tickets, as_of, calendar, date_from, clock=clock)
         query = aggregate_native(per_ticket, grouped, percentiles, rollup=grouped and with_total, platform=platform)
-        # (key, total_row, sums...): positions, not names, for a province's 5,000 rows
+        # (key, total_row, sums...): positions, not names, for a province's thousands of rows
         return {None if row[1] else row[0]: to_figures(row, 2, rounded=True) for row in execute(query).all()}
     # SQLite: no ROLLUP, so the groups and the total are two aggregates over one materialised
     # flags CTE, in one statement (the total's percentiles rank the whole cohort)

@@ -27,8 +27,8 @@ def to_figures(row, start: int, *, rounded: bool = False) -> Figures:
 
 
 def _clock(received: int, closed: int, rounded: bool, sums) -> Figures:
-    """One clock's figures from its sums. A 5,000-unit table makes 10,000 of these: one
-    constructor call each."""
+    """One clock's figures from its sums: one constructor call, as a province's table makes two
+    per unit."""
     on_time, overdue, micros, timed, median, p90, days, days_n = sums
     on_time, overdue = int(on_time or 0), int(overdue or 0)
     if not rounded:  # exact: the scaled integers divided once, half up (exact_mean)

@@ -101,8 +101,8 @@ def _micros_between_sqlite(element, compiler, **kw):
 
 @compiles(micros_between, "postgresql")
 def _micros_between_pg(element, compiler, **kw):
-    # date_part is a double (EXTRACT's numeric costs ~10 ms over a province month's 30,000
-    # tickets): the interval's seconds within a few 1e-8 s for spans below centuries, so the
+    # date_part is a double (EXTRACT's numeric is slow over a province's month of tickets):
+    # the interval's seconds within a few 1e-8 s for spans below centuries, so the
     # cast to bigint (round to nearest) gives the exact microseconds.
     start, end = (compiler.process(c, **kw) for c in element.clauses)
     return f"CAST(date_part('epoch', {end} - {start}) * 1000000 AS BIGINT)"

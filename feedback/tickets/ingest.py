@@ -191,8 +191,8 @@ def _insert_with_events() -> sa.TextualSelect:
     """PostgreSQL: the new tickets, their events and what the results show, in one statement.
 
     The rows travel as two JSON documents (json_to_recordset): two parameters whatever the batch
-    size — the multi-row VALUES form has 29 per ticket, ~15,000 for a batch of 500, which the
-    driver re-parses and the server re-plans every time. Events join the inserted tickets on
+    size — the multi-row VALUES form has 29 per ticket, thousands for a batch, which the driver
+    re-parses and the server re-plans every time. Events join the inserted tickets on
     platform_id, so a ticket skipped by ON CONFLICT gets none, and keep their order.
     """
     tickets, history = db.metadata.tables["tickets"], db.metadata.tables["ticket_events"]
