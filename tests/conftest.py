@@ -20,6 +20,7 @@ from feedback.config import normalise_database_url
 from feedback.extensions import db
 from feedback.timeutil import LOCAL
 from tests.support import services
+from tests.support.apps import test_app
 from tests.support.doubles import Receiver, SMTPServer
 from tests.support.services import REQUIRE_SERVICES
 from tests.support.signin import fast_password_hash, sign_in
@@ -105,31 +106,8 @@ def clock():
 
 @pytest.fixture
 def app(database_url, clock, tmp_path):
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        "TESTING": True,
-        "REDIS_URL": None,
-        "CLOCK": clock,
-        "WTF_CSRF_ENABLED": False,
-        "EXPORT_DIR": str(tmp_path / "exports"),
-        "UPLOAD_DIR": str(tmp_path / "uploads"),
-        "SECRET_KEY": "test",
-    })
-    with app.app_context():
+    with test_app(database_url, clock, tmp_path) as app:
         yield app
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
-
-
-def _empty_tables() -> None:
-    tables = [t.name for t in db.metadata.sorted_tables]
-    with db.engine.begin() as conn:
-        if conn.dialect.name == "postgresql":
-            conn.execute(sa.text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        else:
-            for table in reversed(tables):
-                conn.execute(sa.text(f'DELETE FROM "{table}"'))
 
 
 @pytest.fixture

@@ -6,10 +6,10 @@ from types import SimpleNamespace
 
 import pytest
 
-from feedback import create_app
 from feedback.extensions import db
 from feedback.timeutil import LOCAL
-from tests.conftest import Clock, _empty_tables
+from tests.conftest import Clock
+from tests.support.apps import test_app
 
 AT = datetime(2026, 11, 24, 10, 0, tzinfo=LOCAL)  # a Tuesday, a working day
 
@@ -17,19 +17,10 @@ AT = datetime(2026, 11, 24, 10, 0, tzinfo=LOCAL)  # a Tuesday, a working day
 @pytest.fixture(scope="module")
 def demo(database_url, tmp_path_factory):
     """`feedback seed-demo` run once on an empty database with the clock frozen at AT."""
-    tmp = tmp_path_factory.mktemp("demo")
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "REDIS_URL": None, "CLOCK": Clock(AT),
-        "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
-        "EXPORT_DIR": str(tmp / "exports"), "UPLOAD_DIR": str(tmp / "uploads"),
-    })
-    with app.app_context():
+    with test_app(database_url, Clock(AT), tmp_path_factory.mktemp("demo")) as app:
         result = app.test_cli_runner().invoke(args=["seed-demo"])
         db.session.remove()
         yield SimpleNamespace(app=app, result=result)
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -7,8 +7,8 @@ from feedback.demo import seed_demo
 from feedback.directory.models import Unit
 from feedback.extensions import db
 from feedback.tickets.models import Ticket
-from tests.conftest import _empty_tables
 from tests.demo.conftest import AT
+from tests.support.apps import empty_tables
 
 
 def snapshot():
@@ -22,7 +22,7 @@ def test_same_seed_same_tickets_and_states(app):
     db.session.commit()
     taken = snapshot()
     db.session.remove()
-    _empty_tables()
+    empty_tables()
 
     second = seed_demo(AT, rng_seed=7)
     db.session.commit()

@@ -16,7 +16,6 @@ import pytest
 import sqlalchemy as sa
 from flask import g
 
-from feedback import create_app
 from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.extensions import db
@@ -24,7 +23,8 @@ from feedback.tickets import lifecycle
 from feedback.tickets.ingest import ingest, parse_all
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.timeutil import LOCAL
-from tests.conftest import Clock, _empty_tables
+from tests.conftest import Clock
+from tests.support.apps import test_app
 from tests.factories import build_world, make_user
 from tests.support.signin import fast_password_hash
 
@@ -161,21 +161,13 @@ def table_world(database_url, tmp_path_factory):
     """One app and one world for the whole table: each case only adds its own ticket."""
     import feedback.accounts.models as models
 
-    tmp = tmp_path_factory.mktemp("table")
-    app = create_app({
-        "SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "REDIS_URL": None, "CLOCK": Clock(AT),
-        "WTF_CSRF_ENABLED": False, "SECRET_KEY": "test",
-        "EXPORT_DIR": str(tmp / "exports"), "UPLOAD_DIR": str(tmp / "uploads"),
-    })
-    with pytest.MonkeyPatch.context() as mp, app.app_context():
+    with test_app(database_url, Clock(AT), tmp_path_factory.mktemp("table")) as app, \
+            pytest.MonkeyPatch.context() as mp:
         mp.setattr(models, "generate_password_hash", fast_password_hash)  # quick_password_hashing is per test
         world = build_world()
         make_user(world, "west_boss", "supervisor", "R2")
         db.session.commit()
         yield app, world, app.test_client(), count(1)
-        db.session.remove()
-        _empty_tables()
-        db.engine.dispose()
 
 
 def ticket_in(state: str, world, pid: str) -> Ticket:
