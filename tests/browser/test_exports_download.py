@@ -48,9 +48,10 @@ def test_request_watch_progress_and_download_the_export(app, story, new_page, lo
         link.click()
     assert download.value.suggested_filename == "按期办结率_R1_2026-11.xlsx"
     ws = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))["按期办结率"]
-    # R1's subtree as of 11-24 10:00 (tests/exports/conftest.py): D1 3 received, D2 2, R1 5 in all
+    # R1's subtree as of 11-24 10:00 (tests/exports/conftest.py): D1 3 received, D2 2, R1 5 in all;
+    # then the units' sum (no code) and R1's own figure on its clock (R1's code), 5 as well
     assert [(r[0].value, r[1].value, r[4].value) for r in ws.iter_rows(min_row=2)] == [
-        (1, "R1", 0), (2, "D1", 3), (3, "D2", 2), ("小计", "R1", 5), ("合计", None, 5)]
+        (1, "R1", 0), (2, "D1", 3), (3, "D2", 2), ("小计", "R1", 5), ("合计", None, 5), ("合计", "R1", 5)]
 
     # the other county's supervisor cannot fetch it, even with the link
     story.world.users["west_boss"].set_password("correct horse")
