@@ -6,12 +6,14 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from feedback.accounts.models import ApiToken, User
+from feedback.demo import seed_demo
 from feedback.directory.models import Property, Unit
 from feedback.extensions import db
 from feedback.tickets.listing import overdue_clause
 from feedback.tickets.models import OPEN_STATES, STATES, Ticket, TicketEvent
 from feedback.timeutil import end_of_local_day, local_date
 from tests.demo.conftest import AT
+from tests.support.apps import empty_tables
 
 
 def printed_accounts(output: str) -> list[list[str]]:
@@ -172,3 +174,24 @@ def test_titles_are_quoted_once_and_no_two_people_share_a_name(demo):
     assert scalar(sa.select(sa.func.count()).where(Ticket.description.contains("〈"))) > 0
     names = db.session.execute(sa.select(User.display_name)).scalars().all()
     assert len(names) == len(set(names))
+
+
+def _city():
+    """What a second seeding must repeat: every ticket's state, unit and clock, and the people."""
+    tickets = db.session.execute(
+        sa.select(Ticket.platform_id, Ticket.state, Unit.code, Ticket.received_at, Ticket.unit_due_at, Ticket.closed_at)
+        .outerjoin(Unit, Unit.id == Ticket.unit_id).order_by(Ticket.platform_id)).all()
+    people = db.session.execute(sa.select(User.username, User.display_name).order_by(User.username)).all()
+    return tickets, people
+
+
+def test_the_same_seed_at_the_same_time_builds_the_same_city_again(demo):
+    # Last in this module on purpose: it empties the database and seeds it again, so the token
+    # the fixture's run printed is gone afterwards.
+    taken = _city()
+    db.session.remove()
+    empty_tables()
+    again = seed_demo(AT)  # the seed `feedback seed-demo` uses, at the fixture's instant
+    db.session.commit()
+    assert _city() == taken
+    assert again.tickets == len(taken[0]) > 0
