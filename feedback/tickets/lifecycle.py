@@ -427,6 +427,16 @@ def _request_extension(ticket, actor, at, data, calendar):  # 延期申请
     return {"days": days, "reason": reason}
 
 
+def extension_decided_above(ticket: Ticket, approver: Unit | None) -> Unit | None:
+    """The unit that set the current unit's deadline when it lies above `approver` (whose
+    supervisors then may refuse the request but not approve it: an approval moves only clocks
+    owed to the approver's unit or below, DESIGN.md); None when `approver` may approve."""
+    own = handoffs.clock_of(ticket, ticket.unit.depth) if ticket.unit is not None else None
+    if approver is None or own is None or own.by_unit.path.startswith(approver.path):
+        return None
+    return own.by_unit
+
+
 @action("decide-extension", ("supervisor",), OPEN_STATES, None)
 def _decide_extension(ticket, actor, at, data, calendar):
     if ticket.extension_requested_days is None:
@@ -439,9 +449,9 @@ def _decide_extension(ticket, actor, at, data, calendar):
     if approve:
         days = _days(data, "days", required=False) or requested
         approver = db.session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
-        own = handoffs.clock_of(ticket, ticket.unit.depth) if ticket.unit is not None else None
-        if approver is not None and own is not None and not own.by_unit.path.startswith(approver.path):
-            raise Conflict(f"this deadline was set by {own.by_unit.name}: its supervisors decide extensions")
+        decider = extension_decided_above(ticket, approver)
+        if decider is not None:
+            raise Conflict(f"this deadline was set by {decider.name}: its supervisors decide extensions")
         old_due = ticket.unit_due_at
         moved = handoffs.extend(ticket, approver, days, calendar)
         out.update(days=days, old_due_at=old_due.isoformat(), unit_due_at=ticket.unit_due_at.isoformat(),

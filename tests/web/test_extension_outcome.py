@@ -45,3 +45,22 @@ def test_an_extension_within_both_deadlines_shows_its_deadline_and_no_warning(wo
     r = boss.post(f"/tickets/{ticket.id}/decide-extension", data={"approve": "1", "days": "1"})
     page = boss.get(r.headers["Location"]).get_data(as_text=True)
     assert "延期申请已处理。" in page and "注意：" not in page
+
+
+def test_a_county_sees_that_the_city_decides_an_extension_of_a_deadline_the_city_set(world, clock, make_ticket,
+                                                                                      as_user):
+    # routed by the city office straight to 东城县教育局: that deadline is owed to the city, so
+    # 东城县's supervisor may refuse the request but an approval is the city's (409 otherwise)
+    ticket = make_ticket("2026112400002")
+    request_extension(world, clock, ticket, 2)
+    county = as_user("east_boss")
+    queue = county.get("/extensions").get_data(as_text=True)
+    row = queue[queue.index(f'href="/tickets/{ticket.id}"'):]
+    row = row[:row.index("</tr>")]
+    assert "须由示例市人民政府办公室同意" in row and 'name="approve" value="1"' not in row
+    assert 'name="approve" value="0"' in row  # refusing stays the county's to do
+    detail = county.get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert "这一期限由示例市人民政府办公室设定，同意延期须由示例市人民政府办公室审批；本级可以不同意。" in detail
+    assert 'id="grant-days"' not in detail
+    city = as_user("boss").get(f"/tickets/{ticket.id}").get_data(as_text=True)
+    assert 'id="grant-days"' in city and 'id="extension-decider"' not in city
