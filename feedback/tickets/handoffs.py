@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from feedback.calendar.deadlines import due_after
 from feedback.calendar.workdays import WorkCalendar
@@ -128,6 +128,19 @@ def clock_of(ticket: Ticket, depth: int) -> HandOff | None:
         if h.top_depth <= depth <= h.bottom_depth:
             return h
     return None
+
+
+def own_clocks(tickets: list[Ticket]) -> dict[int, HandOff]:
+    """Each ticket's current unit's own clock (clock_of at the unit's depth), for a page of
+    tickets in one query: ticket id → hand-off (tickets without a unit or a clock are left out)."""
+    ids = [t.id for t in tickets if t.unit is not None]
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(HandOff).where(HandOff.ticket_id.in_(ids), HandOff.ended_at.is_(None))
+        .options(selectinload(HandOff.by_unit))).scalars().all()
+    depth = {t.id: t.unit.depth for t in tickets if t.unit is not None}
+    return {h.ticket_id: h for h in rows if h.is_clock and h.top_depth <= depth[h.ticket_id] <= h.bottom_depth}
 
 
 def common_depth(a: Unit, b: Unit) -> int:

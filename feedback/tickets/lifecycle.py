@@ -427,14 +427,18 @@ def _request_extension(ticket, actor, at, data, calendar):  # 延期申请
     return {"days": days, "reason": reason}
 
 
-def extension_decided_above(ticket: Ticket, approver: Unit | None) -> Unit | None:
-    """The unit that set the current unit's deadline when it lies above `approver` (whose
-    supervisors then may refuse the request but not approve it: an approval moves only clocks
-    owed to the approver's unit or below, DESIGN.md); None when `approver` may approve."""
-    own = handoffs.clock_of(ticket, ticket.unit.depth) if ticket.unit is not None else None
-    if approver is None or own is None or own.by_unit.path.startswith(approver.path):
-        return None
-    return own.by_unit
+def extensions_decided_above(tickets: list[Ticket], actor: Actor) -> dict[int, Unit | None]:
+    """Per ticket, the unit that set its current unit's deadline when that unit lies above the
+    actor's (whose supervisors then may refuse an extension but not approve it: an approval moves
+    only clocks owed to the approver's unit or below, DESIGN.md); None where the actor may approve."""
+    approver = _actor_unit(actor)
+    own = handoffs.own_clocks(tickets) if approver is not None else {}
+    return {t.id: own[t.id].by_unit if t.id in own and not own[t.id].by_unit.path.startswith(approver.path)
+            else None for t in tickets}
+
+
+def _actor_unit(actor: Actor) -> Unit | None:
+    return db.session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
 
 
 @action("decide-extension", ("supervisor",), OPEN_STATES, None)
@@ -448,12 +452,11 @@ def _decide_extension(ticket, actor, at, data, calendar):
     out = {"approve": approve, "requested_days": requested}
     if approve:
         days = _days(data, "days", required=False) or requested
-        approver = db.session.get(Unit, actor.unit_id) if actor.unit_id is not None else None
-        decider = extension_decided_above(ticket, approver)
+        decider = extensions_decided_above([ticket], actor)[ticket.id]
         if decider is not None:
             raise Conflict(f"this deadline was set by {decider.name}: its supervisors decide extensions")
         old_due = ticket.unit_due_at
-        moved = handoffs.extend(ticket, approver, days, calendar)
+        moved = handoffs.extend(ticket, _actor_unit(actor), days, calendar)
         out.update(days=days, old_due_at=old_due.isoformat(), unit_due_at=ticket.unit_due_at.isoformat(),
                    handoffs=[{"id": h.id, "old_due_at": old.isoformat(), "due_at": h.due_at.isoformat()}
                              for h, old in moved])

@@ -173,10 +173,8 @@ def extensions():
                     per_page=QUEUE_PAGE)
     at, calendar = now(), current_calendar()
     outcomes = {t.id: clocks.extension_outcome(t, t.extension_requested_days, at, calendar) for t in page.items}
-    mine = _own_unit(actor())
-    deciders = {t.id: lifecycle.extension_decided_above(t, mine) for t in page.items}
     return render_template("tickets/extensions.html", page=page, rows=_rows(page.items, at), outcomes=outcomes,
-                           deciders=deciders)
+                           deciders=lifecycle.extensions_decided_above(page.items, actor()))
 
 
 def _units():
@@ -236,12 +234,8 @@ def _render_detail(ticket: Ticket, *, status: int = 200, form=None, errors=None,
     if "reply" in allowed:
         context["templates"] = knowledge.templates_for(ticket.category)
     if "decide-extension" in allowed:
-        context["extension_decider"] = lifecycle.extension_decided_above(ticket, _own_unit(me))
+        context["extension_decider"] = lifecycle.extensions_decided_above([ticket], me)[ticket.id]
     return render_template("tickets/detail.html", **context), status
-
-
-def _own_unit(me) -> Unit | None:
-    return db.session.get(Unit, me.unit_id) if me.unit_id is not None else None
 
 
 def _reply_files(ticket: Ticket, files: dict) -> list:
