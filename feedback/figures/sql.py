@@ -111,12 +111,6 @@ def _micros_between_pg(element, compiler, **kw):
 MICROS_PER_HOUR = 3_600_000_000
 
 
-def hours_between(start, end):
-    """(end - start) in hours, a float: the exact microseconds divided once (the quotient Python's
-    timedelta gives for whole seconds)."""
-    return sa.cast(micros_between(start, end), sa.Float) / MICROS_PER_HOUR
-
-
 def day_number(d: date) -> int:
     return (d - EPOCH).days
 

@@ -39,20 +39,20 @@ def test_local_day_of_a_utc_time_is_the_shanghai_date(app):
         assert scalar(fsql.local_day_number(t)) == fsql.day_number(expected), text
 
 
-def test_hours_between_is_the_quotient_python_computes(app):
-    """The figures' hours are (end - start) / 3600 as a double, the value Python's timedelta gives,
-    also for spans over months and for quotients that are not exact in binary."""
+def test_micros_between_is_the_span_python_computes(app):
+    """The figures' handling times are (end - start) in whole microseconds, the value Python's
+    timedelta gives, also for spans over months."""
     start = datetime(2026, 1, 3, 8, 0, 7, tzinfo=LOCAL)
     for seconds in (1, 3, 7, 3599, 44442, 86400 * 31 + 17, 86400 * 400 + 3 * 3600 + 59, 123456789):
         end = start + timedelta(seconds=seconds)
-        got = scalar(fsql.hours_between(sa.literal(start, UTCDateTime()), sa.literal(end, UTCDateTime())))
-        assert got == (end - start).total_seconds() / 3600, seconds
+        got = scalar(fsql.micros_between(sa.literal(start, UTCDateTime()), sa.literal(end, UTCDateTime())))
+        assert got == (end - start) // timedelta(microseconds=1), seconds
 
 
-def test_hours_between_and_iso_instants(app):
+def test_micros_between_and_iso_instants(app):
     start = sa.literal(datetime(2026, 10, 12, 9, tzinfo=LOCAL), UTCDateTime())
     end = sa.literal(datetime(2026, 10, 14, 10, 30, tzinfo=LOCAL), UTCDateTime())
-    assert scalar(fsql.hours_between(start, end)) == 49.5
+    assert scalar(fsql.micros_between(start, end)) == 49.5 * fsql.MICROS_PER_HOUR  # 49.5 hours
     due = datetime(2026, 10, 15, 23, 59, 59, tzinfo=LOCAL)
     for text in (due.isoformat(), due.astimezone(datetime.now().astimezone().tzinfo).isoformat(),
                  "2026-10-15T15:59:59+00:00"):
