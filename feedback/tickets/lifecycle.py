@@ -300,7 +300,7 @@ def _closed(ticket, at: datetime, calendar: WorkCalendar) -> None:
 
 def _invalidated(ticket, reason: str) -> None:
     ticket.invalid_reason = reason
-    ticket.extension_requested_days = None
+    _request_cleared(ticket)
 
 
 def _handoff_data(row: handoffs.HandOff, unit: Unit) -> dict:
