@@ -277,7 +277,7 @@ def office_line(report) -> dict:
     """summary_lines' keywords for the root's own 合计 line."""
     root = report.root
     return dict(office=report.office, root_name=root.name if root is not None else "", unassigned=report.unassigned,
-                top=root is None or root.depth == 0)
+                top=report.top)
 
 
 def report_root_code(report) -> str | None:

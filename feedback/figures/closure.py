@@ -96,7 +96,7 @@ from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.figures import cohort, settled
 from feedback.figures.derive import clock_figures, exact_mean, mean_hours
-from feedback.figures.results import ClosureReport, Figures, MonthPoint, OverdueItem, Row
+from feedback.figures.results import ClosureReport, Figures, MonthPoint, OverdueItem, Row, root_is_top
 from feedback.tickets.models import Ticket
 from feedback.timeutil import assume_local, local_date, start_of_local_day
 
@@ -163,7 +163,7 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
 def is_top(scope: Scope) -> bool:
     """The report's root is a top office (or the system's forest of them): its own clock is the
     platform clock."""
-    return scope.root is None or scope.root.depth == 0
+    return root_is_top(scope.root)
 
 
 def office_figures(scope: Scope, date_from: date, date_to: date, as_of: datetime, calendar: WorkCalendar, *,

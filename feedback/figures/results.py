@@ -59,6 +59,10 @@ class Row:
         return out
 
 
+def root_is_top(root: UnitRef | None) -> bool:
+    return root is None or root.depth == 0
+
+
 @dataclass
 class ClosureReport:
     date_from: date
@@ -70,6 +74,11 @@ class ClosureReport:
     total: Figures
     unassigned: int = 0  # 未分派: valid tickets of the period waiting in the root's triage
     office: Figures | None = None  # the root's own figure on its own clock, 未分派 included
+
+    @property
+    def top(self) -> bool:
+        """The root is a top office (or the system's forest of them): its clock is the platform's."""
+        return root_is_top(self.root)
 
     def to_json(self) -> dict:
         """The body of GET /api/v1/metrics/closure (CONTRACT.md), plus group and unit."""
