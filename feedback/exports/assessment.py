@@ -195,7 +195,7 @@ def assess(actor, window: Quarter | Period, as_of: datetime, *, scope_unit=None,
     root = scope_unit if scope_unit is not None else report.root
     word = scope_word(root, wording.scope_word)
     root_code = report_root_code(report)
-    headline = notice.notice_headline(report, as_of)
+    headline = report.office  # the paragraph's count and rate are `office`'s (CONTRACT.md)
     lines = notice.attachment_lines(report.rows, regions.rows, root_code, wording.attachment)
     # the units at 100 %: the office names those it supervises, not itself
     full = [line.name for line in lines if line.figures.on_time_rate == 1 and line.code != root_code]

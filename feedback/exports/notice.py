@@ -45,16 +45,6 @@ def rules_time(period: Period) -> datetime:
     return end_of_local_day(period.date_to)
 
 
-# --- the headline: the office's own figure --------------------------------------------------------
-
-def notice_headline(report, as_of: datetime) -> Figures:
-    """The paragraph's count and rate: the report root's own figure, `office` (CONTRACT.md: the
-    paragraph's headline count and rate are `office`'s) — for the top office every valid message,
-    未分派 included, on the platform clock; below it, the clock of the hand-off into the root
-    (figures/closure.py office_figures)."""
-    return report.office
-
-
 # --- the paragraph ---------------------------------------------------------------------------------
 
 def date_span(period: Period) -> str:
