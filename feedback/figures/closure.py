@@ -95,7 +95,7 @@ from feedback.directory.models import Unit
 from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.figures import cohort, settled
-from feedback.figures.derive import clock_figures, exact_mean, mean_hours
+from feedback.figures.derive import clock_figures, exact_mean, mean_hours, to_figures
 from feedback.figures.results import ClosureReport, Figures, MonthPoint, OverdueItem, Row, root_is_top
 from feedback.tickets.models import Ticket
 from feedback.timeutil import assume_local, local_date, start_of_local_day
@@ -138,13 +138,18 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
         # hand-off into the region, so they are counted live
         via = "settled" if (not percentiles and not platform and group == "unit"
                             and settled.whole_months(date_from, date_to)) else "cohort"
+    # the top office's own figure is the platform clock over the same cohort plus what waits in
+    # triage: its sums come from this query's total and a small query of the tickets without a
+    # unit, not a second pass over the period
+    top_office = office and via == "cohort" and is_top(scope)
     if via == "settled":
         if group != "unit":
             raise ValueError("the settled counts hold the units' own clocks: group='unit' only")
         by_key = settled.figures_by_key(scope, date_from, date_to, as_of, group, calendar)
     else:
-        by_key = cohort.figures_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
-                                       platform=platform, with_total=True, clock=clock)
+        sums = cohort.sums_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
+                                  platform=platform or top_office, with_total=True, clock=clock)
+        by_key = {key: to_figures(row, 0, rounded=sums.rounded) for key, row in sums.rows.items()}
     total = by_key.pop(None, None) or Figures.zero()
     if not platform:
         for figures in (total, *by_key.values()):
@@ -153,11 +158,44 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
         rows = [Row(u, scope.region_of[u.id], by_key.get(u.id) or Figures.zero()) for u in scope.units]
     else:
         rows = [Row(head, head, by_key.get(head.id) or Figures.zero()) for head in scope.heads]
+    if top_office:
+        office_sums, unassigned = _top_office(scope, sums, date_from, date_to, as_of, calendar, percentiles)
+        report = ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total, unassigned)
+        report.office = office_sums
+        return report
     report = ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total,
                            _unassigned(scope, date_from, date_to, as_of))
     if office:
         report.office = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles)
     return report
+
+
+def _top_office(scope: Scope, sums: cohort.Sums, date_from: date, date_to: date, as_of: datetime,
+                calendar: WorkCalendar, percentiles: bool) -> tuple[Figures, int]:
+    """The top office's `office` and 未分派 from the report's own sums: its cohort is the report's
+    (every ticket with a unit in the scope; the platform clock is the same whatever the row's
+    clock) plus, when the scope holds triage, the tickets without a unit. Received, closed and
+    every platform sum add exactly. A median or P90 does not add: it is the report's own while
+    no ticket without a unit is closed by T (handling times are over closed tickets only, so the
+    two closed sets are the same); otherwise office_figures counts the whole cohort again."""
+    total = sums.rows.get(None)
+    if total is None:
+        total = cohort.add_sums(())
+    if not scope.includes_triage:
+        extra = None
+    else:
+        extra = cohort.sums_by_key(scope, date_from, date_to, as_of, None, calendar, percentiles=False,
+                                   platform=True, with_unassigned=cohort.UNASSIGNED_ONLY).rows.get(None)
+    unassigned = int(extra[0] or 0) if extra is not None else 0
+    if extra is not None and int(extra[1] or 0):  # a closed ticket without a unit (imported so)
+        if percentiles:
+            return office_figures(scope, date_from, date_to, as_of, calendar, percentiles=True), unassigned
+    if extra is not None:
+        added = cohort.add_sums((total, extra))
+        # the percentiles: the report's own (the closed sets are the same, or none was asked for)
+        total = tuple(total[i] if added[i] is None else added[i] for i in range(len(added)))
+    figures = to_figures(total, 0, rounded=sums.rounded).platform
+    return figures, unassigned
 
 
 def is_top(scope: Scope) -> bool:

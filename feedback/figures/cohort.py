@@ -4,13 +4,14 @@
    deadline in force at T;
 2. flags(): per ticket 0/1 flags and handling times on both clocks, by the rules of
    figures/rules.py;
-3. ranked() / aggregate() (SQLite) or aggregate_native() (PostgreSQL 12+): sums per key, the
-   percentiles, the total;
+3. aggregate_native() (PostgreSQL 12+) or, on SQLite, aggregate() without percentiles and
+   tally() with them: sums per key, the percentiles, the total;
 figures_by_key() runs them and hands the sums to figures/derive.py.
 
 One query gives the rows and the total. On PostgreSQL it is a single pass: percentile_cont and
-GROUP BY ROLLUP(key). SQLite has neither, so it ranks by window functions (the same linear
-interpolation in integer arithmetic) and totals in a second query. As-of corrections read only
+GROUP BY ROLLUP(key). SQLite has neither: without percentiles the total is the groups' sum;
+with them the per-ticket flags are fetched and tally() sums and ranks them (the same linear
+interpolation in integer arithmetic). As-of corrections read only
 the events after T, as joins, so a cohort's cost does not grow with its history.
 """
 from __future__ import annotations
@@ -52,6 +53,7 @@ ALIASES = {
 #   the root's depth + 1), i.e. a 市直 department's own clock and the root's for what it holds;
 # - "root": the hand-off into the report's root (`office` below the top office).
 UNIT_CLOCK, HEAD_CLOCK, ROOT_CLOCK = "unit", "head", "root"
+UNASSIGNED_ONLY = "only"  # cohort(with_unassigned=...): the tickets without a unit alone
 CLOCK_KINDS = (UNIT_CLOCK, HEAD_CLOCK, ROOT_CLOCK)
 
 
@@ -61,13 +63,13 @@ def as_of_param(as_of: datetime):
 
 def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
             months: list[date] | None = None, extra=None, *, by_received: bool = True, clock: str = UNIT_CLOCK,
-            with_unassigned: bool = False):
+            with_unassigned: bool | str = False):
     """Layer 1: the cohort's tickets with their group key, closed-by-T and the deadline in force at T.
     by_received=False: the period's bounds are kept out of the index choice, for an `extra` that
     an index serves better (closed after T: an empty range when T is now). clock: which level's
     clock assigned_at / unit_due_at / due_at are read from (CLOCK_KINDS). with_unassigned: the
     tickets without a unit too (the top office's own figure; only their platform clock means
-    anything)."""
+    anything); UNASSIGNED_ONLY: those alone."""
     if clock not in CLOCK_KINDS:
         raise ValueError(f"clock: {clock!r}")
     t = as_of_param(as_of)
@@ -103,7 +105,9 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         due_at.label("due_at"),
     ).select_from(Ticket)
     unit_clause = scope.unit_clause()
-    if with_unassigned and scope.covers_all and level is None:  # every ticket there is: no unit filter
+    if with_unassigned == UNASSIGNED_ONLY:
+        unit_clause = Ticket.unit_id.is_(None)
+    elif with_unassigned and scope.covers_all and level is None:  # every ticket there is: no unit filter
         pass
     elif with_unassigned:
         q = q.outerjoin(Unit, Unit.id == Ticket.unit_id)
@@ -221,12 +225,11 @@ def region_map(scope: Scope):
 
 
 def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, overdue_only: bool = False,
-          shared: bool = False, clock: str = UNIT_CLOCK):
+          clock: str = UNIT_CLOCK):
     """Layer 2: per ticket 0/1 flags and handling times, on both clocks, over a cohort() (the
     rules: figures/rules.py). overdue_only: the key and the overdue flag alone (the tickets open
     at T have no handling times; the platform clock's working days would send the calendar's
-    exceptions as a few hundred parameters for nothing). shared: a materialised CTE, for a
-    statement that reads it twice (computed once). clock: the cohort's (a level's clock counts its
+    exceptions as a few hundred parameters for nothing). clock: the cohort's (a level's clock counts its
     handling working days from its own start, in SQL; the unit's are stored at approval)."""
     c = tickets.c
     t = as_of_param(as_of)
@@ -277,37 +280,16 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
         sa.case((closed, rules.handling_micros_sql(c.received_at, c.closed_at))).label("p_micros"),
         sa.case((closed, workday(c.closed_at) - workday(c.received_at))).label("p_workdays"),
     )
-    return query.cte("flags").prefix_with("MATERIALIZED") if shared else query.subquery("flags")
+    if db.session.get_bind().dialect.name == "sqlite":
+        # SQLite flattens a plain subquery into the aggregate over it and then evaluates a flag's
+        # expression once per reference (a sum and a count of the same times: twice); a LIMIT
+        # keeps the subquery a co-routine whose columns are computed once per ticket
+        query = query.limit(-1)
+    return query.subquery("flags")
 
 
 AGGREGATED = ("key", "closed", "on_time", "overdue", "micros", "workdays",
               "p_on_time", "p_overdue", "p_micros", "p_workdays")
-
-
-def ranked(per_ticket, grouped: bool):
-    """Layer 3: ranks of the handling times within each group, for the percentiles."""
-    f = per_ticket.c
-    partition = [f.key, f.closed] if grouped else [f.closed]
-    return sa.select(
-        *(f[name] for name in AGGREGATED),  # only what is summed: narrow rows sort faster
-        sa.func.row_number().over(partition_by=partition, order_by=f.micros).label("rn"),
-        sa.func.row_number().over(partition_by=partition, order_by=f.p_micros).label("p_rn"),
-        sa.func.count().over(partition_by=partition).label("n"),
-    ).subquery("ranked")
-
-
-def percentile(value, rn, n, closed, numerator: int, denominator: int):
-    """percentile_cont(numerator/denominator) of the integer `value` within each group, times
-    `denominator`: linear interpolation between the ranks around 1 + p(n-1) in integers only
-    (lo·(d − r) + hi·r), so a value exactly on a half cent is still exact when derive.py divides
-    it by denominator and rounds it (exact_mean)."""
-    below = (numerator * (n - 1)) // denominator  # 0-based rank at or below the position
-    r = numerator * (n - 1) - denominator * below  # the position's fraction, in 1/denominator
-    return sa.func.sum(sa.case(
-        (sa.and_(closed == 1, rn == below + 1), value * (denominator - r)),
-        (sa.and_(closed == 1, rn == below + 2), value * r),
-        else_=0,
-    ))
 
 
 CLOCKS = ("", "p_")  # column prefixes: the unit's clock, the office's platform clock
@@ -323,22 +305,17 @@ def sum_and_count(value, prefix: str, name: str, count_name: str) -> list:
             sa.func.count(value).label(prefix + count_name)]
 
 
-def aggregate(rows, grouped: bool, percentiles: bool):
-    """Layer 4: one row of sums per group key (over the ranked layer when percentiles are wanted)."""
+def aggregate(rows, grouped: bool):
+    """Layer 3 on SQLite without percentiles: one row of sums per group key (median and P90 NULL)."""
     r = rows.c
     cols = [sa.func.count().label("received"), sa.func.sum(r.closed).label("closed")]
     for prefix in CLOCKS:
-        micros, rank = r[prefix + "micros"], r.get(prefix + "rn")
-
-        def pct(numerator, denominator):
-            return percentile(micros, rank, r.n, r.closed, numerator, denominator) if percentiles else sa.null()
-
         cols += [
             sa.func.sum(r[prefix + "on_time"]).label(prefix + "on_time"),
             sa.func.sum(r[prefix + "overdue"]).label(prefix + "overdue"),
             *sum_and_count(r[prefix + "micros"], prefix, "micros", "timed"),
-            pct(MEDIAN[0], MEDIAN[1]).label(prefix + "median_hours"),
-            pct(P90[0], P90[1]).label(prefix + "p90_hours"),
+            sa.null().label(prefix + "median_hours"),
+            sa.null().label(prefix + "p90_hours"),
             *sum_and_count(r[prefix + "workdays"], prefix, "days", "days_n"),
         ]
     if grouped:
@@ -349,25 +326,122 @@ def aggregate(rows, grouped: bool, percentiles: bool):
 def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
                     calendar: WorkCalendar, months: list[date] | None = None, *, percentiles: bool = True,
                     platform: bool = True, with_total: bool = False, clock: str = UNIT_CLOCK,
-                    with_unassigned: bool = False) -> dict:
+                    with_unassigned: bool | str = False) -> dict:
     """Figures per group key; with_total, also the whole cohort's under the key None. clock and
     with_unassigned: as cohort()."""
+    sums = sums_by_key(scope, date_from, date_to, as_of, key_kind, calendar, months, percentiles=percentiles,
+                       platform=platform, with_total=with_total, clock=clock, with_unassigned=with_unassigned)
+    return {key: to_figures(row, 0, rounded=sums.rounded) for key, row in sums.rows.items()}
+
+
+class Sums:
+    """An aggregate's rows: group key → the sums to_figures reads from position 0 (received,
+    closed, then PER_CLOCK columns per clock); rounded: the percentiles come as rounded hours
+    (PostgreSQL) rather than scaled microseconds."""
+
+    __slots__ = ("rows", "rounded")
+
+    def __init__(self, rows: dict, rounded: bool):
+        self.rows, self.rounded = rows, rounded
+
+
+# positions of the median and P90 in a Sums row: not sums, so never added (add_sums)
+_PERCENTILE_POSITIONS = frozenset(2 + clock * PER_CLOCK + i for clock in range(len(("", "p_"))) for i in (4, 5))
+
+
+def add_sums(rows) -> tuple:
+    """The column sums of Sums rows of one shape (counts and integer sums add exactly); the
+    percentiles are left None, as they do not add up."""
+    rows = list(rows)
+    width = 2 + 2 * PER_CLOCK
+    return tuple(None if i in _PERCENTILE_POSITIONS else sum(int(row[i] or 0) for row in rows)
+                 for i in range(width))
+
+
+def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
+                calendar: WorkCalendar, months: list[date] | None = None, *, percentiles: bool = True,
+                platform: bool = True, with_total: bool = False, clock: str = UNIT_CLOCK,
+                with_unassigned: bool | str = False) -> Sums:
+    """figures_by_key's sums, before they become Figures (closure.py adds the office's from them)."""
     tickets = cohort(scope, date_from, date_to, as_of, key_kind, months, clock=clock, with_unassigned=with_unassigned)
     grouped = key_kind is not None
     if native_percentiles():
         per_ticket = flags(tickets, as_of, calendar, date_from, clock=clock)
         query = aggregate_native(per_ticket, grouped, percentiles, rollup=grouped and with_total, platform=platform)
         # (key, total_row, sums...): positions, not names, for a province's thousands of rows
-        return {None if row[1] else row[0]: to_figures(row, 2, rounded=True) for row in execute(query).all()}
-    # SQLite: no ROLLUP, so the groups and the total are two aggregates over one materialised
-    # flags CTE, in one statement (the total's percentiles rank the whole cohort)
-    both = grouped and with_total
-    per_ticket = flags(tickets, as_of, calendar, date_from, shared=both, clock=clock)
-    query = aggregate(ranked(per_ticket, grouped) if percentiles else per_ticket, grouped, percentiles)
-    if both:
-        query = sa.union_all(query, aggregate(ranked(per_ticket, False) if percentiles else per_ticket, False,
-                                              percentiles))
-    return {row[0]: to_figures(row, 1) for row in execute(query).all()}
+        return Sums({None if row[1] else row[0]: row[2:] for row in execute(query).all()}, True)
+    per_ticket = flags(tickets, as_of, calendar, date_from, clock=clock)
+    if percentiles:
+        # SQLite has no percentile_cont and no ROLLUP: the flags come once per ticket and are
+        # summed and ranked here (ranking in SQL took two window sorts per clock, and the total a
+        # second pass over a materialised cohort)
+        f = per_ticket.c
+        rows = execute(sa.select(*(f[name] for name in AGGREGATED))).all()
+        return Sums(tally(rows, grouped, with_total), False)
+    rows = {row[0]: row[1:] for row in execute(aggregate(per_ticket, grouped)).all()}
+    if grouped and with_total:  # without percentiles every column of the total is the groups' sum
+        rows[None] = add_sums(rows.values())
+    return Sums(rows, False)
+
+
+def tally(rows, grouped: bool, with_total: bool) -> dict:
+    """aggregate()'s rows with percentiles, from the per-ticket flags (AGGREGATED, in that order):
+    key → received, closed, then per clock on_time, overdue, the handling microseconds' sum and
+    count, median and P90 (scaled integers: percentile_scaled) and the working days' sum and
+    count. The total (key None) when not grouped or with_total. The handling times are those of
+    closed tickets (flags() leaves the others NULL), NULLs skipped, as percentile_cont does."""
+    groups: dict = {}
+    for key, closed, on_time, overdue, micros, workdays, p_on_time, p_overdue, p_micros, p_workdays in rows:
+        keys = ((key, None) if with_total else (key,)) if grouped else (None,)
+        for k in keys:
+            acc = groups.get(k)
+            if acc is None:
+                acc = groups[k] = [0, 0, 0, 0, [], 0, 0, 0, 0, [], 0, 0]
+            acc[0] += 1
+            acc[1] += closed
+            acc[2] += on_time
+            acc[3] += overdue
+            if micros is not None:
+                acc[4].append(micros)
+            if workdays is not None:
+                acc[5] += workdays
+                acc[6] += 1
+            acc[7] += p_on_time
+            acc[8] += p_overdue
+            if p_micros is not None:
+                acc[9].append(p_micros)
+            if p_workdays is not None:
+                acc[10] += p_workdays
+                acc[11] += 1
+    out = {}
+    for k, (received, closed, on_time, overdue, micros, days, days_n, p_on_time, p_overdue, p_micros, p_days,
+            p_days_n) in groups.items():
+        out[k] = (received, closed,
+                  *_clock_sums(on_time, overdue, micros, days, days_n),
+                  *_clock_sums(p_on_time, p_overdue, p_micros, p_days, p_days_n))
+    if not grouped or with_total:
+        out.setdefault(None, add_sums(()))
+    return out
+
+
+def _clock_sums(on_time: int, overdue: int, micros: list[int], days: int, days_n: int) -> tuple:
+    """One clock's PER_CLOCK columns, as aggregate() selects them."""
+    micros.sort()
+    total = sum(micros) if micros else None
+    return (on_time, overdue, total, len(micros), percentile_scaled(micros, *MEDIAN),
+            percentile_scaled(micros, *P90), days if days_n else None, days_n)
+
+
+def percentile_scaled(ordered: list[int], numerator: int, denominator: int) -> int | None:
+    """percentile_cont(numerator/denominator) of sorted integers, times `denominator`: linear
+    interpolation between the values around the 0-based position p·(n − 1), in integers only
+    (lo·(d − r) + hi·r), as percentile() computes it in SQL; None over no value."""
+    n = len(ordered)
+    if not n:
+        return None
+    below, r = divmod(numerator * (n - 1), denominator)
+    out = ordered[below] * (denominator - r)
+    return out + ordered[below + 1] * r if r else out
 
 
 def native_percentiles() -> bool:
@@ -450,5 +524,5 @@ def execute(query, *, stream: int | None = None):
 
 __all__ = [
     "ALIASES", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute",
-    "figures_by_key", "flags", "key_expr", "native_percentiles", "ranked", "region_map", "hours_rounded_sql",
+    "Sums", "UNASSIGNED_ONLY", "add_sums", "percentile_scaled", "tally", "figures_by_key", "flags", "sums_by_key", "key_expr", "native_percentiles", "region_map", "hours_rounded_sql",
 ]
