@@ -87,13 +87,14 @@ def setup_sheet(ws: Worksheet, widths: list[float], print_header: str = "") -> N
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
 
 
+def header_cell(ws: Worksheet, title: str) -> WriteOnlyCell:
+    cell = WriteOnlyCell(ws, value=title)
+    cell.font, cell.fill, cell.alignment, cell.border = HEADER_FONT, HEADER_FILL, WRAP_CENTER, BORDER
+    return cell
+
+
 def header_row(ws: Worksheet, headers: list[str]) -> list[WriteOnlyCell]:
-    cells = []
-    for title in headers:
-        cell = WriteOnlyCell(ws, value=title)
-        cell.font, cell.fill, cell.alignment, cell.border = HEADER_FONT, HEADER_FILL, WRAP_CENTER, BORDER
-        cells.append(cell)
-    return cells
+    return [header_cell(ws, title) for title in headers]
 
 
 def _style_for(ws: Worksheet, number_format: str | None, bold: bool, fill: PatternFill | None, center: bool,

@@ -25,6 +25,7 @@ from feedback.directory.models import Unit
 from feedback.exports import cells
 from feedback.exports.cells import DECIMAL_FORMAT, PERCENT_FORMAT, SUM_FILL, TIME_FORMAT
 from feedback.exports.periods import Period, month_period
+from feedback.exports.sheet_rows import RowWriter, Style
 from feedback.extensions import db
 from feedback.figures.closure import closure, overdue_details
 from feedback.timeutil import LOCAL
@@ -133,9 +134,13 @@ def summary_lines(rows, region_rows, total, parents: dict[str, str] | None = Non
     return lines
 
 
-def note_rows(ws, lines: list[Line]) -> list[list]:
+def note_values(lines: list[Line]) -> list[list[str]]:
     """注: the 小计 lines that differ from the sum of their units' lines, under the table."""
-    return [[cells.cell(ws, "注"), cells.cell(ws, ""), cells.cell(ws, line.note)] for line in lines if line.note]
+    return [["注", "", line.note] for line in lines if line.note]
+
+
+def note_rows(ws, lines: list[Line]) -> list[list]:
+    return [[cells.cell(ws, v) for v in values] for values in note_values(lines)]
 
 
 def _first_cells(line: Line) -> list:
@@ -167,12 +172,22 @@ def number_format(column: int) -> str | None:
     return PERCENT_FORMAT if column == 10 else DECIMAL_FORMAT if column in (11, 12) else None
 
 
+def column_style(column: int, bold: bool, wrap: frozenset[int] = frozenset()) -> dict:
+    """cells.cell's style arguments for a column of a line: 小计 and 合计 lines bold on grey,
+    序号 centred; the columns in `wrap` break their text over lines within the column."""
+    return dict(number_format=number_format(column), bold=bold, fill=SUM_FILL if bold else None,
+                center=column == 0, wrap=column in wrap)
+
+
 def styled_row(ws, line: Line, values: list, wrap: frozenset[int] = frozenset()) -> list:
-    """A line's cells; the columns in `wrap` break their text over lines within the column."""
+    """A line's cells."""
     bold = line.kind != "unit"
-    return [cells.cell(ws, v, number_format(i), bold=bold, fill=SUM_FILL if bold else None, center=i == 0,
-                       wrap=i in wrap)
-            for i, v in enumerate(values)]
+    return [cells.cell(ws, v, **column_style(i, bold, wrap)) for i, v in enumerate(values)]
+
+
+def line_styles(rows: RowWriter, bold: bool, count: int) -> list[Style]:
+    """The styles of a line's cells, for RowWriter: as styled_row styles them."""
+    return [rows.style(**column_style(i, bold)) for i in range(count)]
 
 
 def state_label(item) -> str:
@@ -185,16 +200,15 @@ def state_label(item) -> str:
     return STATE_LABELS.get(item.state, item.state)
 
 
-def _detail_row(ws, item) -> list:
-    return [
-        cells.cell(ws, item.platform_id),
-        cells.cell(ws, item.unit_name),
-        cells.cell(ws, cells.local_naive(item.received_at), TIME_FORMAT),
-        cells.cell(ws, cells.local_naive(item.unit_due_at), TIME_FORMAT),
-        cells.cell(ws, cells.local_naive(item.replied_at), TIME_FORMAT),
-        cells.cell(ws, state_label(item), center=True),
-        cells.cell(ws, item.overdue_workdays),
-    ]
+def detail_values(item) -> list:
+    return [item.platform_id, item.unit_name, cells.local_naive(item.received_at), cells.local_naive(item.unit_due_at),
+            cells.local_naive(item.replied_at), state_label(item), item.overdue_workdays]
+
+
+def detail_styles(rows: RowWriter) -> list[Style]:
+    """Times in local wall time to the minute, 状态 centred."""
+    text, time = rows.style(), rows.style(TIME_FORMAT)
+    return [text, text, time, time, time, rows.style(center=True), text]
 
 
 def print_header(title: str, period: Period, as_of: datetime) -> str:
@@ -208,20 +222,25 @@ def write_xlsx(path: str, lines: list[Line], details: Iterable, *, expected_deta
     wb = Workbook(write_only=True)
     summary = wb.create_sheet(SUMMARY_SHEET)
     cells.setup_sheet(summary, summary_widths(lines), header)
-    summary.append(cells.header_row(summary, SUMMARY_HEADERS))
+    rows = RowWriter(summary)
+    rows.append(SUMMARY_HEADERS, [rows.header_style()] * len(SUMMARY_HEADERS))
+    unit_styles = line_styles(rows, False, len(SUMMARY_HEADERS))
+    sum_styles = line_styles(rows, True, len(SUMMARY_HEADERS))
     for line in lines:
-        summary.append(styled_row(summary, line, summary_values(line)))
-    for row in note_rows(summary, lines):
-        summary.append(row)
+        rows.append(summary_values(line), unit_styles if line.kind == "unit" else sum_styles)
+    for values in note_values(lines):
+        rows.append(values, [rows.style()] * len(values))
     progress(40)
 
     detail = wb.create_sheet(DETAIL_SHEET)
     cells.setup_sheet(detail, DETAIL_WIDTHS, header.replace(SUMMARY_SHEET, DETAIL_SHEET, 1))
-    detail.append(cells.header_row(detail, DETAIL_HEADERS))
+    rows = RowWriter(detail)
+    rows.append(DETAIL_HEADERS, [rows.header_style()] * len(DETAIL_HEADERS))
+    styles = detail_styles(rows)
     count = 0
     step = max(expected_details // 20, 500)
     for record in details:
-        detail.append(_detail_row(detail, record))
+        rows.append(detail_values(record), styles)
         count += 1
         if expected_details and count % step == 0:
             progress(40 + min(55, 55 * count // expected_details))
