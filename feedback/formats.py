@@ -14,8 +14,10 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
 
 from babel.numbers import format_decimal as _babel_decimal
+from babel.numbers import get_group_symbol
 from babel.numbers import format_percent as _babel_percent
 from flask import has_app_context
 from flask_babel import gettext as _
@@ -36,7 +38,19 @@ def _locale() -> str:
 
 
 def count(value: int | None) -> str:
-    return "" if value is None else _babel_decimal(value, "#,##0", locale=_locale())
+    if value is None:
+        return ""
+    locale = _locale()
+    if type(value) is int and value >= 0:
+        # "#,##0" groups by three in every locale; only the symbol differs. A page shows a few
+        # hundred counts, and Babel parses the pattern for each
+        return f"{value:,}".replace(",", _group_symbol(locale))
+    return _babel_decimal(value, "#,##0", locale=locale)
+
+
+@lru_cache(maxsize=None)
+def _group_symbol(locale: str) -> str:
+    return get_group_symbol(locale)
 
 
 def rate(value: float | None) -> str:

@@ -36,3 +36,15 @@ def test_the_exports_use_the_same_formats():
     for value in (1.0, 171 / 173, 0.9996, None):
         assert cells.rate_text(value) == formats.rate(value)
     assert cells.one_decimal(1.67) == formats.one_decimal(1.67) == "1.7"
+
+
+def test_a_count_groups_thousands_as_babel_does_in_each_locale(app):
+    from babel.numbers import format_decimal
+
+    for locale in ("zh_CN", "en", "de_DE"):
+        with force_locale(locale):
+            for value in (0, 7, 999, 1000, 1234567, -1234, None):
+                want = "" if value is None else format_decimal(value, "#,##0", locale=locale)
+                assert formats.count(value) == want, (locale, value)
+    with force_locale("zh_CN"):
+        assert formats.count(1234567) == "1,234,567"
