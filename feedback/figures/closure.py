@@ -154,10 +154,16 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     if not platform:
         for figures in (total, *by_key.values()):
             figures.platform = None
+    # the rows of units without a ticket share one zero (a province has thousands; rows are read,
+    # never changed, and ClosureReport.to_json writes a shared Figures once)
+    zero = Figures.zero()
+    if not platform:
+        zero.platform = None
     if group == "unit":
-        rows = [Row(u, scope.region_of[u.id], by_key.get(u.id) or Figures.zero()) for u in scope.units]
+        region_of = scope.region_of
+        rows = [Row(u, region_of[u.id], by_key.get(u.id) or zero) for u in scope.units]
     else:
-        rows = [Row(head, head, by_key.get(head.id) or Figures.zero()) for head in scope.heads]
+        rows = [Row(head, head, by_key.get(head.id) or zero) for head in scope.heads]
     if top_office:
         office_sums, unassigned = _top_office(scope, sums, date_from, date_to, as_of, calendar, percentiles)
         report = ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total, unassigned)

@@ -392,27 +392,29 @@ def tally(rows, grouped: bool, with_total: bool) -> dict:
     closed tickets (flags() leaves the others NULL), NULLs skipped, as percentile_cont does."""
     groups: dict = {}
     for key, closed, on_time, overdue, micros, workdays, p_on_time, p_overdue, p_micros, p_workdays in rows:
-        keys = ((key, None) if with_total else (key,)) if grouped else (None,)
-        for k in keys:
-            acc = groups.get(k)
-            if acc is None:
-                acc = groups[k] = [0, 0, 0, 0, [], 0, 0, 0, 0, [], 0, 0]
-            acc[0] += 1
-            acc[1] += closed
-            acc[2] += on_time
-            acc[3] += overdue
-            if micros is not None:
-                acc[4].append(micros)
-            if workdays is not None:
-                acc[5] += workdays
-                acc[6] += 1
-            acc[7] += p_on_time
-            acc[8] += p_overdue
-            if p_micros is not None:
-                acc[9].append(p_micros)
-            if p_workdays is not None:
-                acc[10] += p_workdays
-                acc[11] += 1
+        acc = groups.get(key if grouped else None)
+        if acc is None:
+            acc = groups[key if grouped else None] = [0, 0, 0, 0, [], 0, 0, 0, 0, [], 0, 0]
+        acc[0] += 1
+        acc[1] += closed
+        acc[2] += on_time
+        acc[3] += overdue
+        if micros is not None:
+            acc[4].append(micros)
+        if workdays is not None:
+            acc[5] += workdays
+            acc[6] += 1
+        acc[7] += p_on_time
+        acc[8] += p_overdue
+        if p_micros is not None:
+            acc[9].append(p_micros)
+        if p_workdays is not None:
+            acc[10] += p_workdays
+            acc[11] += 1
+    if grouped and with_total:  # the counts add; the times are pooled for the total's ranks
+        accs = list(groups.values())
+        groups[None] = [sum(acc[i] for acc in accs) if i not in (4, 9) else [v for acc in accs for v in acc[i]]
+                        for i in range(12)]
     out = {}
     for k, (received, closed, on_time, overdue, micros, days, days_n, p_on_time, p_overdue, p_micros, p_days,
             p_days_n) in groups.items():

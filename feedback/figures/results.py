@@ -52,8 +52,10 @@ class Row:
     region: UnitRef  # the group head the unit belongs to (itself for group="region" rows)
     figures: Figures
 
-    def to_json(self) -> dict:
-        out = self.figures.to_json()
+    def to_json(self, figures_json: dict | None = None) -> dict:
+        """figures_json: this row's figures already written (ClosureReport.to_json shares one
+        among the rows that share a Figures)."""
+        out = dict(figures_json) if figures_json is not None else self.figures.to_json()
         out["unit"] = self.unit.to_json()
         out["region"] = {"code": self.region.code, "name": self.region.name}
         return out
@@ -88,11 +90,22 @@ class ClosureReport:
             "as_of": iso(self.as_of),
             "group": self.group,
             "unit": self.root.to_json() if self.root else None,
-            "rows": [row.to_json() for row in self.rows],
+            "rows": self._rows_json(),
             "total": self.total.to_json(),
             "office": self.office.to_json() if self.office is not None else None,
             "unassigned": self.unassigned,
         }
+
+
+    def _rows_json(self) -> list[dict]:
+        written: dict[int, dict] = {}  # id(Figures) → its JSON: the zero rows share one Figures
+        out = []
+        for row in self.rows:
+            figures_json = written.get(id(row.figures))
+            if figures_json is None:
+                figures_json = written[id(row.figures)] = row.figures.to_json()
+            out.append(row.to_json(figures_json))
+        return out
 
 
 @dataclass
