@@ -70,8 +70,11 @@ sa.Index("ix_tickets_unsettled_received_at", Ticket.received_at,
          postgresql_include=["id", "unit_id", "state", "assigned_at", "replied_at", "unit_due_at", "extensions",
                              "closed_at"],
          postgresql_where=sa.text(UNSETTLED_INDEX_PREDICATE), sqlite_where=sa.text(UNSETTLED_INDEX_PREDICATE))
-# Tickets closed after a past T (open at T): an empty range when T is now.
-sa.Index("ix_tickets_closed_at", Ticket.closed_at)
+# Tickets closed after a past T (open at T): an empty range when T is now. The closed ones only
+# (0024): the open ones are the unsettled index's, and SQLite's statistics (one row per value)
+# otherwise pick this one for closed_at IS NULL.
+sa.Index("ix_tickets_closed_at", Ticket.closed_at, postgresql_where=sa.text("closed_at IS NOT NULL"),
+         sqlite_where=sa.text("closed_at IS NOT NULL"))
 
 
 class local_month(FunctionElement):
