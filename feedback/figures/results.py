@@ -52,10 +52,8 @@ class Row:
     region: UnitRef  # the group head the unit belongs to (itself for group="region" rows)
     figures: Figures
 
-    def to_json(self, figures_json: dict | None = None) -> dict:
-        """figures_json: this row's figures already written (ClosureReport.to_json shares one
-        among the rows that share a Figures)."""
-        out = dict(figures_json) if figures_json is not None else self.figures.to_json()
+    def to_json(self) -> dict:  # (ClosureReport._rows_json writes many at once)
+        out = self.figures.to_json()
         out["unit"] = self.unit.to_json()
         out["region"] = {"code": self.region.code, "name": self.region.name}
         return out
@@ -98,13 +96,22 @@ class ClosureReport:
 
 
     def _rows_json(self) -> list[dict]:
-        written: dict[int, dict] = {}  # id(Figures) → its JSON: the zero rows share one Figures
+        """Row.to_json of every row, each shared part written once: the zero rows share one
+        Figures, a region's rows one region."""
+        written: dict[int, dict] = {}  # id(Figures or region) → its JSON
         out = []
         for row in self.rows:
-            figures_json = written.get(id(row.figures))
+            figures, region = row.figures, row.region
+            figures_json = written.get(id(figures))
             if figures_json is None:
-                figures_json = written[id(row.figures)] = row.figures.to_json()
-            out.append(row.to_json(figures_json))
+                figures_json = written[id(figures)] = figures.to_json()
+            region_json = written.get(id(region))
+            if region_json is None:
+                region_json = written[id(region)] = {"code": region.code, "name": region.name}
+            line = figures_json.copy()
+            line["unit"] = row.unit.to_json()
+            line["region"] = region_json
+            out.append(line)
         return out
 
 

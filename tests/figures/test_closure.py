@@ -59,6 +59,18 @@ def test_the_office_platform_clock_beside_it(oct_world, boss):
     }
 
 
+def test_the_report_json_writes_each_row_as_the_row_itself_does(oct_world, boss):
+    """ClosureReport.to_json writes shared parts once (the zero rows' Figures, a region); every
+    line is still the row's own JSON, and a zero row's is not tied to another's."""
+    report = closure(boss, *OCT, AS_OF)
+    body = report.to_json()
+    assert body["rows"] == [row.to_json() for row in report.rows]
+    zeros = [line for line in body["rows"] if line["received"] == 0]
+    assert len(zeros) >= 2
+    zeros[0]["received"] = 99
+    assert zeros[1]["received"] == 0
+
+
 def test_reassigned_ticket_counts_for_the_last_assignee(oct_world, boss):
     rows = by_code(closure(boss, *OCT, AS_OF))
     # T6: returned by D1, reassigned to D2 Wed Oct 21 (due Mon Oct 26), replied Oct 26 16:00:
