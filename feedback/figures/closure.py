@@ -165,15 +165,11 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     else:
         rows = [Row(head, head, by_key.get(head.id) or zero) for head in scope.heads]
     if top_office:
-        office_sums, unassigned = _top_office(scope, sums, date_from, date_to, as_of, calendar, percentiles)
-        report = ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total, unassigned)
-        report.office = office_sums
-        return report
-    report = ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total,
-                           _unassigned(scope, date_from, date_to, as_of))
-    if office:
-        report.office = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles)
-    return report
+        own, unassigned = _top_office(scope, sums, date_from, date_to, as_of, calendar, percentiles)
+    else:
+        unassigned = _unassigned(scope, date_from, date_to, as_of)
+        own = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles) if office else None
+    return ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total, unassigned, own)
 
 
 def _top_office(scope: Scope, sums: cohort.Sums, date_from: date, date_to: date, as_of: datetime,
@@ -184,24 +180,18 @@ def _top_office(scope: Scope, sums: cohort.Sums, date_from: date, date_to: date,
     every platform sum add exactly. A median or P90 does not add: it is the report's own while
     no ticket without a unit is closed by T (handling times are over closed tickets only, so the
     two closed sets are the same); otherwise office_figures counts the whole cohort again."""
-    total = sums.rows.get(None)
-    if total is None:
-        total = cohort.add_sums(())
+    total = sums.rows.get(None) or cohort.add_sums(())
     if not scope.includes_triage:
-        extra = None
-    else:
-        extra = cohort.sums_by_key(scope, date_from, date_to, as_of, None, calendar, percentiles=False,
-                                   platform=True, with_unassigned=cohort.UNASSIGNED_ONLY).rows.get(None)
-    unassigned = int(extra[0] or 0) if extra is not None else 0
-    if extra is not None and int(extra[1] or 0):  # a closed ticket without a unit (imported so)
-        if percentiles:
-            return office_figures(scope, date_from, date_to, as_of, calendar, percentiles=True), unassigned
-    if extra is not None:
-        added = cohort.add_sums((total, extra))
-        # the percentiles: the report's own (the closed sets are the same, or none was asked for)
-        total = tuple(total[i] if added[i] is None else added[i] for i in range(len(added)))
-    figures = to_figures(total, 0, rounded=sums.rounded).platform
-    return figures, unassigned
+        return to_figures(total, 0, rounded=sums.rounded).platform, 0
+    extra = cohort.sums_by_key(scope, date_from, date_to, as_of, None, calendar, percentiles=False, platform=True,
+                               with_unassigned=cohort.UNASSIGNED_ONLY).rows[None]
+    unassigned, closed = int(extra[0] or 0), int(extra[1] or 0)
+    if closed and percentiles:  # a closed ticket without a unit (imported so): count them all
+        return office_figures(scope, date_from, date_to, as_of, calendar, percentiles=True), unassigned
+    added = cohort.add_sums((total, extra))
+    # the percentiles: the report's own (the closed sets are the same, or none was asked for)
+    both = tuple(total[i] if added[i] is None else added[i] for i in range(len(added)))
+    return to_figures(both, 0, rounded=sums.rounded).platform, unassigned
 
 
 def is_top(scope: Scope) -> bool:
