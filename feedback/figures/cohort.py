@@ -346,16 +346,16 @@ class Sums:
 
 
 # positions of the median and P90 in a Sums row: not sums, so never added (add_sums)
-_PERCENTILE_POSITIONS = frozenset(2 + clock * PER_CLOCK + i for clock in range(len(("", "p_"))) for i in (4, 5))
+_PERCENTILE_POSITIONS = frozenset(2 + clock * PER_CLOCK + i for clock in range(len(CLOCKS)) for i in (4, 5))
+_WIDTH = 2 + len(CLOCKS) * PER_CLOCK
 
 
 def add_sums(rows) -> tuple:
     """The column sums of Sums rows of one shape (counts and integer sums add exactly); the
     percentiles are left None, as they do not add up."""
     rows = list(rows)
-    width = 2 + 2 * PER_CLOCK
     return tuple(None if i in _PERCENTILE_POSITIONS else sum(int(row[i] or 0) for row in rows)
-                 for i in range(width))
+                 for i in range(_WIDTH))
 
 
 def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
@@ -385,7 +385,7 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
 
 
 def tally(rows, grouped: bool, with_total: bool) -> dict:
-    """aggregate()'s rows with percentiles, from the per-ticket flags (AGGREGATED, in that order):
+    """aggregate()'s rows with the percentiles, from the per-ticket flags (AGGREGATED, in that order):
     key → received, closed, then per clock on_time, overdue, the handling microseconds' sum and
     count, median and P90 (scaled integers: percentile_scaled) and the working days' sum and
     count. The total (key None) when not grouped or with_total. The handling times are those of
@@ -428,7 +428,7 @@ def tally(rows, grouped: bool, with_total: bool) -> dict:
 
 
 def _clock_sums(on_time: int, overdue: int, micros: list[int], days: int, days_n: int) -> tuple:
-    """One clock's PER_CLOCK columns, as aggregate() selects them."""
+    """One clock's PER_CLOCK columns, in aggregate()'s order, with the percentiles."""
     micros.sort()
     total = sum(micros) if micros else None
     return (on_time, overdue, total, len(micros), percentile_scaled(micros, *MEDIAN),
@@ -438,7 +438,8 @@ def _clock_sums(on_time: int, overdue: int, micros: list[int], days: int, days_n
 def percentile_scaled(ordered: list[int], numerator: int, denominator: int) -> int | None:
     """percentile_cont(numerator/denominator) of sorted integers, times `denominator`: linear
     interpolation between the values around the 0-based position p·(n − 1), in integers only
-    (lo·(d − r) + hi·r), as percentile() computes it in SQL; None over no value."""
+    (lo·(d − r) + hi·r), so that a value exactly on a half cent stays exact when derive.py
+    divides it by the denominator and rounds it (exact_mean); None over no value."""
     n = len(ordered)
     if not n:
         return None

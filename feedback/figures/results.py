@@ -52,7 +52,7 @@ class Row:
     region: UnitRef  # the group head the unit belongs to (itself for group="region" rows)
     figures: Figures
 
-    def to_json(self) -> dict:  # (ClosureReport._rows_json writes many at once)
+    def to_json(self) -> dict:  # ClosureReport._rows_json writes the same, many rows at once
         out = self.figures.to_json()
         out["unit"] = self.unit.to_json()
         out["region"] = {"code": self.region.code, "name": self.region.name}
@@ -93,7 +93,6 @@ class ClosureReport:
             "office": self.office.to_json() if self.office is not None else None,
             "unassigned": self.unassigned,
         }
-
 
     def _rows_json(self) -> list[dict]:
         """Row.to_json of every row, each shared part written once: the zero rows share one
