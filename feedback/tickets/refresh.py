@@ -3,7 +3,8 @@
 A deadline that reached into a year without a published schedule was computed on the
 weekend rule and flagged `deadline_provisional`; once that year is loaded it is recomputed.
 Each ticket whose figures move gets one `recompute-deadline` event with the old and new
-values, in the caller's transaction, so every figure stays reproducible from the events.
+values, in the caller's transaction, so every figure stays reproducible from the events: its
+own deadlines and handling days, and under `handoffs` each level's clock that moved.
 """
 from __future__ import annotations
 
@@ -16,11 +17,13 @@ from feedback.calendar.deadlines import handling_workdays
 from feedback.calendar.workdays import WorkCalendar
 from feedback.extensions import db
 from feedback.tickets import clocks, handoffs
+from feedback.tickets.handoffs import HandOff
 from feedback.tickets.models import Ticket, TicketEvent
 from feedback.timeutil import iso, start_of_local_day
 
 ACTION = "recompute-deadline"
 FIGURES = ("unit_due_at", "platform_due_at", "handling_workdays")  # a change of one writes the event
+HANDOFFS = "handoffs"  # the event's list of the levels' clocks that moved, as decide-extension's
 
 
 def recompute_provisional(calendar: WorkCalendar, at: datetime,
@@ -32,7 +35,10 @@ def recompute_provisional(calendar: WorkCalendar, at: datetime,
 
     Does not commit: the calendar change, the tickets and their events are one transaction.
     """
-    where = Ticket.deadline_provisional.is_(True)
+    # a level's clock (a county's, say) can be provisional, or span a changed day, while the
+    # ticket's own clocks are not and do not: it started earlier, and an extension may carry it
+    # past the platform deadline
+    where = sa.or_(Ticket.deadline_provisional.is_(True), _handoffs_where(HandOff.provisional.is_(True)))
     spans = _runs(sorted(set(changed_days)))
     if spans:
         where = sa.or_(where, *(_spans_days(lo, hi) for lo, hi in spans))
@@ -40,7 +46,7 @@ def recompute_provisional(calendar: WorkCalendar, at: datetime,
     changed = []
     for ticket in tickets:
         data = _recompute(ticket, calendar)
-        if any(name in data for name in FIGURES):
+        if HANDOFFS in data or any(name in data for name in FIGURES):
             db.session.add(TicketEvent(
                 ticket_id=ticket.id, at=at, actor_id=None, actor="system", action=ACTION,
                 from_state=ticket.state, to_state=ticket.state, unit_id=ticket.unit_id, data=data))
@@ -52,13 +58,20 @@ def recompute_provisional(calendar: WorkCalendar, at: datetime,
 def _recompute(ticket: Ticket, calendar: WorkCalendar) -> dict:
     """Recompute in place; returns {field: {"old": …, "new": …}} for what changed."""
     before = _values(ticket)
+    rows = handoffs.history(ticket)
+    dues = [h.due_at for h in rows]
     handoffs.recompute(ticket, calendar)  # every level's clock, not only the unit's own
     clocks.recompute(ticket, calendar)
     if ticket.handling_workdays is not None and ticket.assigned_at and ticket.replied_at:
         ticket.handling_workdays = handling_workdays(ticket.assigned_at, ticket.replied_at, calendar)
     after = _values(ticket)
-    return {name: {"old": _json(before[name]), "new": _json(after[name])}
+    data = {name: {"old": _json(before[name]), "new": _json(after[name])}
             for name in before if before[name] != after[name]}
+    moved = [{"id": h.id, "old_due_at": _json(old), "new_due_at": _json(h.due_at)}
+             for h, old in zip(rows, dues) if h.due_at != old]
+    if moved:  # a level's deadline is a figure too (the county's row reads its clock)
+        data[HANDOFFS] = moved
+    return data
 
 
 def _values(ticket: Ticket) -> dict:
@@ -92,4 +105,10 @@ def _spans_days(lo: date, hi: date):
 
     return sa.or_(span(Ticket.received_at, Ticket.platform_due_at),
                   span(Ticket.assigned_at, Ticket.unit_due_at),
-                  span(Ticket.assigned_at, Ticket.replied_at))
+                  span(Ticket.assigned_at, Ticket.replied_at),
+                  _handoffs_where(span(HandOff.at, HandOff.due_at)))
+
+
+def _handoffs_where(condition):
+    """The ticket has a hand-off (a level's clock, current or not) meeting `condition`."""
+    return sa.exists().where(HandOff.ticket_id == Ticket.id, condition)

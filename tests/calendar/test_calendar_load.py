@@ -44,6 +44,10 @@ def events(ticket: Ticket, action="recompute-deadline") -> list[TicketEvent]:
         TicketEvent.ticket_id == ticket.id, TicketEvent.action == action).order_by(TicketEvent.id)).scalars())
 
 
+def ticket_handoff_id(ticket: Ticket) -> int:
+    return db.session.execute(sa.text("SELECT id FROM ticket_handoffs WHERE ticket_id = :t"), {"t": ticket.id}).scalar_one()
+
+
 def refreshed(ticket: Ticket) -> Ticket:
     db.session.expire_all()
     return db.session.get(Ticket, ticket.id)
@@ -77,6 +81,9 @@ def test_loading_2027_moves_a_provisional_deadline_and_writes_one_event(app, wor
         "unit_due_at": {"old": "2027-01-04T23:59:59+08:00", "new": "2027-01-05T23:59:59+08:00"},
         "platform_due_at": {"old": "2027-01-06T23:59:59+08:00", "new": "2027-01-07T23:59:59+08:00"},
         "deadline_provisional": {"old": True, "new": False},
+        # the clock each level reads: here the one hand-off, D1's own
+        "handoffs": [{"id": ticket_handoff_id(t), "old_due_at": "2027-01-04T23:59:59+08:00",
+                      "new_due_at": "2027-01-05T23:59:59+08:00"}],
     }
     assert events(inside) == []
 

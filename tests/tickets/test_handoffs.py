@@ -237,3 +237,62 @@ def test_the_reassign_api_and_the_chain_on_the_ticket_page(world, clock, client)
     act(world, "edu_clerk", t, "return", clock, reason="不是我们的")
     triage = client.get("/triage").get_data(as_text=True)  # the county's triage shows it
     assert t.platform_id in triage
+
+
+def test_a_calendar_correction_moves_a_county_clock_that_no_ticket_clock_spans(app, world, clock, tmp_path):
+    """The county's clock, extended by the city, runs past the platform deadline; the county
+    forwards after that. A day then corrected to a holiday lies inside the county's clock only:
+    neither the platform clock, nor the department's, nor assignment→reply spans it."""
+    from tests.factories import make_user
+    make_user(world, "east_clerk", "unit_staff", "R1")
+    db.session.commit()
+    clock.set("2026-11-02T09:00:00+08:00")
+    t = new_ticket(clock, url=UNROUTED)  # platform deadline: Mon 2 + 5 → Mon 9
+    clock.set("2026-11-02T10:00:00+08:00")
+    act(world, "boss", t, "assign", clock, unit="R1")  # R1: Tue 3, Wed 4, Thu 5
+    act(world, "east_clerk", t, "request-extension", clock, days=5, reason="需要协调")
+    act(world, "boss", t, "decide-extension", clock, approve=True)  # R1: + Fri 6 … Thu 12
+    clock.set("2026-11-11T16:00:00+08:00")
+    act(world, "east_boss", t, "reassign", clock, unit="D1")  # D1: Thu 12, Fri 13, Mon 16
+    assert iso(t.platform_due_at) == "2026-11-09T23:59:59+08:00"
+    assert [iso(h.due_at) for h in rows(t)] == ["2026-11-12T23:59:59+08:00", "2026-11-16T23:59:59+08:00"]
+
+    path = tmp_path / "fix.csv"
+    path.write_text("date,is_workday,note\r\n2026-11-10,0,临时停工\r\n")  # Tue 10: inside R1's clock only
+    result = app.test_cli_runner().invoke(args=["calendar", "load", str(path)])
+    assert result.exit_code == 0, result.output
+    assert "deadlines recomputed: 1 ticket(s) changed" in result.output
+    db.session.expire_all()
+    t = db.session.get(Ticket, t.id)
+    # R1 loses Tue 10: Wed 11, Thu 12, Fri 13; D1's (Thu 12, Fri 13, Mon 16) and the platform's stand
+    assert [iso(h.due_at) for h in rows(t)] == ["2026-11-13T23:59:59+08:00", "2026-11-16T23:59:59+08:00"]
+    assert iso(t.platform_due_at) == "2026-11-09T23:59:59+08:00"
+    # the event records the level's deadline that moved, so the county's figures stay explainable
+    [event] = [e for e in t.events if e.action == "recompute-deadline"]
+    assert event.data == {"handoffs": [{"id": rows(t)[0].id, "old_due_at": "2026-11-12T23:59:59+08:00",
+                                        "new_due_at": "2026-11-13T23:59:59+08:00"}]}
+
+
+def test_loading_the_next_year_confirms_a_county_clock_the_ticket_clocks_do_not_reach(app, world, clock, tmp_path):
+    """The county's clock, extended into 2027 (not yet published: provisional), while the
+    department's and the platform's end in 2026: loading 2027 settles the county's too."""
+    from tests.factories import make_user
+    make_user(world, "east_clerk", "unit_staff", "R1")
+    db.session.commit()
+    clock.set("2026-12-07T09:00:00+08:00")
+    t = new_ticket(clock, url=UNROUTED)
+    act(world, "boss", t, "assign", clock, unit="R1")
+    act(world, "east_clerk", t, "request-extension", clock, days=20, reason="需要协调")
+    act(world, "boss", t, "decide-extension", clock, approve=True)  # 23 working days: Thu 7 Jan 2027
+    clock.set("2026-12-10T16:00:00+08:00")
+    act(world, "east_boss", t, "reassign", clock, unit="D1")
+    county = rows(t)[0]
+    assert (iso(county.due_at), county.provisional) == ("2027-01-07T23:59:59+08:00", True)
+    assert not t.deadline_provisional
+
+    path = tmp_path / "2027.csv"
+    path.write_text("date,is_workday,note\r\n2027-02-06,1,春节调休上班\r\n")  # nothing before 7 Jan moves
+    assert app.test_cli_runner().invoke(args=["calendar", "load", str(path)]).exit_code == 0
+    db.session.expire_all()
+    county = rows(db.session.get(Ticket, t.id))[0]
+    assert (iso(county.due_at), county.provisional) == ("2027-01-07T23:59:59+08:00", False)
