@@ -6,7 +6,7 @@ and secondary indexes dropped during the load and rebuilt after it in the same t
 (one validation pass and one sorted index build instead of a check and an index insert per
 row; the schema is unchanged when it commits). SQLite loads with executemany batches. On both,
 the tickets' triggers are off during the load and settled_month_counts, which they keep, is
-filled by one INSERT … SELECT after it.
+filled by one INSERT … SELECT after it, as is each assigned ticket's first hand-off.
 
     from bench.generate import generate
     dataset = generate(engine, tickets=100_000, as_of=datetime.now(timezone.utc))
@@ -65,7 +65,8 @@ def generate(engine: sa.Engine, tickets: int = 1_000_000, *, as_of: datetime, se
             dataset.tickets, dataset.events = _load_tickets(loader, maker, times, props, 1, 1, log)
             log("rebuilding indexes and foreign keys")
         loader.finish()
-    settle(engine, "settled_month_counts")  # refilled by INSERT … SELECT, not frozen like the COPYs
+    for table in ("settled_month_counts", "ticket_handoffs"):  # filled by INSERT … SELECT, not frozen like the COPYs
+        settle(engine, table)
     dataset.seconds = time.perf_counter() - started
     dataset.counts = ticket_counts(engine, as_of)
     return dataset
@@ -87,7 +88,8 @@ def add_open_tickets(engine: sa.Engine, dataset: Dataset, count: int, *, unit_id
         tid, eid = loader.next_ids()
         _load_tickets(loader, maker, times, chosen, tid, eid, lambda m: None, force_open=True)
         loader.finish()
-    settle(engine, "tickets")
+    for table in ("tickets", "ticket_handoffs"):
+        settle(engine, table)
     return count
 
 
@@ -297,8 +299,32 @@ class Loader:
             self.cur.execute(str(statement.compile(dialect=self.engine.dialect,
                                                    compile_kwargs={"literal_binds": True})))
 
+    def _fill_handoffs(self) -> None:
+        """The first hand-off of every assigned ticket that has none yet: from the top office's
+        triage, the ticket's own clock, as ingest writes it (tickets/handoffs.record_initial) and
+        migration 0018 wrote it. Without them the figures' join to each level's clock reads an
+        empty table, which no working province has."""
+        from feedback.directory.models import Unit
+        from feedback.figures.sql import path_component
+        from feedback.tickets.handoffs import HandOff
+        from feedback.tickets.models import Ticket
+
+        t, u, h = Ticket.__table__.c, Unit.__table__.c, HandOff.__table__
+        rows = sa.select(
+            t.id, t.assigned_at, path_component(u.path, 1), t.unit_id, sa.literal(0), u.depth, t.unit_clock_days,
+            t.unit_due_at, t.deadline_provisional, t.extensions, sa.case((t.state == "closed", t.replied_at)),
+            sa.literal("bench"),
+        ).select_from(Ticket.__table__.join(Unit.__table__, u.id == t.unit_id)).where(
+            t.assigned_at.is_not(None), ~sa.exists().where(h.c.ticket_id == t.id)).order_by(t.id)
+        fill = h.insert().from_select(
+            ["ticket_id", "at", "by_unit_id", "to_unit_id", "top_depth", "bottom_depth", "clock_days", "due_at",
+             "provisional", "extensions", "stopped_at", "actor"], rows)
+        self.cur.execute(str(fill.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True})))
+
     def finish(self) -> None:
-        """Move the id sequences past the loaded ids, commit, refresh the planner's statistics."""
+        """Write the new tickets' hand-offs, move the id sequences past the loaded ids, commit,
+        refresh the planner's statistics."""
+        self._fill_handoffs()
         if self.pg:
             for table in ("units", "properties", "routing_rules", "users", "tickets", "ticket_events"):
                 self.cur.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "

@@ -42,3 +42,20 @@ def test_generate_fills_the_settled_counts_and_leaves_the_triggers_on(app, clock
     db.session.commit()
     db.session.expire_all()
     assert _table() == _recount() != filled
+
+
+def test_every_assigned_ticket_gets_its_first_hand_off_as_ingest_writes_it(app, clock):
+    """The figures' region rows join each level's clock: a bench without hand-offs would time
+    a join to an empty table."""
+    from feedback.tickets.handoffs import CURRENT, HandOff
+
+    dataset = generate(db.engine, 800, as_of=clock(), seed=5)
+    unit_id = db.session.scalar(sa.select(Ticket.unit_id).where(Ticket.unit_id.is_not(None)).limit(1))
+    add_open_tickets(db.engine, dataset, 20, unit_id=unit_id)
+    h, t = HandOff, Ticket
+    clocks = db.session.execute(
+        sa.select(t.id, t.assigned_at, t.unit_due_at, h.at, h.due_at, h.to_unit_id, t.unit_id, h.top_depth)
+        .join(h, sa.and_(h.ticket_id == t.id, sa.text(f"ticket_handoffs.{CURRENT}")))).all()
+    assigned = db.session.scalar(sa.select(sa.func.count()).where(t.assigned_at.is_not(None)))
+    assert assigned > 800 and len(clocks) == assigned == len({row[0] for row in clocks})  # one each, the new ones too
+    assert all(row[1] == row[3] and row[2] == row[4] and row[5] == row[6] and row[7] == 0 for row in clocks)
