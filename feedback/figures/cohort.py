@@ -82,7 +82,8 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
     start, final_due, workdays = Ticket.assigned_at, Ticket.unit_due_at, Ticket.handling_workdays
     level = None
     if clock != UNIT_CLOCK:
-        level, level_later = ALIASES["clock_handoffs"], handoff_extension_decided_after(t)
+        level, level_on = level_clock(level_depth(scope, clock))
+        level_later = handoff_extension_decided_after(t)
         h = level.c
         in_force = sa.case(
             (sa.and_(h.extensions > 0, sa.not_(closed), h.at <= t),
@@ -118,11 +119,8 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         q = q.join(Unit, Unit.id == Ticket.unit_id)
     q = q.outerjoin(later, later.c.ticket_id == Ticket.id)
     if level is not None:
-        depth = level_depth(scope, clock)
-        h = level.c
-        q = q.outerjoin(level, sa.and_(h.ticket_id == Ticket.id, h.ended_at.is_(None), h.top_depth <= depth,
-                                       h.bottom_depth >= depth))
-        q = q.outerjoin(level_later, level_later.c.handoff_id == h.id)
+        q = q.outerjoin(level, level_on)
+        q = q.outerjoin(level_later, level_later.c.handoff_id == level.c.id)
     if heads is not None:
         q = q.join(heads, heads.c.unit_id == Ticket.unit_id)
     if extra is not None:  # a further condition on Ticket (series.py: the tickets not settled by T)
@@ -137,6 +135,22 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         received < start_of_local_day(date_to + timedelta(days=1)),
         received <= t,
     ).subquery("cohort")
+
+
+def level_clock(depth):
+    """The hand-off that is each cohort ticket's clock at `depth` (tickets/handoffs.py: the one
+    current row with top_depth <= depth <= bottom_depth), and the condition to outer-join it on.
+    PostgreSQL: a LATERAL lookup per ticket through ix_ticket_handoffs_current. As a plain join
+    it hashes every current hand-off there is (one per open or closed ticket, a province's
+    millions) for a month's few thousand tickets; the LIMIT keeps the subquery per ticket, and
+    changes nothing, as at most one row covers a depth. SQLite looks each ticket up anyway."""
+    handoffs = ALIASES["clock_handoffs"]
+    h = handoffs.c
+    covers = sa.and_(h.ticket_id == Ticket.id, h.ended_at.is_(None), h.top_depth <= depth, h.bottom_depth >= depth)
+    if db.session.get_bind().dialect.name != "postgresql":
+        return handoffs, covers
+    lookup = sa.select(h.id, h.at, h.due_at, h.extensions).where(covers).limit(1).lateral("clock_handoff")
+    return lookup, sa.true()
 
 
 def level_depth(scope: Scope, clock: str):
