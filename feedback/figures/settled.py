@@ -71,6 +71,13 @@ def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime
     return out
 
 
+def _prefix(parts: tuple) -> tuple:
+    """`parts`, checked to be the first names of PARTS (the rows' positions stay PARTS')."""
+    if tuple(parts) != PARTS[:len(parts)] or not parts:
+        raise ValueError(f"parts: a prefix of {PARTS}, not {parts!r}")
+    return tuple(parts)
+
+
 def _column_sums(rows: dict, width: int) -> list[int]:
     return [sum(column) for column in zip(*rows.values())] if rows else [0] * width
 
@@ -109,25 +116,26 @@ def _total(value):
     return sa.cast(sa.func.coalesce(sa.func.sum(value), 0), sa.BigInteger)
 
 
-def settled_sums(scope: Scope, date_from: date, date_to: date, key_kind: str) -> dict:
-    """key → PARTS summed from settled_month_counts over the months of [date_from, date_to]
-    (key_kind "month": the first day of each month)."""
+def settled_sums(scope: Scope, date_from: date, date_to: date, key_kind: str, parts: tuple = PARTS) -> dict:
+    """key → `parts` (a prefix of PARTS) summed from settled_month_counts over the months of
+    [date_from, date_to] (key_kind "month": the first day of each month)."""
     s = SettledMonthCount
-    query = sa.select(*(_total(getattr(s, name)) for name in PARTS)).select_from(s)
+    query = sa.select(*(_total(getattr(s, name)) for name in _prefix(parts))).select_from(s)
     query, key = _keyed(query, scope, s.unit_id, key_kind, month=s.month)
     last_month = date_to.replace(day=1)
     return _rows(query.where(s.month >= date_from, s.month <= last_month).group_by(key))
 
 
 def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
-                months: list[date] | None = None) -> dict:
-    """key → PARTS of the settled tickets of the period counted in settled_sums that are not
-    closed-and-received by T (key_kind "month" with `months`: the series' month index)."""
+                months: list[date] | None = None, parts: tuple = PARTS) -> dict:
+    """key → `parts` (a prefix of PARTS) of the settled tickets of the period counted in
+    settled_sums that are not closed-and-received by T (key_kind "month" with `months`: the
+    series' month index)."""
     t = as_of_param(as_of)
     micros = rules.handling_micros_sql(Ticket.assigned_at, Ticket.replied_at)
-    query = sa.select(sa.func.count(), _total(rules.on_time_flag_sql()), sa.func.count(micros), _total(micros),
-                      sa.func.count(Ticket.handling_workdays), _total(Ticket.handling_workdays)) \
-        .select_from(Ticket)
+    columns = (sa.func.count(), _total(rules.on_time_flag_sql()), sa.func.count(micros), _total(micros),
+               sa.func.count(Ticket.handling_workdays), _total(Ticket.handling_workdays))  # PARTS' order
+    query = sa.select(*columns[:len(_prefix(parts))]).select_from(Ticket)
     query, key = _keyed(query, scope, Ticket.unit_id, key_kind,
                         month=key_expr(scope, "month", months)[0] if key_kind == "month" else None)
     query = query.where(settled_clause()).group_by(key)
