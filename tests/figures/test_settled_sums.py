@@ -49,7 +49,9 @@ def assert_exact() -> set[tuple]:
 
 
 def test_the_migration_spells_micros_between(app):
-    """0013's triggers and recount use the SQL feedback.figures.sql.micros_between compiles to."""
+    """0013's triggers and recount compute what feedback.figures.sql.micros_between computes:
+    the same SQL on PostgreSQL; on SQLite the same microseconds (the figures read the seconds with
+    unixepoch(), the frozen triggers with strftime('%s')), sub-second and day-edge times included."""
     path = os.path.join(ROOT, "migrations", "versions", "0013_settled_sums_of_handling_times.py")
     spec = importlib.util.spec_from_file_location("migration_0013", path)
     migration = importlib.util.module_from_spec(spec)
@@ -57,7 +59,16 @@ def test_the_migration_spells_micros_between(app):
     t = sa.table("t", sa.column("assigned_at"), sa.column("replied_at"))
     expr = micros_between(t.c.assigned_at, t.c.replied_at)
     assert str(expr.compile(dialect=postgresql.dialect())) == migration.micros_pg("t")
-    assert str(expr.compile(dialect=sqlite.dialect())) == migration.micros_sqlite("t")
+    if db.engine.dialect.name != "sqlite":
+        return
+    stamps = ["2026-10-08 15:59:59.999600", "2026-10-08 16:00:00.000000", "2026-02-28 23:59:59.000001",
+              "2026-03-01 00:00:00.500000", "2027-01-01 00:00:00.000000"]
+    pairs = " UNION ALL ".join(f"SELECT '{a}' AS assigned_at, '{b}' AS replied_at" for a in stamps for b in stamps)
+    ours = str(expr.compile(dialect=sqlite.dialect()))
+    rows = db.session.execute(sa.text(f"SELECT {ours}, {migration.micros_sqlite('t')} FROM ({pairs}) AS t")).all()
+    assert len(rows) == 25 and all(a == b for a, b in rows), rows
+    parse = lambda text: datetime.fromisoformat(text)  # noqa: E731
+    assert [a for a, _ in rows] == [(parse(b) - parse(a)) // MICRO for a in stamps for b in stamps]
 
 
 def test_reply_approve_and_reject_then_reply(story, world):
