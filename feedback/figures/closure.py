@@ -78,7 +78,8 @@ group="region", as medians do not add up) and overdue_details() (the 超期明�
 The parts stand apart: the rules (figures/rules.py), the report's units (accounts/scope.py),
 the cohort SQL (figures/cohort.py), the rollups (figures/settled.py, figures/models.py), the
 derivation of figures from sums (figures/derive.py) and the result types (figures/results.py).
-Figures are computed fresh on every call; nothing is kept between requests.
+Figures are computed fresh on every call; nothing derived from the data is kept between
+requests (cohort.reuse keeps the SQL statements, which T and the period are bound into).
 """
 from __future__ import annotations
 

@@ -16,6 +16,7 @@ the events after T, as joins, so a cohort's cost does not grow with its history.
 """
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -58,7 +59,57 @@ CLOCK_KINDS = (UNIT_CLOCK, HEAD_CLOCK, ROOT_CLOCK)
 
 
 def as_of_param(as_of: datetime):
-    return sa.literal(as_of, UTCDateTime())
+    """T, as the bind parameter "as_of" (a reused statement is run with its own T: reuse())."""
+    return sa.bindparam(AS_OF, as_of, type_=UTCDateTime())
+
+
+AS_OF, PERIOD_START, PERIOD_END = "as_of", "period_start", "period_end"  # the values a statement is run with
+
+
+def period_params(date_from: date, date_to: date):
+    """The period's bounds, [start, end) as UTC instants, as the bind parameters the cohort reads."""
+    return (sa.bindparam(PERIOD_START, start_of_local_day(date_from), type_=UTCDateTime()),
+            sa.bindparam(PERIOD_END, start_of_local_day(date_to + timedelta(days=1)), type_=UTCDateTime()))
+
+
+def bound(as_of: datetime, date_from: date, date_to: date) -> dict:
+    """The values of a cohort statement's parameters for this T and period."""
+    return {AS_OF: as_of, PERIOD_START: start_of_local_day(date_from),
+            PERIOD_END: start_of_local_day(date_to + timedelta(days=1))}
+
+
+STATEMENTS_KEPT = 256
+_statements: OrderedDict = OrderedDict()
+
+
+def reuse(shape: tuple, build):
+    """The statement `build()` makes for `shape`, made once per process and shape.
+
+    Building a figures statement (the cohort, its flags, the sums: a few hundred SQL elements)
+    and hashing it for SQLAlchemy's compiled cache cost several milliseconds of every request
+    that ran it, for the same SQL each time. A statement is SQL, not figures: T and the period
+    are bind parameters its caller passes on every run (bound()); `shape` must name everything
+    else the statement was built from (the database, the scope's units clause and root, the
+    grouping, the clock, the calendar's exceptions written into the working-day count, the
+    months of a series). The SQL it makes is the same as a fresh build's (tests/figures/
+    test_fresh.py runs both)."""
+    key = (str(db.session.get_bind().url), *shape)
+    statement = _statements.get(key)
+    if statement is None:
+        statement = _statements[key] = build()
+        while len(_statements) > STATEMENTS_KEPT:
+            _statements.popitem(last=False)
+    else:
+        _statements.move_to_end(key)
+    return statement
+
+
+def scope_shape(scope: Scope) -> tuple:
+    """What of a scope a cohort statement is built from: the units clause (the actor's scope and
+    the root's path), the region map and the level depths (the root)."""
+    root = scope.root
+    return (scope.actor.role, scope.actor.unit_id, scope.actor.unit_path, scope.covers_all, scope.includes_triage,
+            None if root is None else (root.id, root.path, root.depth))
 
 
 def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
@@ -97,6 +148,7 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         workdays = sa.null()  # counted from this clock's start in flags()
 
     key, heads = key_expr(scope, key_kind, months)
+    period_start, period_end = period_params(date_from, date_to)
     q = sa.select(
         key.label("key"),
         Ticket.id.label("ticket_id"),
@@ -131,8 +183,8 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         # a literal, not a parameter: SQLite uses a partial index (ix_tickets_unsettled_received_at)
         # only when the query states its condition
         Ticket.state != sa.literal_column("'invalid'"),
-        received >= start_of_local_day(date_from),
-        received < start_of_local_day(date_to + timedelta(days=1)),
+        received >= period_start,
+        received < period_end,
         received <= t,
     ).subquery("cohort")
 
@@ -278,7 +330,7 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
     if overdue_only:
         return sa.select(c.key, c.ticket_id, overdue.label("overdue")).subquery("flags")
     on_time = sa.case((sa.and_(closed, rules.replied_by_sql(c.replied_at, c.unit_due_at)), 1), else_=0)
-    last_day = max(local_date(as_of), date_from)
+    last_day = max(local_date(as_of), date_from)  # as sums_by_key's shape names it
     workday = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
     query = sa.select(
         c.key, c.ticket_id, c.state, c.received_at, c.replied_at, c.closed_at, c.due_at, c.closed,
@@ -377,22 +429,33 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
                 platform: bool = True, with_total: bool = False, clock: str = UNIT_CLOCK,
                 with_unassigned: bool | str = False) -> Sums:
     """figures_by_key's sums, before they become Figures (closure.py adds the office's from them)."""
-    tickets = cohort(scope, date_from, date_to, as_of, key_kind, months, clock=clock, with_unassigned=with_unassigned)
-    grouped = key_kind is not None
-    if native_percentiles():
+    grouped, native = key_kind is not None, native_percentiles()
+    last_day = max(local_date(as_of), date_from)  # flags(): the working days counted up to T's day
+
+    def build():
+        tickets = cohort(scope, date_from, date_to, as_of, key_kind, months, clock=clock,
+                         with_unassigned=with_unassigned)
         per_ticket = flags(tickets, as_of, calendar, date_from, clock=clock)
-        query = aggregate_native(per_ticket, grouped, percentiles, rollup=grouped and with_total, platform=platform)
+        if native:
+            return aggregate_native(per_ticket, grouped, percentiles, rollup=grouped and with_total,
+                                    platform=platform)
+        if percentiles:
+            f = per_ticket.c
+            return sa.select(*(f[name] for name in AGGREGATED))
+        return aggregate(per_ticket, grouped)
+
+    shape = ("sums", native, scope_shape(scope), key_kind, tuple(months or ()), percentiles, platform,
+             with_total, clock, with_unassigned, fsql.exceptions(calendar, date_from, last_day))
+    query, params = reuse(shape, build), bound(as_of, date_from, date_to)
+    if native:
         # (key, total_row, sums...): positions, not names, for a province's thousands of rows
-        return Sums({None if row[1] else row[0]: row[2:] for row in execute(query).all()}, True)
-    per_ticket = flags(tickets, as_of, calendar, date_from, clock=clock)
+        return Sums({None if row[1] else row[0]: row[2:] for row in execute(query, params).all()}, True)
     if percentiles:
         # SQLite has no percentile_cont and no ROLLUP: the flags come once per ticket and are
         # summed and ranked here (ranking in SQL took two window sorts per clock, and the total a
         # second pass over a materialised cohort)
-        f = per_ticket.c
-        rows = execute(sa.select(*(f[name] for name in AGGREGATED))).all()
-        return Sums(tally(rows, grouped, with_total), False)
-    rows = {row[0]: row[1:] for row in execute(aggregate(per_ticket, grouped)).all()}
+        return Sums(tally(execute(query, params).all(), grouped, with_total), False)
+    rows = {row[0]: row[1:] for row in execute(query, params).all()}
     if grouped and with_total:  # without percentiles every column of the total is the groups' sum
         rows[None] = add_sums(rows.values())
     return Sums(rows, False)
@@ -511,8 +574,9 @@ def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bo
     return sa.select(f.key, sa.literal(0).label("total_row"), *cols).group_by(f.key)
 
 
-def execute(query, *, stream: int | None = None):
-    """Run a figures query; `stream` rows at a time through a server-side cursor when given."""
+def execute(query, params: dict | None = None, *, stream: int | None = None):
+    """Run a figures query (with `params`, a reused statement's values: bound()); `stream` rows
+    at a time through a server-side cursor when given."""
     session = db.session
     bind = session.get_bind()
     if bind.dialect.name == "postgresql" and (bind.dialect.server_version_info or (0,)) >= (11,):
@@ -537,10 +601,10 @@ def execute(query, *, stream: int | None = None):
         if settings:
             session.execute(sa.select(*(sa.func.set_config(name, value, True) for name, value in settings.items())))
     # Core rows from the session's connection (same transaction): no ORM result machinery
-    return session.connection().execute(query.execution_options(yield_per=stream) if stream else query)
+    return session.connection().execute(query.execution_options(yield_per=stream) if stream else query, params)
 
 
 __all__ = [
-    "ALIASES", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute",
-    "Sums", "UNASSIGNED_ONLY", "add_sums", "percentile_scaled", "tally", "figures_by_key", "flags", "sums_by_key", "key_expr", "native_percentiles", "region_map", "hours_rounded_sql",
+    "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute",
+    "Sums", "UNASSIGNED_ONLY", "add_sums", "bound", "period_params", "reuse", "scope_shape", "percentile_scaled", "tally", "figures_by_key", "flags", "sums_by_key", "key_expr", "native_percentiles", "region_map", "hours_rounded_sql",
 ]

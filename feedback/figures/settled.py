@@ -31,7 +31,8 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.accounts.scope import Scope
 from feedback.figures import rules
-from feedback.figures.cohort import as_of_param, cohort, execute, flags, key_expr, region_map
+from feedback.figures.cohort import (as_of_param, bound, cohort, execute, flags, key_expr, region_map, reuse,
+                                     scope_shape)
 from feedback.figures.derive import clock_figures
 from feedback.figures.models import SettledMonthCount, settled_clause
 from feedback.figures.results import Figures
@@ -104,10 +105,10 @@ def _keyed(query, scope: Scope, unit_id, key_kind: str, month=None):
     raise ValueError(key_kind)
 
 
-def _rows(query) -> dict:
+def _rows(query, params: dict | None = None) -> dict:
     """key (the last column) → the integer sums before it (ints: counts, and sums by _total), the
     rows in one fetch (iterating the result fetches them one at a time)."""
-    return {row[-1]: row[:-1] for row in execute(query).all()}
+    return {row[-1]: row[:-1] for row in execute(query, params).all()}
 
 
 def _total(value):
@@ -161,13 +162,17 @@ def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     (closed_at IS NULL: the partial index) or closed after T (closed_at > T: the closed_at index),
     as two cohorts so that each reads its own index; cohort.flags decides overdue over both as
     closure() does. key_kind as cohort.key_expr ("month" with `months`: the series' month index)."""
-    t = as_of_param(as_of)
-    never = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at.is_(None))
-    later = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at > t, by_received=False)
-    both = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
-    f = flags(both, as_of, calendar, date_from, overdue_only=True).c
-    query = sa.select(sa.func.count(), _total(f.overdue), f.key).group_by(f.key)
-    return _rows(query)
+    def build():
+        t = as_of_param(as_of)
+        never = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at.is_(None))
+        later = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at > t,
+                       by_received=False)
+        both = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
+        f = flags(both, as_of, calendar, date_from, overdue_only=True).c  # no working days: no calendar
+        return sa.select(sa.func.count(), _total(f.overdue), f.key).group_by(f.key)
+
+    query = reuse(("live", scope_shape(scope), key_kind, tuple(months or ())), build)
+    return _rows(query, bound(as_of, date_from, date_to))
 
 
 __all__ = ["corrections", "figures_by_key", "live_counts", "settled_sums", "whole_months"]

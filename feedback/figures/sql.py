@@ -137,7 +137,7 @@ def workday_index(day, calendar: WorkCalendar, first: date, last: date):
     weekdays = (m // 7) * 5 + least(m % 7, sa.literal(5, sa.Integer))
     whens = []
     running = 0
-    for d, delta in _exceptions(calendar, first, last):
+    for d, delta in exceptions(calendar, first, last):
         whens.append((day < day_number(d), running))
         running += delta
     if not whens:
@@ -163,6 +163,12 @@ def _least_sqlite(element, compiler, **kw):
 def _least_pg(element, compiler, **kw):
     a, b = (compiler.process(c, **kw) for c in element.clauses)
     return f"LEAST({a}, {b})"
+
+
+def exceptions(calendar: WorkCalendar, first: date, last: date) -> tuple:
+    """The (day, +1 or -1) of [first, last] whose working status differs from the weekday rule:
+    all workday_index writes into its SQL of the calendar."""
+    return tuple(_exceptions(calendar, first, last))
 
 
 def _exceptions(calendar: WorkCalendar, first: date, last: date):
