@@ -17,7 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from babel.numbers import format_decimal as _babel_decimal
-from babel.numbers import get_group_symbol
+from babel.numbers import get_decimal_symbol, get_group_symbol
 from babel.numbers import format_percent as _babel_percent
 from flask import has_app_context
 from flask_babel import gettext as _
@@ -60,7 +60,12 @@ def rate(value: float | None) -> str:
     tenths = (Decimal(str(value)) * 1000).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
     if tenths >= 1000 and value < 1:
         tenths = Decimal(999)
-    return _babel_percent(tenths / 1000, "#,##0.#%", locale=_locale(), decimal_quantization=False)
+    locale = _locale()
+    if 0 <= tenths <= 1000:  # a rate (no group of thousands): Babel's pattern parser skipped
+        whole, tenth = divmod(int(tenths), 10)
+        decimal, percent = _symbols(locale)[1:]
+        return (f"{whole}{decimal}{tenth}" if tenth else str(whole)) + percent
+    return _babel_percent(tenths / 1000, "#,##0.#%", locale=locale, decimal_quantization=False)
 
 
 def one_decimal(value: float | None) -> str:
@@ -68,7 +73,19 @@ def one_decimal(value: float | None) -> str:
     if value is None:
         return ""
     rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    return _babel_decimal(rounded, "#,##0.0", locale=_locale())
+    locale = _locale()
+    if rounded >= 0:  # "#,##0.0" written out, as count() does (a page shows a few hundred)
+        whole, tenth = divmod(int(rounded * 10), 10)
+        group, decimal = _symbols(locale)[:2]
+        return f"{whole:,}".replace(",", group) + f"{decimal}{tenth}"
+    return _babel_decimal(rounded, "#,##0.0", locale=locale)
+
+
+@lru_cache(maxsize=None)
+def _symbols(locale: str) -> tuple[str, str, str]:
+    """The locale's group, decimal and percent symbols."""
+    # the percent sign as the pattern "…%" writes it (Babel has no getter for it)
+    return get_group_symbol(locale), get_decimal_symbol(locale), _babel_percent(0, "0%", locale=locale)[1:]
 
 
 hours = workdays = one_decimal

@@ -48,3 +48,25 @@ def test_a_count_groups_thousands_as_babel_does_in_each_locale(app):
                 assert formats.count(value) == want, (locale, value)
     with force_locale("zh_CN"):
         assert formats.count(1234567) == "1,234,567"
+
+
+def test_rates_and_durations_are_written_as_babel_writes_them_in_each_locale(app):
+    """The written-out paths for a rate and a duration against Babel's patterns."""
+    from decimal import ROUND_HALF_UP, Decimal
+
+    from babel.numbers import format_decimal, format_percent
+
+    rates = [0.0, 0.0004, 0.0005, 0.05, 0.1, 0.25, 2 / 3, 0.9949, 0.995, 0.9996, 0.99999, 1.0]
+    durations = [0, 0.04, 0.05, 1, 1.67, 9.95, 40.59, 999.96, 1234.56, 1234567.89, -2.25]
+    for locale in ("zh_CN", "en", "de_DE", "fr_FR"):
+        with force_locale(locale):
+            for value in rates:
+                tenths = (Decimal(str(value)) * 1000).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
+                tenths = min(tenths, Decimal(999)) if value < 1 else tenths
+                want = format_percent(tenths / 1000, "#,##0.#%", locale=locale, decimal_quantization=False)
+                assert formats.rate(value) == want, (locale, value)
+            for value in durations:
+                rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+                assert formats.one_decimal(value) == format_decimal(rounded, "#,##0.0", locale=locale), (locale, value)
+    with force_locale("de_DE"):
+        assert (formats.rate(171 / 173), formats.one_decimal(1234.56)) == ("98,8%", "1.234,6")
