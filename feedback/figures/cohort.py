@@ -16,6 +16,7 @@ the events after T, as joins, so a cohort's cost does not grow with its history.
 """
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from datetime import date, datetime, timedelta
 
@@ -80,6 +81,7 @@ def bound(as_of: datetime, date_from: date, date_to: date) -> dict:
 
 STATEMENTS_KEPT = 256
 _statements: OrderedDict = OrderedDict()
+_statements_lock = threading.Lock()
 
 
 def reuse(shape: tuple, build):
@@ -94,13 +96,16 @@ def reuse(shape: tuple, build):
     months of a series). The SQL it makes is the same as a fresh build's (tests/figures/
     test_fresh.py runs both)."""
     key = (str(db.session.get_bind().url), *shape)
-    statement = _statements.get(key)
-    if statement is None:
-        statement = _statements[key] = build()
+    with _statements_lock:  # gthread workers: another thread may be evicting this very key
+        statement = _statements.get(key)
+        if statement is not None:
+            _statements.move_to_end(key)
+            return statement
+    statement = build()  # outside the lock: two threads may both build it, and one is kept
+    with _statements_lock:
+        _statements[key] = statement
         while len(_statements) > STATEMENTS_KEPT:
             _statements.popitem(last=False)
-    else:
-        _statements.move_to_end(key)
     return statement
 
 

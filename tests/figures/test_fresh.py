@@ -66,3 +66,22 @@ def test_a_unit_added_between_two_requests_has_its_row(client, world, late_one):
     assert "D4" in codes()
     r = client.get(f"{URL}?{OCT}&unit=D4", headers=world.headers("boss"))
     assert r.status_code == 200 and [row["unit"]["code"] for row in r.get_json()["rows"]] == ["D4"]
+
+
+def test_statements_are_kept_per_shape_and_bounded(app, monkeypatch):
+    """cohort.reuse keeps SQL, never figures: one statement per shape, the oldest dropped."""
+    from feedback.figures import cohort
+
+    monkeypatch.setattr(cohort, "_statements", type(cohort._statements)())
+    monkeypatch.setattr(cohort, "STATEMENTS_KEPT", 2)
+    built = []
+
+    def build(n):
+        return lambda: built.append(n) or f"statement {n}"
+
+    assert [cohort.reuse(("t", n), build(n)) for n in (1, 2, 1)] == ["statement 1", "statement 2", "statement 1"]
+    assert built == [1, 2]  # the second ask of shape 1 built nothing
+    cohort.reuse(("t", 3), build(3))  # drops shape 2, the least recently used
+    cohort.reuse(("t", 1), build(1))
+    cohort.reuse(("t", 2), build(2))
+    assert built == [1, 2, 3, 2]
