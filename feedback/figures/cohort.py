@@ -145,7 +145,8 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
             (sa.and_(h.extensions > 0, sa.not_(closed), h.at <= t),
              sa.func.coalesce(level_later.c.old_due_at, h.due_at, type_=UTCDateTime())),
             else_=h.due_at)
-        # a ticket with a unit but no hand-off (a ledger row without 转办时间) keeps its own clock
+        # nothing joined: the ticket's own clock covers this level (level_clock), or it has no
+        # hand-off at all (a ledger row without 转办时间)
         has = h.id.is_not(None)
         start = sa.type_coerce(sa.case((has, h.at), else_=Ticket.assigned_at), UTCDateTime())
         final_due = sa.type_coerce(sa.case((has, h.due_at), else_=Ticket.unit_due_at), UTCDateTime())
@@ -196,14 +197,17 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
 
 def level_clock(depth):
     """The hand-off that is each cohort ticket's clock at `depth` (tickets/handoffs.py: the one
-    current row with top_depth <= depth <= bottom_depth), and the condition to outer-join it on.
-    PostgreSQL: a LATERAL lookup per ticket through ix_ticket_handoffs_current. As a plain join
-    it hashes every current hand-off there is (one per open or closed ticket, a province's
-    millions) for a month's few thousand tickets; the LIMIT keeps the subquery per ticket, and
-    changes nothing, as at most one row covers a depth. SQLite looks each ticket up anyway."""
+    current row with top_depth <= depth <= bottom_depth), and the condition to outer-join it on;
+    none where the ticket's own clock covers the depth (Ticket.clock_top_depth <= depth: the
+    ticket's columns are that hand-off's, and cohort() reads them when nothing is joined).
+    PostgreSQL: a LATERAL lookup per forwarded ticket. As a plain join it hashes every current
+    hand-off there is (one per open or closed ticket, a province's millions) for a month's few
+    thousand tickets; the LIMIT keeps the subquery per ticket, and changes nothing, as at most
+    one row covers a depth. SQLite looks each ticket up anyway."""
     handoffs = ALIASES["clock_handoffs"]
     h = handoffs.c
-    covers = sa.and_(h.ticket_id == Ticket.id, h.ended_at.is_(None), h.top_depth <= depth, h.bottom_depth >= depth)
+    covers = sa.and_(Ticket.clock_top_depth > depth, h.ticket_id == Ticket.id, h.ended_at.is_(None),
+                     h.top_depth <= depth, h.bottom_depth >= depth)
     if db.session.get_bind().dialect.name != "postgresql":
         return handoffs, covers
     lookup = sa.select(h.id, h.at, h.due_at, h.extensions).where(covers).limit(1).lateral("clock_handoff")

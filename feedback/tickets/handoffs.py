@@ -9,7 +9,8 @@ county's clock and the department's; the county moving the ticket to another of 
 starts that department's clock and leaves the county's running.
 
 The lifecycle (tickets/lifecycle.py) is the only writer; `Ticket.assigned_at`, `unit_clock_days`,
-`unit_due_at` and `extensions` always mirror the clock of the ticket's current unit (`sync`).
+`unit_due_at`, `extensions` and `clock_top_depth` always mirror the clock of the ticket's current
+unit (`sync`).
 """
 from __future__ import annotations
 
@@ -239,8 +240,9 @@ def sync(ticket: Ticket, calendar: WorkCalendar, rows: list[HandOff] | None = No
     own = max(rows, key=lambda h: h.bottom_depth, default=None)
     if own is None:
         clocks.stop_unit_clock(ticket, calendar)
-        ticket.extensions = 0
+        ticket.extensions = ticket.clock_top_depth = 0
         return
+    ticket.clock_top_depth = own.top_depth
     ticket.assigned_at = own.at
     ticket.unit_clock_days = own.clock_days
     ticket.extensions = own.extensions

@@ -47,6 +47,11 @@ class Ticket(db.Model):
     unit_clock_days: Mapped[int | None]
     deadline_provisional: Mapped[bool] = mapped_column(default=False)
     extensions: Mapped[int] = mapped_column(default=0)  # approved extensions (count)
+    # The topmost level (Unit.depth) the unit clock is also the clock of: its hand-off's top_depth
+    # (tickets/handoffs.py). 0 unless a level above forwarded the ticket (逐级转办); a figure on a
+    # level above it reads that level's own hand-off, any other level reads these columns. A
+    # server default only: inserts built from this table against an older schema leave it out.
+    clock_top_depth: Mapped[int] = mapped_column(server_default="0")
     extension_requested_days: Mapped[int | None]  # a pending 延期 request
     extension_request_reason: Mapped[str | None] = mapped_column(sa.Text)
 

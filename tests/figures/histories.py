@@ -175,6 +175,19 @@ def reset() -> None:
     db.session.expire_all()
 
 
+def assert_own_clocks_mirrored() -> None:
+    """Each ticket's clock_top_depth is its own clock's (the deepest current hand-off's) top
+    level, 0 without one: the figures read the ticket's columns for every level it covers."""
+    from feedback.tickets.handoffs import HandOff
+
+    h = HandOff
+    tops = dict(db.session.execute(
+        sa.select(h.ticket_id, sa.func.max(h.top_depth))
+        .where(h.ended_at.is_(None), h.top_depth <= h.bottom_depth).group_by(h.ticket_id)).all())  # (a Result has keys(): dict() would index it)
+    for ticket_id, top in db.session.execute(sa.select(Ticket.id, Ticket.clock_top_depth)).tuples():
+        assert top == tops.get(ticket_id, 0), (ticket_id, top, tops.get(ticket_id))
+
+
 @dataclass
 class Teller:
     world: object
@@ -194,6 +207,7 @@ class Teller:
             if p.repeat:  # the platform sends it again after everything: nothing may change
                 end += timedelta(minutes=1)
                 self.ingest([self.report(plan.epoch, p)], end)
+        assert_own_clocks_mirrored()
         return end
 
     def received_at(self, epoch: date, p: Plan) -> datetime:

@@ -296,3 +296,15 @@ def test_loading_the_next_year_confirms_a_county_clock_the_ticket_clocks_do_not_
     db.session.expire_all()
     county = rows(db.session.get(Ticket, t.id))[0]
     assert (iso(county.due_at), county.provisional) == ("2027-01-07T23:59:59+08:00", False)
+
+
+def test_the_ticket_mirrors_which_levels_its_own_clock_covers(world, clock):
+    """clock_top_depth: the level from which the unit's own hand-off is the clock (the figures
+    read the ticket's columns there, and look the hand-off up above it)."""
+    t = forwarded(world, clock)  # C0 → R1 (levels 0, 1), R1 → D1 (level 2 only)
+    assert t.clock_top_depth == 2 and t.assigned_at == rows(t)[1].at
+    clock.set("2026-11-05T09:00:00+08:00")
+    act(world, "edu_clerk", t, "return", clock, reason="不是我们的栏目")  # back in R1's triage: R1's own clock
+    assert (t.unit.code, t.clock_top_depth) == ("R1", 0)
+    routed = new_ticket(clock, "L9")  # the city office's routing straight to 教育局: every level
+    assert (routed.unit.code, routed.clock_top_depth) == ("D1", 0)
