@@ -93,8 +93,9 @@ def reuse(shape: tuple, build):
     are bind parameters its caller passes on every run (bound()); `shape` must name everything
     else the statement was built from (the database, the scope's units clause and root, the
     grouping, the clock, the calendar's exceptions written into the working-day count, the
-    months of a series). The SQL it makes is the same as a fresh build's (tests/figures/
-    test_fresh.py runs both)."""
+    months of a series). The tests ask one shape at many T's and periods in one process (the
+    differential suite, tests/figures/test_fresh.py), and fail when a shape leaves one of these
+    out."""
     key = (str(db.session.get_bind().url), *shape)
     with _statements_lock:  # gthread workers: another thread may be evicting this very key
         statement = _statements.get(key)
