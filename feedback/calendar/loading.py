@@ -26,9 +26,9 @@ def load_schedule(rows: list[DayRow], at: datetime) -> LoadOutcome:
     years = store_days(rows)
     after = current_calendar()
     moved = [r.date for r in rows if before.is_workday(r.date) != after.is_workday(r.date)]
-    changed = recompute_provisional(after, at, changed_days=moved)
-    told = notify_deadline_changes(changed, at)
-    return LoadOutcome(years, changed, told)
+    recomputed = recompute_provisional(after, at, changed_days=moved)
+    told = notify_deadline_changes(recomputed.unit_deadline_moved, at)
+    return LoadOutcome(years, recomputed.changed, told)
 
 
 def after_load_committed(outcome: LoadOutcome, at: datetime) -> None:

@@ -249,13 +249,13 @@ def recompute_and_notify(years, at: datetime) -> dict:
     from feedback.calendar.service import current_calendar
     from feedback.tickets.refresh import recompute_provisional
 
-    changed = recompute_provisional(current_calendar(), at)
-    told = notify_deadline_changes(changed, at)
+    recomputed = recompute_provisional(current_calendar(), at)
+    told = notify_deadline_changes(recomputed.unit_deadline_moved, at)
     db.session.commit()
     if told:
         enqueue("workers.tasks.send_mail", job_at(at), queue_name="notify")
-    log.info("calendar %s: %d deadlines recomputed, %d units told", years, len(changed), told)
-    return {"recomputed": len(changed), "notices": told}
+    log.info("calendar %s: %d deadlines recomputed, %d units told", years, len(recomputed.changed), told)
+    return {"recomputed": len(recomputed.changed), "notices": told}
 
 
 def insert_notices(rows: list[dict], at: datetime) -> int:

@@ -9,6 +9,7 @@ own deadlines and handling days, and under `handoffs` each level's clock that mo
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -26,12 +27,22 @@ FIGURES = ("unit_due_at", "platform_due_at", "handling_workdays")  # a change of
 HANDOFFS = "handoffs"  # the event's list of the levels' clocks that moved, as decide-extension's
 
 
+@dataclass
+class Recomputed:
+    changed: list[Ticket] = field(default_factory=list)  # figures moved: one event each
+    # of those, the ones whose own deadline moved: news for the unit. A move of the platform's
+    # clock or of a level above is not the unit's deadline (and a provisional mark that a load
+    # confirms is no change at all)
+    unit_deadline_moved: list[Ticket] = field(default_factory=list)
+
+
 def recompute_provisional(calendar: WorkCalendar, at: datetime,
-                          changed_days: Iterable[date] = ()) -> list[Ticket]:
+                          changed_days: Iterable[date] = ()) -> Recomputed:
     """Recompute the clocks of every provisional ticket, and of every ticket whose clocks or
     handling time span one of `changed_days` (days whose working status a load changed: a
     correction to a known year, or a newly loaded year's holidays, which also reach closed
-    tickets that were never provisional). Returns the tickets whose figures changed.
+    tickets that were never provisional). Returns the tickets whose figures changed, and those
+    whose own deadline did.
 
     Does not commit: the calendar change, the tickets and their events are one transaction.
     """
@@ -43,16 +54,18 @@ def recompute_provisional(calendar: WorkCalendar, at: datetime,
     if spans:
         where = sa.or_(where, *(_spans_days(lo, hi) for lo, hi in spans))
     tickets = db.session.execute(sa.select(Ticket).where(where).order_by(Ticket.id)).scalars().all()
-    changed = []
+    out = Recomputed()
     for ticket in tickets:
         data = _recompute(ticket, calendar)
         if HANDOFFS in data or any(name in data for name in FIGURES):
             db.session.add(TicketEvent(
                 ticket_id=ticket.id, at=at, actor_id=None, actor="system", action=ACTION,
                 from_state=ticket.state, to_state=ticket.state, unit_id=ticket.unit_id, data=data))
-            changed.append(ticket)
+            out.changed.append(ticket)
+        if "unit_due_at" in data:
+            out.unit_deadline_moved.append(ticket)
     db.session.flush()
-    return changed
+    return out
 
 
 def _recompute(ticket: Ticket, calendar: WorkCalendar) -> dict:

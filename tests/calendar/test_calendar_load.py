@@ -144,8 +144,8 @@ def test_recompute_provisional_is_a_plain_function_that_does_not_commit(app, wor
     clock.set("2026-12-30T15:00:00+08:00")
     t = receive("F1", "2026-12-30 15:00:00")
     db.session.add(CalendarDay(date=date(2027, 1, 1), is_workday=False, note="元旦"))
-    changed = recompute_provisional(current_calendar(), datetime(2026, 12, 31, 9, 0, tzinfo=LOCAL))
-    assert [c.id for c in changed] == [t.id]
+    recomputed = recompute_provisional(current_calendar(), datetime(2026, 12, 31, 9, 0, tzinfo=LOCAL))
+    assert [c.id for c in recomputed.changed] == [c.id for c in recomputed.unit_deadline_moved] == [t.id]
     db.session.rollback()  # the caller decides: nothing of it stays
     t = refreshed(t)
     assert t.deadline_provisional and iso(t.unit_due_at) == "2027-01-04T23:59:59+08:00"
