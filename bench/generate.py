@@ -304,21 +304,11 @@ class Loader:
         triage, the ticket's own clock, as ingest writes it (tickets/handoffs.record_initial) and
         migration 0018 wrote it. Without them the figures' join to each level's clock reads an
         empty table, which no working province has."""
-        from feedback.directory.models import Unit
-        from feedback.figures.sql import path_component
-        from feedback.tickets.handoffs import HandOff
+        from feedback.tickets.handoffs import HandOff, initial_handoffs
         from feedback.tickets.models import Ticket
 
-        t, u, h = Ticket.__table__.c, Unit.__table__.c, HandOff.__table__
-        rows = sa.select(
-            t.id, t.assigned_at, path_component(u.path, 1), t.unit_id, sa.literal(0), u.depth, t.unit_clock_days,
-            t.unit_due_at, t.deadline_provisional, t.extensions, sa.case((t.state == "closed", t.replied_at)),
-            sa.literal("bench"),
-        ).select_from(Ticket.__table__.join(Unit.__table__, u.id == t.unit_id)).where(
-            t.assigned_at.is_not(None), ~sa.exists().where(h.c.ticket_id == t.id)).order_by(t.id)
-        fill = h.insert().from_select(
-            ["ticket_id", "at", "by_unit_id", "to_unit_id", "top_depth", "bottom_depth", "clock_days", "due_at",
-             "provisional", "extensions", "stopped_at", "actor"], rows)
+        h = HandOff.__table__.c
+        fill = initial_handoffs(~sa.exists().where(h.ticket_id == Ticket.__table__.c.id), None, "bench")
         self.cur.execute(str(fill.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True})))
 
     def finish(self) -> None:

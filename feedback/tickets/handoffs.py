@@ -269,16 +269,22 @@ def record_initial(ticket_ids: list[int], actor) -> None:
     for a batch; migration 0018 wrote the same rows for the tickets that existed before."""
     if not ticket_ids:
         return
+    db.session.execute(initial_handoffs(Ticket.__table__.c.id.in_(ticket_ids), actor.user_id, actor.label))
+
+
+def initial_handoffs(which, actor_id: int | None, actor_label: str):
+    """INSERT … SELECT of record_initial's rows for the assigned tickets meeting `which` (a
+    condition on tickets; the bench's loader writes them for every ticket it loaded)."""
     from feedback.figures.sql import path_component  # the portable "/1/4/17/" → 1
 
     t, u = Ticket.__table__.c, Unit.__table__.c
     rows = sa.select(
         t.id, t.assigned_at, path_component(u.path, 1), t.unit_id, sa.literal(0), u.depth, t.unit_clock_days,
         t.unit_due_at, t.deadline_provisional, t.extensions,
-        sa.case((t.state == "closed", t.replied_at)), sa.literal(actor.user_id, sa.Integer),
-        sa.literal(actor.label),
+        sa.case((t.state == "closed", t.replied_at)), sa.literal(actor_id, sa.Integer),
+        sa.literal(actor_label),
     ).select_from(Ticket.__table__.join(Unit.__table__, u.id == t.unit_id)).where(
-        t.id.in_(ticket_ids), t.assigned_at.is_not(None))
-    db.session.execute(sa.insert(HandOff.__table__).from_select(
+        which, t.assigned_at.is_not(None)).order_by(t.id)
+    return sa.insert(HandOff.__table__).from_select(
         ["ticket_id", "at", "by_unit_id", "to_unit_id", "top_depth", "bottom_depth", "clock_days", "due_at",
-         "provisional", "extensions", "stopped_at", "actor_id", "actor"], rows))
+         "provisional", "extensions", "stopped_at", "actor_id", "actor"], rows)
