@@ -227,11 +227,17 @@ def stop(ticket: Ticket, replied_at: datetime) -> None:
         h.stopped_at = replied_at
 
 
-def recompute(ticket: Ticket, calendar: WorkCalendar) -> None:
-    """Deadlines again after a calendar load (tickets/refresh.py)."""
+def recompute(ticket: Ticket, calendar: WorkCalendar) -> list[tuple[HandOff, datetime | None]]:
+    """Deadlines again after a calendar load (tickets/refresh.py); returns each row whose
+    deadline moved with its old deadline."""
+    moved = []
     for h in history(ticket):
         if h.clock_days is not None:
+            old = h.due_at
             _set_due(h, calendar)
+            if h.due_at != old:
+                moved.append((h, old))
+    return moved
 
 
 def sync(ticket: Ticket, calendar: WorkCalendar, rows: list[HandOff] | None = None) -> None:

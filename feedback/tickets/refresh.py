@@ -71,19 +71,15 @@ def recompute_provisional(calendar: WorkCalendar, at: datetime,
 def _recompute(ticket: Ticket, calendar: WorkCalendar) -> dict:
     """Recompute in place; returns {field: {"old": …, "new": …}} for what changed."""
     before = _values(ticket)
-    rows = handoffs.history(ticket)
-    dues = [h.due_at for h in rows]
-    handoffs.recompute(ticket, calendar)  # every level's clock, not only the unit's own
+    levels = handoffs.recompute(ticket, calendar)  # every level's clock, not only the unit's own
     clocks.recompute(ticket, calendar)
     if ticket.handling_workdays is not None and ticket.assigned_at and ticket.replied_at:
         ticket.handling_workdays = handling_workdays(ticket.assigned_at, ticket.replied_at, calendar)
     after = _values(ticket)
     data = {name: {"old": _json(before[name]), "new": _json(after[name])}
             for name in before if before[name] != after[name]}
-    moved = [{"id": h.id, "old_due_at": _json(old), "new_due_at": _json(h.due_at)}
-             for h, old in zip(rows, dues) if h.due_at != old]
-    if moved:  # a level's deadline is a figure too (the county's row reads its clock)
-        data[HANDOFFS] = moved
+    if levels:  # a level's deadline is a figure too (the county's row reads its clock)
+        data[HANDOFFS] = [{"id": h.id, "old_due_at": _json(old), "new_due_at": _json(h.due_at)} for h, old in levels]
     return data
 
 
