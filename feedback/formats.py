@@ -44,13 +44,8 @@ def count(value: int | None) -> str:
     if type(value) is int and value >= 0:
         # "#,##0" groups by three in every locale; only the symbol differs. A page shows a few
         # hundred counts, and Babel parses the pattern for each
-        return f"{value:,}".replace(",", _group_symbol(locale))
+        return f"{value:,}".replace(",", _symbols(locale)[0])
     return _babel_decimal(value, "#,##0", locale=locale)
-
-
-@lru_cache(maxsize=None)
-def _group_symbol(locale: str) -> str:
-    return get_group_symbol(locale)
 
 
 def rate(value: float | None) -> str:
