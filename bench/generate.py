@@ -290,14 +290,17 @@ class Loader:
             self.cur.execute(statement)
 
     def _refill_settled(self) -> None:
-        """settled_month_counts from the loaded tickets (what the triggers would have written)."""
-        from feedback.figures.models import RECOUNT_COLUMNS, SettledMonthCount, recount
+        """settled_month_counts and settled_platform_counts from the loaded tickets (what the
+        triggers would have written)."""
+        from feedback.figures.models import (PLATFORM_COLUMNS, RECOUNT_COLUMNS, SettledMonthCount,
+                                             SettledPlatformCount, platform_recount, recount)
 
-        table = SettledMonthCount.__table__
-        fill = table.insert().from_select(list(RECOUNT_COLUMNS), recount())
-        for statement in (table.delete(), fill):
-            self.cur.execute(str(statement.compile(dialect=self.engine.dialect,
-                                                   compile_kwargs={"literal_binds": True})))
+        for table, columns, select in ((SettledMonthCount.__table__, RECOUNT_COLUMNS, recount()),
+                                       (SettledPlatformCount.__table__, PLATFORM_COLUMNS, platform_recount())):
+            fill = table.insert().from_select(list(columns), select)
+            for statement in (table.delete(), fill):
+                self.cur.execute(str(statement.compile(dialect=self.engine.dialect,
+                                                       compile_kwargs={"literal_binds": True})))
 
     def _fill_handoffs(self) -> None:
         """The first hand-off of every assigned ticket that has none yet: from the top office's

@@ -35,6 +35,7 @@ from sqlalchemy.sql.functions import FunctionElement
 
 from feedback.extensions import db
 from feedback.figures import rules
+from feedback.figures.sql import local_day_number
 from feedback.tickets.models import Ticket
 
 SETTLED_PREDICATE = "closed_at IS NOT NULL AND state <> 'invalid' AND unit_id IS NOT NULL"
@@ -97,6 +98,30 @@ def _local_month_pg(element, compiler, **kw):
     return f"CAST(date_trunc('month', {ts} + INTERVAL '8 hours') AS DATE)"
 
 
+class SettledPlatformCount(db.Model):
+    """The office's platform clock over the settled tickets (migration 0027), kept by triggers as
+    settled_month_counts is. A ticket is counted here when closed_at IS NOT NULL AND state <>
+    'invalid', with a unit or without (the top office's own figure counts its triage too).
+
+    Per (local month of received_at, local day number): `closed`, `on_time`
+    (closed_at <= platform_due_at: rules.platform_on_time_sql) and `micros` (closed_at -
+    received_at) of the tickets received on that day, and `closed_on`, how many of the month's
+    tickets were closed on it. The working days from receipt to close are a difference of two
+    positions in the working-day count (sql.workday_index W: W(closed day) - W(received day)), so
+    their sum is sum(closed_on * W(day)) - sum(closed * W(day)) over the month's rows: exact for
+    whatever calendar is loaded when asked, with a few dozen rows per month and no calendar in
+    the table."""
+
+    __tablename__ = "settled_platform_counts"
+
+    month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    day: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # days since 1970-01-01, local
+    closed: Mapped[int] = mapped_column(server_default="0")
+    on_time: Mapped[int] = mapped_column(server_default="0")
+    micros: Mapped[int] = mapped_column(sa.BigInteger, server_default="0")
+    closed_on: Mapped[int] = mapped_column(server_default="0")
+
+
 # The tickets forwarded below the level that routed them (clock_top_depth > 0): a region's rows
 # read their hand-off into the region, so the settled path reads them one by one (migration 0026).
 sa.Index("ix_tickets_forwarded_received_at", Ticket.received_at,
@@ -126,8 +151,39 @@ def recount():
             .where(settled_clause()).group_by(Ticket.unit_id, month))
 
 
+PLATFORM_SETTLED_PREDICATE = "closed_at IS NOT NULL AND state <> 'invalid'"
+PLATFORM_COLUMNS = ("month", "day", "closed", "on_time", "micros", "closed_on")
+
+
+def platform_recount():
+    """settled_platform_counts computed from scratch, PLATFORM_COLUMNS in order."""
+    month = local_month(Ticket.received_at)
+    settled = sa.and_(Ticket.closed_at.is_not(None), Ticket.state != "invalid")
+    by_received = (
+        sa.select(month.label("month"), local_day_number(Ticket.received_at).label("day"),
+                  sa.literal(1).label("closed"),
+                  sa.case((rules.platform_on_time_sql(Ticket.closed_at, Ticket.platform_due_at), 1),
+                          else_=0).label("on_time"),
+                  sa.cast(rules.handling_micros_sql(Ticket.received_at, Ticket.closed_at), sa.BigInteger)
+                  .label("micros"),
+                  sa.literal(0).label("closed_on")).where(settled))
+    by_closed = (
+        sa.select(month.label("month"), local_day_number(Ticket.closed_at).label("day"),
+                  sa.literal(0).label("closed"), sa.literal(0).label("on_time"),
+                  sa.cast(sa.literal(0), sa.BigInteger).label("micros"),
+                  sa.literal(1).label("closed_on")).where(settled))
+    both = sa.union_all(by_received, by_closed).subquery("platform_parts")
+    b = both.c
+    return (sa.select(b.month, b.day, sa.func.sum(b.closed), sa.func.sum(b.on_time),
+                      sa.cast(sa.func.sum(b.micros), sa.BigInteger), sa.func.sum(b.closed_on))
+            .group_by(b.month, b.day))
+
+
 def refill(connection) -> None:
-    """Replace the table's rows by recount() (after writes that bypassed the triggers)."""
+    """Replace both rollups' rows by their recounts (after writes that bypassed the triggers)."""
     table = SettledMonthCount.__table__
     connection.execute(table.delete())
     connection.execute(table.insert().from_select(list(RECOUNT_COLUMNS), recount()))
+    table = SettledPlatformCount.__table__
+    connection.execute(table.delete())
+    connection.execute(table.insert().from_select(list(PLATFORM_COLUMNS), platform_recount()))

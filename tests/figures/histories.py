@@ -146,7 +146,8 @@ def add_clerks(world) -> None:
 
 
 # the tables a history writes; every table that refers to one of them is emptied too
-HISTORY_ROOTS = {"tickets", "import_jobs", "export_jobs", "settled_month_counts", "notifications",
+HISTORY_ROOTS = {"tickets", "import_jobs", "export_jobs", "settled_month_counts", "settled_platform_counts",
+                 "notifications",
                  "platform_deliveries"}
 
 
