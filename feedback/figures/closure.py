@@ -119,7 +119,8 @@ def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, un
     scope: resolve_scope(actor, unit_code) when the caller already has it (a page that needs it twice).
     percentiles=False: median and P90 left None; platform=False: no platform-clock figures (None).
     A table that does not show them skips their work: without both, a period of whole months is
-    read from the settled counts (figures/settled.py, the same figures). via="cohort" or
+    read from the settled counts (figures/settled.py, the same figures; the top office's own
+    figure too, when the scope is the whole tree). via="cohort" or
     "settled" picks the way (the tests compare them). Computed fresh on every call."""
     as_of = _check(date_from, date_to, as_of, group)
     if via not in ("auto", "cohort", "settled"):
@@ -135,18 +136,16 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     scope = scope or resolve_scope(actor, unit_code)
     clock = cohort.UNIT_CLOCK if group == "unit" else cohort.HEAD_CLOCK
     if via == "auto":
-        # the settled counts are kept per unit on its own clock: a region's rows read the
-        # hand-off into the region, so they are counted live
-        via = "settled" if (not percentiles and not platform and group == "unit"
-                            and settled.whole_months(date_from, date_to)) else "cohort"
+        # the settled counts hold whole months of counts and sums: no percentiles, and the
+        # platform clock for the top office's own figure alone
+        via = "settled" if (not percentiles and not platform and settled.whole_months(date_from, date_to)) \
+            else "cohort"
     # the top office's own figure is the platform clock over the same cohort plus what waits in
     # triage: its sums come from this query's total and a small query of the tickets without a
     # unit, not a second pass over the period
     top_office = office and via == "cohort" and is_top(scope)
     if via == "settled":
-        if group != "unit":
-            raise ValueError("the settled counts hold the units' own clocks: group='unit' only")
-        by_key = settled.figures_by_key(scope, date_from, date_to, as_of, group, calendar)
+        by_key = settled.figures_by_key(scope, date_from, date_to, as_of, group, calendar, clock=clock)
     else:
         sums = cohort.sums_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
                                   platform=platform or top_office, with_total=True, clock=clock)
@@ -167,6 +166,11 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
         rows = [Row(head, head, by_key.get(head.id) or zero) for head in scope.heads]
     if top_office:
         own, unassigned = _top_office(scope, sums, date_from, date_to, as_of, calendar, percentiles)
+    elif office and via == "settled" and is_top(scope) and scope.covers_all:
+        # the whole tree's platform clock, settled part from its own counts (no percentiles here)
+        own, unassigned = settled.office_platform(scope, date_from, date_to, as_of, calendar), \
+            _unassigned(scope, date_from, date_to, as_of)
+        own.platform = None
     else:
         unassigned = _unassigned(scope, date_from, date_to, as_of)
         own = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles) if office else None

@@ -303,8 +303,8 @@ def region_map(scope: Scope):
 def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, overdue_only: bool = False,
           clock: str = UNIT_CLOCK):
     """Layer 2: per ticket 0/1 flags and handling times, on both clocks, over a cohort() (the
-    rules: figures/rules.py). overdue_only: the key and the overdue flag alone (the tickets open
-    at T have no handling times; the platform clock's working days would send the calendar's
+    rules: figures/rules.py). overdue_only: the key and the overdue flags alone, on the row's
+    clock and the platform clock (the tickets open at T have no handling times; the platform clock's working days would send the calendar's
     exceptions as a few hundred parameters for nothing). clock: the cohort's (a level's clock counts its
     handling working days from its own start, in SQL; the unit's are stored at approval)."""
     c = tickets.c
@@ -337,8 +337,9 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
     # a rejected reply, or one after T: ask the events (rare, so the subquery rarely runs)
     whens.append((on_time_reply_awaiting_at_t, 0))
     overdue = sa.case(*whens, else_=1)
+    p_overdue = sa.case((sa.and_(sa.not_(closed), rules.past_due_sql(c.platform_due_at, t)), 1), else_=0)
     if overdue_only:
-        return sa.select(c.key, c.ticket_id, overdue.label("overdue")).subquery("flags")
+        return sa.select(c.key, c.ticket_id, overdue.label("overdue"), p_overdue.label("p_overdue")).subquery("flags")
     on_time = sa.case((sa.and_(closed, rules.replied_by_sql(c.replied_at, c.unit_due_at)), 1), else_=0)
     last_day = max(local_date(as_of), date_from)  # as sums_by_key's shape names it
     workday = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
@@ -352,7 +353,7 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
                  else workday(c.replied_at) - workday(c.assigned_at))).label("workdays"),
         sa.case((sa.and_(closed, rules.platform_on_time_sql(c.closed_at, c.platform_due_at)), 1),
                 else_=0).label("p_on_time"),
-        sa.case((sa.and_(sa.not_(closed), rules.past_due_sql(c.platform_due_at, t)), 1), else_=0).label("p_overdue"),
+        p_overdue.label("p_overdue"),
         sa.case((closed, rules.handling_micros_sql(c.received_at, c.closed_at))).label("p_micros"),
         sa.case((closed, workday(c.closed_at) - workday(c.received_at))).label("p_workdays"),
     )

@@ -1,8 +1,9 @@
 """The closure figures of whole months from the settled counts plus the tickets still open at T.
 
 For a period of whole months, closure() without percentiles and without the platform clock
-(the dashboard's table) reads its rows here instead of every ticket of the period. The parts,
-as in series.py (its docstring says why each is exact), but keyed by unit or region:
+(the dashboard's table, by unit or by region, and the top office's own figure) reads here
+instead of every ticket of the period. The parts, as in series.py (its docstring says why each
+is exact), but keyed by unit or region:
 
 - settled: settled_month_counts (figures/models.py, kept by triggers) summed per key over the
   months: closed, on_time and the integer sums of the handling times (microseconds and working
@@ -12,6 +13,10 @@ as in series.py (its docstring says why each is exact), but keyed by unit or reg
 - live: the cohort's tickets not closed by T (cohort.cohort and cohort.flags, as closure() evaluates
   them), counted, and those overdue at T.
 
+- forwarded (group="region" only, each row on the hand-off into its region): the settled
+  tickets counted at T that a level above their unit forwarded (clock_top_depth > 0, a partial
+  index), their own clock's parts swapped for the region clock's (cohort.flags on each).
+
 Per key: closed = settled − corrections (likewise on_time and the sums), received = closed +
 live, overdue_open = the live part's overdue, and derive.clock_figures derives the rest from
 the same integers closure()'s own query sums, so the figures are the same to the last digit
@@ -20,6 +25,10 @@ integer sum over tickets, and each ticket has one key.
 
 The settled part reads one row per unit and month of settled_month_counts, the live part the
 month's open tickets through the unsettled index, instead of every ticket of the month.
+
+office_platform(): the top office's own figure on the platform clock, from
+settled_platform_counts (per month and day; the working days as a difference of positions in
+the working-day count) with the same three parts over every valid ticket, 未分派 included.
 """
 from __future__ import annotations
 
@@ -31,13 +40,14 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.accounts.scope import Scope
 from feedback.figures import rules
-from feedback.figures.cohort import (as_of_param, bound, cohort, execute, flags, key_expr, region_map, reuse,
-                                     scope_shape)
+from feedback.figures import sql as fsql
+from feedback.figures.cohort import (HEAD_CLOCK, UNIT_CLOCK, as_of_param, bound, cohort, execute, flags, key_expr,
+                                     period_params, region_map, reuse, scope_shape)
 from feedback.figures.derive import clock_figures
-from feedback.figures.models import SettledMonthCount, settled_clause
+from feedback.figures.models import SettledMonthCount, SettledPlatformCount, settled_clause
 from feedback.figures.results import Figures
 from feedback.tickets.models import Ticket
-from feedback.timeutil import start_of_local_day
+from feedback.timeutil import local_date, start_of_local_day
 
 # the integer parts of a key's figures, in this order in every part's rows
 PARTS = ("closed", "on_time", "timed", "micros", "days_n", "days")
@@ -49,26 +59,36 @@ def whole_months(date_from: date, date_to: date) -> bool:
 
 
 def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
-                   calendar: WorkCalendar) -> dict:
+                   calendar: WorkCalendar, clock: str = UNIT_CLOCK) -> dict:
     """Figures per unit id (key_kind "unit") or group head id ("region"), and the total under
-    None; median, P90 and the platform clock left None. The period must be whole months."""
+    None; median, P90 and the platform clock left None. The period must be whole months.
+    clock: UNIT_CLOCK (each unit's own) or HEAD_CLOCK (group="region": the hand-off into each
+    row's region). The settled counts hold the own clocks; a ticket a level above its unit
+    forwarded (clock_top_depth > 0) may be on another clock in its region's row, and those few
+    are read one by one (forwarded())."""
     if not whole_months(date_from, date_to):
         raise ValueError(f"not whole months: {date_from}..{date_to}")
+    if clock not in (UNIT_CLOCK, HEAD_CLOCK):
+        raise ValueError(f"the settled counts serve the units' and the heads' clocks, not {clock!r}")
     settled = settled_sums(scope, date_from, date_to, key_kind)
     corrected = corrections(scope, date_from, date_to, as_of, key_kind)
-    live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar)
+    if clock == HEAD_CLOCK:  # their own clocks out, their region's in (a difference per key)
+        for key, delta in forwarded(scope, date_from, date_to, as_of, key_kind, calendar).items():
+            before = corrected.get(key)
+            corrected[key] = delta if before is None else tuple(a + b for a, b in zip(before, delta))
+    live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar, clock=clock)
     zero, none = (0,) * len(PARTS), (0, 0)
     out = {}
     for key in settled.keys() | corrected.keys() | live.keys():
         parts, minus = settled.get(key, zero), corrected.get(key)
         if minus is not None:  # (at T = now there are none: most keys skip the subtraction)
             parts = tuple([a - b for a, b in zip(parts, minus)])
-        open_at_t, overdue = live.get(key, none)
+        open_at_t, overdue = live.get(key, none)[:2]
         if parts[0] + open_at_t:  # a key with no ticket in the cohort has no row (closure()'s zeros)
             out[key] = _figures(parts, open_at_t, overdue)
     # the total: each part's column sums (each ticket has one key, so this is the keys' sum)
     parts = [a - b for a, b in zip(_column_sums(settled, len(PARTS)), _column_sums(corrected, len(PARTS)))]
-    out[None] = _figures(parts, *_column_sums(live, 2))
+    out[None] = _figures(parts, *_column_sums(live, 3)[:2])
     return out
 
 
@@ -156,23 +176,116 @@ def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     return closed_later
 
 
-def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
-                calendar: WorkCalendar, months: list[date] | None = None) -> dict:
-    """key → (received, overdue_open) of the cohort's tickets not closed by T: never closed
-    (closed_at IS NULL: the partial index) or closed after T (closed_at > T: the closed_at index),
-    as two cohorts so that each reads its own index; cohort.flags decides overdue over both as
-    closure() does. key_kind as cohort.key_expr ("month" with `months`: the series' month index)."""
+def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
+                calendar: WorkCalendar, months: list[date] | None = None, *, clock: str = UNIT_CLOCK,
+                with_unassigned: bool = False) -> dict:
+    """key → (received, overdue_open, overdue_open on the platform clock) of the cohort's tickets
+    not closed by T: never closed (closed_at IS NULL: the partial index) or closed after T
+    (closed_at > T: the closed_at index), as two cohorts so that each reads its own index;
+    cohort.flags decides overdue over both as closure() does. key_kind as cohort.key_expr
+    ("month" with `months`: the series' month index; None: the total alone). clock and
+    with_unassigned: as cohort.cohort."""
     def build():
         t = as_of_param(as_of)
-        never = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at.is_(None))
+        common = dict(clock=clock, with_unassigned=with_unassigned)
+        never = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at.is_(None), **common)
         later = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at > t,
-                       by_received=False)
+                       by_received=False, **common)
         both = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
-        f = flags(both, as_of, calendar, date_from, overdue_only=True).c  # no working days: no calendar
-        return sa.select(sa.func.count(), _total(f.overdue), f.key).group_by(f.key)
+        # no working days: no calendar
+        f = flags(both, as_of, calendar, date_from, overdue_only=True, clock=clock).c
+        return sa.select(sa.func.count(), _total(f.overdue), _total(f.p_overdue), f.key).group_by(f.key)
 
-    query = reuse(("live", scope_shape(scope), key_kind, tuple(months or ())), build)
-    return _rows(query, bound(as_of, date_from, date_to))
+    shape = ("live", scope_shape(scope), key_kind, tuple(months or ()), clock, with_unassigned)
+    return _rows(reuse(shape, build), bound(as_of, date_from, date_to))
 
 
-__all__ = ["corrections", "figures_by_key", "live_counts", "settled_sums", "whole_months"]
+def forwarded(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
+              calendar: WorkCalendar) -> dict:
+    """key → PARTS to subtract from the settled sums so that they hold the forwarded tickets
+    (clock_top_depth > 0) counted at T on the row's clock (HEAD_CLOCK) instead of their own: the
+    own clock's parts minus the head clock's. Only the tickets the corrections leave in (closed
+    and received by T); each clock's parts come from cohort.flags, as closure() counts them. A
+    ticket whose own clock covers its head's level adds 0."""
+    def build(clock):
+        def make():
+            t = as_of_param(as_of)
+            # a literal, as the index's predicate: SQLite uses a partial index only when the
+            # query states its condition (ix_tickets_forwarded_received_at)
+            which = sa.and_(Ticket.clock_top_depth > sa.literal_column("0"), Ticket.closed_at.is_not(None),
+                            Ticket.closed_at <= t)
+            f = flags(cohort(scope, date_from, date_to, as_of, key_kind, extra=which, clock=clock), as_of,
+                      calendar, date_from, clock=clock).c
+            return sa.select(sa.func.count(), _total(f.on_time), sa.func.count(f.micros), _total(f.micros),
+                             sa.func.count(f.workdays), _total(f.workdays), f.key).group_by(f.key)
+        return make
+
+    last_day = max(local_date(as_of), date_from)
+    params = bound(as_of, date_from, date_to)
+    sides = []
+    for clock in (UNIT_CLOCK, HEAD_CLOCK):
+        shape = ("forwarded", scope_shape(scope), key_kind, clock, fsql.exceptions(calendar, date_from, last_day))
+        sides.append(_rows(reuse(shape, build(clock)), params))
+    own, head = sides
+    zero = (0,) * len(PARTS)
+    return {key: tuple(a - b for a, b in zip(own.get(key, zero), head.get(key, zero)))
+            for key in own.keys() | head.keys()}
+
+
+def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetime, calendar: WorkCalendar) -> Figures:
+    """The top office's own figure (closure.py's `office`) for a scope that holds every ticket
+    there is (Scope.covers_all, triage included), whole months: the platform clock over every
+    valid ticket of the period, with a unit or without. Median and P90 None.
+
+    As figures_by_key, in three parts: settled_platform_counts (figures/models.py) summed over
+    the months; the settled tickets not closed-and-received by T subtracted (their sums as
+    cohort.flags counts them); the tickets not closed by T counted, with those past the platform
+    deadline at T. The working days are W(closed day) - W(received day) per ticket (flags'
+    p_workdays), so the settled sum is sum((closed_on - closed) * W(day)) with the same W."""
+    if not (whole_months(date_from, date_to) and scope.covers_all):
+        raise ValueError("the settled platform counts serve whole months of the whole tree")
+    last_day = max(local_date(as_of), date_from)
+    exceptions = fsql.exceptions(calendar, date_from, last_day)
+
+    def rollup():
+        p = SettledPlatformCount
+        w = fsql.workday_index(p.day, calendar, date_from, last_day)
+        return (sa.select(_total(p.closed), _total(p.on_time), _total(p.micros),
+                          _total((p.closed_on - p.closed) * w))
+                .where(p.month >= sa.bindparam("first_month", type_=sa.Date()),
+                       p.month <= sa.bindparam("last_month", type_=sa.Date())))
+
+    def uncounted(received_later: bool):
+        # what the triggers added for the settled tickets not counted at T (as corrections():
+        # closed after T, or closed by T but received after it), from the same columns
+        t = as_of_param(as_of)
+        start, end = period_params(date_from, date_to)
+        w = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
+        p_on_time = sa.case((rules.platform_on_time_sql(Ticket.closed_at, Ticket.platform_due_at), 1), else_=0)
+        query = sa.select(sa.func.count(), _total(p_on_time),
+                          _total(rules.handling_micros_sql(Ticket.received_at, Ticket.closed_at)),
+                          _total(w(Ticket.closed_at) - w(Ticket.received_at))).where(Ticket.state != "invalid")
+        if received_later:
+            return query.where(Ticket.received_at > t, Ticket.received_at >= start, Ticket.received_at < end,
+                               Ticket.closed_at <= t)
+        received = sa.func.coalesce(Ticket.received_at, Ticket.received_at)  # the closed_at index, as corrections()
+        return query.where(Ticket.closed_at > t, received >= start, received < end)
+
+    params = {**bound(as_of, date_from, date_to), "first_month": date_from, "last_month": date_to.replace(day=1)}
+    shape = ("office-platform", scope_shape(scope), exceptions)
+    closed, on_time, micros, days = execute(reuse(shape + ("rollup",), rollup), params).one()
+    minus = [0, 0, 0, 0]
+    lists = [execute(reuse(shape + ("closed later",), lambda: uncounted(False)), params).one()]
+    if as_of < start_of_local_day(date_to + timedelta(days=1)):
+        lists.append(execute(reuse(shape + ("received later",), lambda: uncounted(True)), params).one())
+    for row in lists:
+        minus = [a + int(b or 0) for a, b in zip(minus, row)]
+    closed, on_time, micros, days = (int(a or 0) - b for a, b in zip((closed, on_time, micros, days), minus))
+    live = live_counts(scope, date_from, date_to, as_of, None, calendar, with_unassigned=True)
+    open_at_t, _overdue, p_overdue = next(iter(live.values()), (0, 0, 0))
+    # every settled ticket has both times and its working days: each sum is over `closed` tickets
+    return clock_figures(closed + open_at_t, closed, on_time, p_overdue, micros, closed, days, closed)
+
+
+__all__ = ["corrections", "figures_by_key", "forwarded", "live_counts", "office_platform", "settled_sums",
+           "whole_months"]

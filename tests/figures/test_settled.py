@@ -6,11 +6,15 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from feedback.accounts.scope import Actor
 from feedback.figures.closure import closure
+from feedback.extensions import db
 from feedback.figures.settled import whole_months
+from feedback.tickets.models import Ticket
 from tests.figures.test_closure import HALF_CENT_MINUTES
+from tests.figures.test_level_clocks import AS_OF, triage_and_returned
 from tests.figures.test_series import OCTOBER_TIMES
 from tests.figures.worlds import OCTOBER_AS_OF, as_of_corners
 
@@ -24,15 +28,17 @@ def at(text: str) -> datetime:
 
 def assert_same(actor: Actor, as_of: datetime, *, unit_code: str | None = None, periods=PERIODS) -> None:
     for date_from, date_to in periods:
-        # only the units' own clocks are settled: a region's rows read the hand-off into the
-        # region and are always counted live (closure.py)
-        for group in ("unit",):
+        # a region's rows read the hand-off into the region (the settled path: forwarded()), and
+        # the top office's own figure the platform clock (settled_platform_counts)
+        for group in ("unit", "region"):
             reports = [closure(actor, date_from, date_to, as_of, unit_code=unit_code, group=group,
                                percentiles=False, platform=False, via=via) for via in ("cohort", "settled")]
             cohort, settled = ([(row.unit.code, row.region.code, row.figures) for row in r.rows] for r in reports)
             where = (date_from, group, as_of, unit_code)
             assert settled == cohort, where
             assert reports[1].total == reports[0].total, where
+            assert reports[1].office == reports[0].office, where
+            assert reports[1].unassigned == reports[0].unassigned, where
 
 
 def test_october_world_as_of_each_time(oct_world, boss):
@@ -80,10 +86,45 @@ def test_exact_means_of_half_cents(story, boss):
     assert report.total.avg_handling_hours == 225.99
 
 
-def test_region_rows_never_come_from_the_settled_counts(oct_world, boss):
-    with pytest.raises(ValueError):
-        closure(boss, date(2026, 10, 1), date(2026, 10, 31), at(OCTOBER_AS_OF), group="region", percentiles=False,
-                platform=False, via="settled")
+def test_a_forwarded_ticket_on_its_region_clock_and_the_office_on_the_platform_clock(world, clock):
+    """T1 (tests/figures/test_level_clocks.py, counted by hand there): the county forwarded it, so
+    东城县's row reads the county's clock (late), 教育局's own row its own (on time), and the
+    city's own figure the platform clock (late). The settled path reads T1 by forwarded() and the
+    office from settled_platform_counts; both paths agree at every instant of its history."""
+    triage_and_returned(world, clock)  # T1, and two tickets in the city's triage
+    boss = Actor.of(world.users["boss"])
+    september = [(date(2026, 9, 1), date(2026, 9, 30))]
+    for text in ("2026-09-22T12:00:00+08:00", "2026-09-29T00:00:00+08:00", "2026-10-01T12:00:00+08:00",
+                 "2026-10-09T12:00:00+08:00", "2026-10-12T09:00:00+08:00", "2026-10-31T12:00:00+08:00"):
+        assert_same(boss, at(text), periods=september)
+        assert_same(boss, at(text), unit_code="R1", periods=september)
+    report = closure(boss, *september[0], at(AS_OF), group="region", percentiles=False, platform=False)
+    r1 = next(row.figures for row in report.rows if row.unit.code == "R1")
+    assert (r1.closed, r1.on_time, r1.late) == (1, 0, 1)
+    units = closure(boss, *september[0], at(AS_OF), percentiles=False, platform=False)
+    d1 = next(row.figures for row in units.rows if row.unit.code == "D1")
+    assert (d1.closed, d1.on_time, d1.late) == (1, 1, 0)
+    office = report.office  # counted by hand in test_level_clocks.py: T1 late, T4 and T5 overdue
+    assert (office.received, office.closed, office.on_time, office.late, office.overdue_open) == (3, 1, 0, 1, 2)
+    assert report.unassigned == 2
+
+
+def test_a_closed_ticket_without_a_unit_counts_for_the_office(world, clock):
+    """A ledger row can arrive closed without a unit: the office's own figure counts it on the
+    platform clock, from settled_platform_counts as from the tickets; no unit's row holds it."""
+    triage_and_returned(world, clock)
+    t4 = db.session.scalars(sa.select(Ticket).where(Ticket.platform_id == "T4")).one()
+    # closed Mon 28 Sep 10:00, as imported: by the platform deadline (Tue 29 Sep 23:59:59)
+    t4.state, t4.closed_at = "closed", at("2026-09-28T10:00:00+08:00")
+    db.session.commit()
+    boss = Actor.of(world.users["boss"])
+    september = [(date(2026, 9, 1), date(2026, 9, 30))]
+    for text in ("2026-09-28T09:59:59+08:00", "2026-09-28T10:00:00+08:00", AS_OF):
+        assert_same(boss, at(text), periods=september)
+    office = closure(boss, *september[0], at(AS_OF), percentiles=False, platform=False).office
+    # T1 late, T4 on time (Mon 21 → Mon 28 Sep: Tue 22, Wed 23, Thu 24, Mon 28 = 4 working days),
+    # T5 overdue
+    assert (office.received, office.closed, office.on_time, office.late, office.overdue_open) == (3, 2, 1, 1, 1)
 
 
 def test_only_whole_months_go_to_the_settled_counts(oct_world, boss):
