@@ -144,8 +144,11 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     # triage: its sums come from this query's total and a small query of the tickets without a
     # unit, not a second pass over the period
     top_office = office and via == "cohort" and is_top(scope)
+    # the whole tree's own figure on the platform clock: from its own settled counts, the open
+    # tickets read once with the rows' (no percentiles on this way)
+    settled_office = office and via == "settled" and is_top(scope) and scope.covers_all
     if via == "settled":
-        by_key = settled.figures_by_key(scope, date_from, date_to, as_of, group, calendar, clock=clock)
+        by_key, own = settled.report(scope, date_from, date_to, as_of, group, calendar, clock, office=settled_office)
     else:
         sums = cohort.sums_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
                                   platform=platform or top_office, with_total=True, clock=clock)
@@ -166,10 +169,8 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
         rows = [Row(head, head, by_key.get(head.id) or zero) for head in scope.heads]
     if top_office:
         own, unassigned = _top_office(scope, sums, date_from, date_to, as_of, calendar, percentiles)
-    elif office and via == "settled" and is_top(scope) and scope.covers_all:
-        # the whole tree's platform clock, settled part from its own counts (no percentiles here)
-        own, unassigned = settled.office_platform(scope, date_from, date_to, as_of, calendar), \
-            _unassigned(scope, date_from, date_to, as_of)
+    elif settled_office:
+        unassigned = _unassigned(scope, date_from, date_to, as_of)
         own.platform = None
     else:
         unassigned = _unassigned(scope, date_from, date_to, as_of)

@@ -72,7 +72,7 @@ def _series(actor: Actor, as_of: datetime, unit_code: str | None, calendar: Work
     points = []
     for i, (month, end) in enumerate(zip(starts, ends)):
         closed, on_time = (a - b for a, b in zip(settled.get(i, (0, 0)), corrected.get(i, (0, 0))))
-        open_at_t, overdue = live.get(i, (0, 0, 0))[:2]
+        open_at_t, overdue = live.get(i, (0, 0))
         # no handling-time sums (the chart shows none): the means stay None
         figures = clock_figures(closed + open_at_t, closed, on_time, overdue, 0, 0, 0, 0)
         points.append(MonthPoint(month, month, end, figures))

@@ -41,7 +41,7 @@ from feedback.directory.models import Unit
 from feedback.accounts.scope import Scope
 from feedback.figures import rules
 from feedback.figures import sql as fsql
-from feedback.figures.cohort import (HEAD_CLOCK, UNIT_CLOCK, as_of_param, bound, cohort, execute, flags, key_expr,
+from feedback.figures.cohort import (HEAD_CLOCK, UNASSIGNED_ONLY, UNIT_CLOCK, as_of_param, bound, cohort, execute, flags, key_expr,
                                      period_params, region_map, reuse, scope_shape)
 from feedback.figures.derive import clock_figures
 from feedback.figures.models import SettledMonthCount, SettledPlatformCount, settled_clause
@@ -66,6 +66,14 @@ def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime
     row's region). The settled counts hold the own clocks; a ticket a level above its unit
     forwarded (clock_top_depth > 0) may be on another clock in its region's row, and those few
     are read one by one (forwarded())."""
+    return report(scope, date_from, date_to, as_of, key_kind, calendar, clock)[0]
+
+
+def report(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str, calendar: WorkCalendar,
+           clock: str = UNIT_CLOCK, *, office: bool = False) -> tuple[dict, Figures | None]:
+    """figures_by_key's figures, and with `office` the top office's own figure (office_platform)
+    beside them: its open tickets are the rows' (each ticket with a unit has one key) plus those
+    in triage, so the month's open tickets are read once."""
     if not whole_months(date_from, date_to):
         raise ValueError(f"not whole months: {date_from}..{date_to}")
     if clock not in (UNIT_CLOCK, HEAD_CLOCK):
@@ -76,7 +84,7 @@ def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime
         for key, delta in forwarded(scope, date_from, date_to, as_of, key_kind, calendar).items():
             before = corrected.get(key)
             corrected[key] = delta if before is None else tuple(a + b for a, b in zip(before, delta))
-    live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar, clock=clock)
+    live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar, clock=clock, platform=office)
     zero, none = (0,) * len(PARTS), (0, 0)
     out = {}
     for key in settled.keys() | corrected.keys() | live.keys():
@@ -88,8 +96,14 @@ def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime
             out[key] = _figures(parts, open_at_t, overdue)
     # the total: each part's column sums (each ticket has one key, so this is the keys' sum)
     parts = [a - b for a, b in zip(_column_sums(settled, len(PARTS)), _column_sums(corrected, len(PARTS)))]
-    out[None] = _figures(parts, *_column_sums(live, 3)[:2])
-    return out
+    live_total = _column_sums(live, 3 if office else 2)
+    out[None] = _figures(parts, *live_total[:2])
+    if not office:
+        return out, None
+    triage = live_counts(scope, date_from, date_to, as_of, None, calendar, with_unassigned=UNASSIGNED_ONLY,
+                         platform=True)
+    open_at_t, _overdue, p_overdue = (a + b for a, b in zip(_column_sums(triage, 3), live_total))
+    return out, office_platform(scope, date_from, date_to, as_of, calendar, live=(open_at_t, p_overdue))
 
 
 def _prefix(parts: tuple) -> tuple:
@@ -178,13 +192,14 @@ def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
 
 def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
                 calendar: WorkCalendar, months: list[date] | None = None, *, clock: str = UNIT_CLOCK,
-                with_unassigned: bool = False) -> dict:
-    """key → (received, overdue_open, overdue_open on the platform clock) of the cohort's tickets
-    not closed by T: never closed (closed_at IS NULL: the partial index) or closed after T
-    (closed_at > T: the closed_at index), as two cohorts so that each reads its own index;
-    cohort.flags decides overdue over both as closure() does. key_kind as cohort.key_expr
-    ("month" with `months`: the series' month index; None: the total alone). clock and
-    with_unassigned: as cohort.cohort."""
+                with_unassigned: bool | str = False, platform: bool = False) -> dict:
+    """key → (received, overdue_open) of the cohort's tickets not closed by T, and with
+    `platform` the overdue on the platform clock third: never closed (closed_at IS NULL: the
+    partial index) or closed after T (closed_at > T: the closed_at index), as two cohorts so
+    that each reads its own index; cohort.flags decides overdue over both as closure() does.
+    key_kind as cohort.key_expr ("month" with `months`: the series' month index; None: the total
+    alone). clock and with_unassigned: as cohort.cohort. Without `platform` the partial index
+    covers every column read (PostgreSQL: an index-only scan)."""
     def build():
         t = as_of_param(as_of)
         common = dict(clock=clock, with_unassigned=with_unassigned)
@@ -194,9 +209,10 @@ def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
         both = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
         # no working days: no calendar
         f = flags(both, as_of, calendar, date_from, overdue_only=True, clock=clock).c
-        return sa.select(sa.func.count(), _total(f.overdue), _total(f.p_overdue), f.key).group_by(f.key)
+        columns = (sa.func.count(), _total(f.overdue), *((_total(f.p_overdue),) if platform else ()))
+        return sa.select(*columns, f.key).group_by(f.key)
 
-    shape = ("live", scope_shape(scope), key_kind, tuple(months or ()), clock, with_unassigned)
+    shape = ("live", scope_shape(scope), key_kind, tuple(months or ()), clock, with_unassigned, platform)
     return _rows(reuse(shape, build), bound(as_of, date_from, date_to))
 
 
@@ -232,7 +248,8 @@ def forwarded(scope: Scope, date_from: date, date_to: date, as_of: datetime, key
             for key in own.keys() | head.keys()}
 
 
-def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetime, calendar: WorkCalendar) -> Figures:
+def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetime, calendar: WorkCalendar,
+                    live: tuple[int, int] | None = None) -> Figures:
     """The top office's own figure (closure.py's `office`) for a scope that holds every ticket
     there is (Scope.covers_all, triage included), whole months: the platform clock over every
     valid ticket of the period, with a unit or without. Median and P90 None.
@@ -240,7 +257,7 @@ def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetim
     As figures_by_key, in three parts: settled_platform_counts (figures/models.py) summed over
     the months; the settled tickets not closed-and-received by T subtracted (their sums as
     cohort.flags counts them); the tickets not closed by T counted, with those past the platform
-    deadline at T. The working days are W(closed day) - W(received day) per ticket (flags'
+    deadline at T (`live`: those two counts when the caller has them). The working days are W(closed day) - W(received day) per ticket (flags'
     p_workdays), so the settled sum is sum((closed_on - closed) * W(day)) with the same W."""
     if not (whole_months(date_from, date_to) and scope.covers_all):
         raise ValueError("the settled platform counts serve whole months of the whole tree")
@@ -281,11 +298,13 @@ def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetim
     for row in lists:
         minus = [a + int(b or 0) for a, b in zip(minus, row)]
     closed, on_time, micros, days = (int(a or 0) - b for a, b in zip((closed, on_time, micros, days), minus))
-    live = live_counts(scope, date_from, date_to, as_of, None, calendar, with_unassigned=True)
-    open_at_t, _overdue, p_overdue = next(iter(live.values()), (0, 0, 0))
+    if live is None:
+        counted = live_counts(scope, date_from, date_to, as_of, None, calendar, with_unassigned=True, platform=True)
+        live = tuple(_column_sums(counted, 3)[::2])
+    open_at_t, p_overdue = live
     # every settled ticket has both times and its working days: each sum is over `closed` tickets
     return clock_figures(closed + open_at_t, closed, on_time, p_overdue, micros, closed, days, closed)
 
 
-__all__ = ["corrections", "figures_by_key", "forwarded", "live_counts", "office_platform", "settled_sums",
+__all__ = ["corrections", "figures_by_key", "forwarded", "live_counts", "office_platform", "report", "settled_sums",
            "whole_months"]
