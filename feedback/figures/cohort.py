@@ -137,6 +137,7 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
          sa.func.coalesce(later.c.old_due_at, Ticket.unit_due_at, type_=UTCDateTime())),
         else_=Ticket.unit_due_at), UTCDateTime())
     start, final_due, workdays = Ticket.assigned_at, Ticket.unit_due_at, Ticket.handling_workdays
+    own_clock = sa.literal_column("1")  # the row reads the ticket's own clock (flags())
     level = None
     if clock != UNIT_CLOCK:
         level, level_on = level_clock(level_depth(scope, clock))
@@ -153,6 +154,7 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         final_due = sa.type_coerce(sa.case((has, h.due_at), else_=Ticket.unit_due_at), UTCDateTime())
         due_at = sa.type_coerce(sa.case((has, in_force), else_=due_at), UTCDateTime())
         workdays = sa.null()  # counted from this clock's start in flags()
+        own_clock = sa.case((has, 0), else_=1)
 
     key, heads = key_expr(scope, key_kind, months)
     period_start, period_end = period_params(date_from, date_to)
@@ -163,6 +165,7 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         final_due.label("unit_due_at"), Ticket.platform_due_at, workdays.label("handling_workdays"),
         sa.case((closed, 1), else_=0).label("closed"),
         due_at.label("due_at"),
+        own_clock.label("own_clock"),
     ).select_from(Ticket)
     unit_clause = scope.unit_clause()
     if with_unassigned == UNASSIGNED_ONLY:
@@ -329,11 +332,11 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
         (sa.and_(latest_reply_stood_at_t, rules.replied_by_sql(c.replied_at, c.due_at)), 0),
         (latest_reply_stood_at_t, 1),
     ]
-    if clock == UNIT_CLOCK:
-        # no reply since the unit's clock started (an assignment clears replied_at). A level's
-        # clock may have started before that assignment: a reply of an earlier unit of the same
-        # region may have been awaiting review at T, so those ask the events
-        whens.append((c.replied_at.is_(None), 1))
+    # no reply since the unit's clock started (an assignment clears replied_at). A level's clock
+    # that is not the ticket's own may have started before that assignment: a reply of an
+    # earlier unit of the same region may have been awaiting review at T, so those ask the events
+    whens.append((c.replied_at.is_(None) if clock == UNIT_CLOCK else sa.and_(c.own_clock == 1,
+                                                                          c.replied_at.is_(None)), 1))
     # a rejected reply, or one after T: ask the events (rare, so the subquery rarely runs)
     whens.append((on_time_reply_awaiting_at_t, 0))
     overdue = sa.case(*whens, else_=1)
