@@ -290,13 +290,13 @@ class Loader:
             self.cur.execute(statement)
 
     def _refill_settled(self) -> None:
-        """settled_month_counts and settled_platform_counts from the loaded tickets (what the
+        """settled_month_counts and settled_day_counts from the loaded tickets (what the
         triggers would have written)."""
-        from feedback.figures.models import (PLATFORM_COLUMNS, RECOUNT_COLUMNS, SettledMonthCount,
-                                             SettledPlatformCount, platform_recount, recount)
+        from feedback.figures.models import (DAY_COLUMNS, RECOUNT_COLUMNS, SettledMonthCount,
+                                             SettledDayCount, day_recount, recount)
 
         for table, columns, select in ((SettledMonthCount.__table__, RECOUNT_COLUMNS, recount()),
-                                       (SettledPlatformCount.__table__, PLATFORM_COLUMNS, platform_recount())):
+                                       (SettledDayCount.__table__, DAY_COLUMNS, day_recount())):
             fill = table.insert().from_select(list(columns), select)
             for statement in (table.delete(), fill):
                 self.cur.execute(str(statement.compile(dialect=self.engine.dialect,

@@ -98,21 +98,24 @@ def _local_month_pg(element, compiler, **kw):
     return f"CAST(date_trunc('month', {ts} + INTERVAL '8 hours') AS DATE)"
 
 
-class SettledPlatformCount(db.Model):
-    """The office's platform clock over the settled tickets (migration 0027), kept by triggers as
-    settled_month_counts is. A ticket is counted here when closed_at IS NOT NULL AND state <>
-    'invalid', with a unit or without (the top office's own figure counts its triage too).
+class SettledDayCount(db.Model):
+    """The settled tickets of the whole tree per day (migration 0027), kept by triggers as
+    settled_month_counts is: the top office's own figure on the platform clock, and the chart's
+    monthly counts, read from a few dozen rows per month instead of one per unit. A ticket is
+    counted here when closed_at IS NOT NULL AND state <> 'invalid', with a unit or without
+    (the top office's own figure counts its triage too).
 
-    Per (local month of received_at, local day number): `closed`, `on_time`
-    (closed_at <= platform_due_at: rules.platform_on_time_sql) and `micros` (closed_at -
-    received_at) of the tickets received on that day, and `closed_on`, how many of the month's
-    tickets were closed on it. The working days from receipt to close are a difference of two
-    positions in the working-day count (sql.workday_index W: W(closed day) - W(received day)), so
-    their sum is sum(closed_on * W(day)) - sum(closed * W(day)) over the month's rows: exact for
-    whatever calendar is loaded when asked, with a few dozen rows per month and no calendar in
-    the table."""
+    Per (local month of received_at, local day number), of the tickets received on that day:
+    `closed`, `on_time` (closed_at <= platform_due_at: rules.platform_on_time_sql), `micros`
+    (closed_at - received_at), and of those with a unit, `unit_closed` and `unit_on_time` on
+    their own clock (rules.on_time_flag_sql: settled_month_counts' closed and on_time summed
+    over the units); and `closed_on`, how many of the month's tickets were closed on that day.
+    The working days from receipt to close are a difference of two positions in the working-day
+    count (sql.workday_index W: W(closed day) - W(received day)), so their sum is
+    sum(closed_on * W(day)) - sum(closed * W(day)) over the month's rows: exact for whatever
+    calendar is loaded when asked, with no calendar in the table."""
 
-    __tablename__ = "settled_platform_counts"
+    __tablename__ = "settled_day_counts"
 
     month: Mapped[date] = mapped_column(sa.Date, primary_key=True)
     day: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)  # days since 1970-01-01, local
@@ -120,6 +123,8 @@ class SettledPlatformCount(db.Model):
     on_time: Mapped[int] = mapped_column(server_default="0")
     micros: Mapped[int] = mapped_column(sa.BigInteger, server_default="0")
     closed_on: Mapped[int] = mapped_column(server_default="0")
+    unit_closed: Mapped[int] = mapped_column(server_default="0")
+    unit_on_time: Mapped[int] = mapped_column(server_default="0")
 
 
 # The tickets forwarded below the level that routed them (clock_top_depth > 0): a region's rows
@@ -151,14 +156,15 @@ def recount():
             .where(settled_clause()).group_by(Ticket.unit_id, month))
 
 
-PLATFORM_SETTLED_PREDICATE = "closed_at IS NOT NULL AND state <> 'invalid'"
-PLATFORM_COLUMNS = ("month", "day", "closed", "on_time", "micros", "closed_on")
+DAY_COLUMNS = ("month", "day", "closed", "on_time", "micros", "closed_on", "unit_closed", "unit_on_time")
 
 
-def platform_recount():
-    """settled_platform_counts computed from scratch, PLATFORM_COLUMNS in order."""
+def day_recount():
+    """settled_day_counts computed from scratch, DAY_COLUMNS in order."""
     month = local_month(Ticket.received_at)
     settled = sa.and_(Ticket.closed_at.is_not(None), Ticket.state != "invalid")
+    with_unit = Ticket.unit_id.is_not(None)
+    zero = sa.literal(0)
     by_received = (
         sa.select(month.label("month"), local_day_number(Ticket.received_at).label("day"),
                   sa.literal(1).label("closed"),
@@ -166,16 +172,20 @@ def platform_recount():
                           else_=0).label("on_time"),
                   sa.cast(rules.handling_micros_sql(Ticket.received_at, Ticket.closed_at), sa.BigInteger)
                   .label("micros"),
-                  sa.literal(0).label("closed_on")).where(settled))
+                  zero.label("closed_on"),
+                  sa.case((with_unit, 1), else_=0).label("unit_closed"),
+                  sa.case((with_unit, rules.on_time_flag_sql()), else_=0).label("unit_on_time"))
+        .where(settled))
     by_closed = (
         sa.select(month.label("month"), local_day_number(Ticket.closed_at).label("day"),
-                  sa.literal(0).label("closed"), sa.literal(0).label("on_time"),
-                  sa.cast(sa.literal(0), sa.BigInteger).label("micros"),
-                  sa.literal(1).label("closed_on")).where(settled))
-    both = sa.union_all(by_received, by_closed).subquery("platform_parts")
+                  zero.label("closed"), zero.label("on_time"), sa.cast(zero, sa.BigInteger).label("micros"),
+                  sa.literal(1).label("closed_on"), zero.label("unit_closed"), zero.label("unit_on_time"))
+        .where(settled))
+    both = sa.union_all(by_received, by_closed).subquery("day_parts")
     b = both.c
     return (sa.select(b.month, b.day, sa.func.sum(b.closed), sa.func.sum(b.on_time),
-                      sa.cast(sa.func.sum(b.micros), sa.BigInteger), sa.func.sum(b.closed_on))
+                      sa.cast(sa.func.sum(b.micros), sa.BigInteger), sa.func.sum(b.closed_on),
+                      sa.func.sum(b.unit_closed), sa.func.sum(b.unit_on_time))
             .group_by(b.month, b.day))
 
 
@@ -184,6 +194,6 @@ def refill(connection) -> None:
     table = SettledMonthCount.__table__
     connection.execute(table.delete())
     connection.execute(table.insert().from_select(list(RECOUNT_COLUMNS), recount()))
-    table = SettledPlatformCount.__table__
+    table = SettledDayCount.__table__
     connection.execute(table.delete())
-    connection.execute(table.insert().from_select(list(PLATFORM_COLUMNS), platform_recount()))
+    connection.execute(table.insert().from_select(list(DAY_COLUMNS), day_recount()))

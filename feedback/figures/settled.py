@@ -27,7 +27,7 @@ The settled part reads one row per unit and month of settled_month_counts, the l
 month's open tickets through the unsettled index, instead of every ticket of the month.
 
 office_platform(): the top office's own figure on the platform clock, from
-settled_platform_counts (per month and day; the working days as a difference of positions in
+settled_day_counts (per month and day; the working days as a difference of positions in
 the working-day count) with the same three parts over every valid ticket, 未分派 included.
 """
 from __future__ import annotations
@@ -45,7 +45,7 @@ from feedback.figures.cohort import (AS_OF, HEAD_CLOCK, PERIOD_END, PERIOD_START
                                      as_of_param, bound, cohort, execute, flags, key_expr, period_params, region_map,
                                      reuse, scope_shape)
 from feedback.figures.derive import clock_figures
-from feedback.figures.models import SettledMonthCount, SettledPlatformCount, settled_clause
+from feedback.figures.models import SettledMonthCount, SettledDayCount, settled_clause
 from feedback.figures.results import Figures
 from feedback.tickets.models import Ticket
 from feedback.timeutil import UTCDateTime, local_date, start_of_local_day
@@ -154,11 +154,19 @@ def _total(value):
 
 def settled_sums(scope: Scope, date_from: date, date_to: date, key_kind: str, parts: tuple = PARTS) -> dict:
     """key → `parts` (a prefix of PARTS) summed from settled_month_counts over the months of
-    [date_from, date_to] (key_kind "month": the first day of each month)."""
+    [date_from, date_to] (key_kind "month": the first day of each month; for the whole tree,
+    closed and on_time from settled_day_counts)."""
+    last_month = date_to.replace(day=1)
+    if key_kind == "month" and scope.covers_all and len(_prefix(parts)) <= 2:
+        # the whole tree's closed and on-time counts per month: settled_day_counts' unit_closed
+        # and unit_on_time are settled_month_counts' summed over the units, a few dozen rows a month
+        d = SettledDayCount
+        columns = (_total(d.unit_closed), _total(d.unit_on_time))[:len(parts)]
+        return _rows(sa.select(*columns, d.month.label("key")).where(d.month >= date_from, d.month <= last_month)
+                     .group_by(d.month))
     s = SettledMonthCount
     query = sa.select(*(_total(getattr(s, name)) for name in _prefix(parts))).select_from(s)
     query, key = _keyed(query, scope, s.unit_id, key_kind, month=s.month)
-    last_month = date_to.replace(day=1)
     return _rows(query.where(s.month >= date_from, s.month <= last_month).group_by(key))
 
 
@@ -269,7 +277,7 @@ def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetim
     there is (Scope.covers_all, triage included), whole months: the platform clock over every
     valid ticket of the period, with a unit or without. Median and P90 None.
 
-    As figures_by_key, in three parts: settled_platform_counts (figures/models.py) summed over
+    As figures_by_key, in three parts: settled_day_counts (figures/models.py) summed over
     the months; the settled tickets not closed-and-received by T subtracted (their sums as
     cohort.flags counts them); the tickets not closed by T counted, with those past the platform
     deadline at T (`live`: those two counts when the caller has them). The working days are W(closed day) - W(received day) per ticket (flags'
@@ -280,7 +288,7 @@ def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetim
     exceptions = fsql.exceptions(calendar, date_from, last_day)
 
     def rollup():
-        p = SettledPlatformCount
+        p = SettledDayCount
         w = fsql.workday_index(p.day, calendar, date_from, last_day)
         return (sa.select(_total(p.closed), _total(p.on_time), _total(p.micros),
                           _total((p.closed_on - p.closed) * w))

@@ -1,5 +1,5 @@
 """The generator loads tickets with their triggers off and fills settled_month_counts and
-settled_platform_counts after: each table equals its recount, and the triggers are back for what
+settled_day_counts after: each table equals its recount, and the triggers are back for what
 comes next."""
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def test_generate_fills_the_settled_counts_and_leaves_the_triggers_on(app, clock
     dataset = generate(db.engine, 1500, as_of=clock(), seed=11)
     filled = _table()
     assert filled and filled == _recount()
-    assert_platform_exact()
+    assert_day_counts_exact()
     assert any(row[4] and row[5] and row[6] for row in filled)  # the handling times' sums filled too
     assert sum(row[2] for row in filled) == db.session.scalar(
         sa.select(sa.func.count()).where(Ticket.state == "closed"))
@@ -44,15 +44,15 @@ def test_generate_fills_the_settled_counts_and_leaves_the_triggers_on(app, clock
     db.session.commit()
     db.session.expire_all()
     assert _table() == _recount() != filled
-    assert_platform_exact()
+    assert_day_counts_exact()
 
 
-def assert_platform_exact():
-    from tests.figures.test_series import platform_recounted, platform_table
+def assert_day_counts_exact():
+    from tests.figures.test_series import day_recounted, day_table
 
     db.session.expire_all()
-    table = platform_table()
-    assert table and table == platform_recounted()
+    table = day_table()
+    assert table and table == day_recounted()
 
 
 def test_every_assigned_ticket_gets_its_first_hand_off_as_ingest_writes_it(app, clock):

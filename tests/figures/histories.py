@@ -146,7 +146,7 @@ def add_clerks(world) -> None:
 
 
 # the tables a history writes; every table that refers to one of them is emptied too
-HISTORY_ROOTS = {"tickets", "import_jobs", "export_jobs", "settled_month_counts", "settled_platform_counts",
+HISTORY_ROOTS = {"tickets", "import_jobs", "export_jobs", "settled_month_counts", "settled_day_counts",
                  "notifications",
                  "platform_deliveries"}
 

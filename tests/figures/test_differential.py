@@ -9,12 +9,12 @@ tickets' events, at random instants (around every deadline and event, ± 1 s, pa
 - GET /api/v1/assessment/YYYYQn?as_of=T (the quarter cut at as_of's date when not over);
 - the dashboard's table (closure() as the dashboard view calls it: neither percentiles nor the
   platform clock; whole months from the settled counts, a region's forwarded tickets one by one
-  and the top office's own figure from settled_platform_counts) and its 12-month series;
+  and the top office's own figure from settled_day_counts) and its 12-month series;
 - `feedback export closure --format csv|xlsx` and `feedback export assessment --format json`;
 - GET /api/v1/tickets?overdue=true and the sweep's escalations: exactly the reference's
   overdue-open set at now;
 - settled_month_counts (the rollup the triggers keep) against the reference's counts, and
-  settled_platform_counts against its recount.
+  settled_day_counts against its recount.
 
 The metrics test asks several instants in a row over the same data, so a figure computed for one
 instant can never stand in for another's. One difference is known and tolerated only where it
@@ -58,7 +58,7 @@ from feedback.notices.models import Notification
 from feedback.jobs.sweep import run_sweep
 from feedback.tickets.models import Ticket
 from feedback.timeutil import LOCAL, local_date
-from tests.figures.test_series import platform_recounted, platform_table
+from tests.figures.test_series import day_recounted, day_table
 from tests.figures.histories import Teller, add_clerks, as_of_candidates, plans, read_histories, reset, unit_infos
 
 EXAMPLES = 12
@@ -413,7 +413,7 @@ def overdue_now(lab, client, data):
                    sa.select(s.month, Unit.code, s.closed, s.on_time, s.timed, s.micros, s.days_n, s.days)
                    .join(Unit, Unit.id == s.unit_id)).all()}
     assert settled == ref.settled_counts(lab.histories, lab.units), "settled_month_counts: (product, reference)"
-    assert platform_table() == platform_recounted(), "settled_platform_counts: (kept, recounted)"
+    assert day_table() == day_recounted(), "settled_day_counts: (kept, recounted)"
 
 
 

@@ -14,7 +14,7 @@ from feedback.accounts.scope import Actor
 from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.figures.closure import closure, resolve_scope
-from feedback.figures.models import SettledMonthCount, SettledPlatformCount, platform_recount, recount, refill
+from feedback.figures.models import DAY_COLUMNS, SettledDayCount, SettledMonthCount, day_recount, recount, refill
 from feedback.figures.series import monthly_series
 from feedback.directory.models import Unit
 from feedback.tickets.models import Ticket
@@ -53,15 +53,14 @@ def recounted() -> set[tuple]:
     return rows
 
 
-def platform_table() -> set[tuple]:
-    p = SettledPlatformCount
-    return set(db.session.execute(sa.select(p.month, p.day, p.closed, p.on_time, p.micros,
-                                            p.closed_on)).tuples())
+def day_table() -> set[tuple]:
+    p = SettledDayCount
+    return set(db.session.execute(sa.select(*(getattr(p, name) for name in DAY_COLUMNS))).tuples())
 
 
-def platform_recounted() -> set[tuple]:
+def day_recounted() -> set[tuple]:
     rows = set()
-    for m, day, *sums in db.session.execute(platform_recount()).tuples():
+    for m, day, *sums in db.session.execute(day_recount()).tuples():
         assert all(type(v) is int for v in sums), sums
         rows.add((m if isinstance(m, date) else date.fromisoformat(m), day, *sums))
     return rows
@@ -71,7 +70,7 @@ def assert_table_is_exact() -> None:
     """Both rollups the triggers keep equal their recounts from scratch."""
     db.session.expire_all()
     assert full_table() == recounted()
-    assert platform_table() == platform_recounted()
+    assert day_table() == day_recounted()
 
 
 def assert_series_matches(actor: Actor, as_of: datetime, *, months: int = 12, unit_code: str | None = None):
@@ -332,16 +331,16 @@ def test_the_table_is_its_recount_after_any_writes(world, ops, as_of_hours):
         db.session.rollback()
         db.session.execute(tickets.delete())
         db.session.commit()
-    assert full_table() == set() and platform_table() == set()  # deleting every ticket empties both
+    assert full_table() == set() and day_table() == set()  # deleting every ticket empties both
 
 
 def test_refill_rebuilds_the_table(oct_world):
-    expected, platform = full_table(), platform_table()
+    expected, platform = full_table(), day_table()
     db.session.execute(SettledMonthCount.__table__.delete())
-    db.session.execute(SettledPlatformCount.__table__.delete())
+    db.session.execute(SettledDayCount.__table__.delete())
     refill(db.session.connection())
     db.session.commit()
     assert full_table() == expected and expected
-    assert platform_table() == platform and platform
+    assert day_table() == platform and platform
     assert full_table() == recounted()
-    assert platform_table() == platform_recounted()
+    assert day_table() == day_recounted()

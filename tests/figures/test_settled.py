@@ -29,7 +29,7 @@ def at(text: str) -> datetime:
 def assert_same(actor: Actor, as_of: datetime, *, unit_code: str | None = None, periods=PERIODS) -> None:
     for date_from, date_to in periods:
         # a region's rows read the hand-off into the region (the settled path: forwarded()), and
-        # the top office's own figure the platform clock (settled_platform_counts)
+        # the top office's own figure the platform clock (settled_day_counts)
         for group in ("unit", "region"):
             reports = [closure(actor, date_from, date_to, as_of, unit_code=unit_code, group=group,
                                percentiles=False, platform=False, via=via) for via in ("cohort", "settled")]
@@ -90,7 +90,7 @@ def test_a_forwarded_ticket_on_its_region_clock_and_the_office_on_the_platform_c
     """T1 (tests/figures/test_level_clocks.py, counted by hand there): the county forwarded it, so
     东城县's row reads the county's clock (late), 教育局's own row its own (on time), and the
     city's own figure the platform clock (late). The settled path reads T1 by forwarded() and the
-    office from settled_platform_counts; both paths agree at every instant of its history."""
+    office from settled_day_counts; both paths agree at every instant of its history."""
     triage_and_returned(world, clock)  # T1, and two tickets in the city's triage
     boss = Actor.of(world.users["boss"])
     september = [(date(2026, 9, 1), date(2026, 9, 30))]
@@ -111,7 +111,7 @@ def test_a_forwarded_ticket_on_its_region_clock_and_the_office_on_the_platform_c
 
 def test_a_closed_ticket_without_a_unit_counts_for_the_office(world, clock):
     """A ledger row can arrive closed without a unit: the office's own figure counts it on the
-    platform clock, from settled_platform_counts as from the tickets; no unit's row holds it."""
+    platform clock, from settled_day_counts as from the tickets; no unit's row holds it."""
     triage_and_returned(world, clock)
     t4 = db.session.scalars(sa.select(Ticket).where(Ticket.platform_id == "T4")).one()
     # closed Mon 28 Sep 10:00, as imported: by the platform deadline (Tue 29 Sep 23:59:59)

@@ -1,14 +1,18 @@
-"""settled_platform_counts: the office's platform clock over the settled tickets, kept by triggers
+"""settled_day_counts: the whole tree's settled tickets per day, kept by triggers
 
 The dashboard's 本级办 row is the top office's own figure on the platform clock: every valid
 ticket of the period, 未分派 included. Counted from the tickets it read the whole month; this
 table holds its settled part as settled_month_counts (0010, 0013) holds the units' own clocks,
-so the row reads a few dozen rows per month plus the tickets still open.
+so the row reads a few dozen rows per month plus the tickets still open. The same rows carry
+the units' own-clock closed and on-time counts of the whole tree, so that the 12-month chart
+reads a few hundred rows instead of one per unit and month.
 
 A ticket counts when closed_at IS NOT NULL AND state <> 'invalid', with a unit or without (the
 office's figure counts its triage). Per (local month of received_at, local day number):
 - closed, on_time (closed_at <= platform_due_at), micros (closed_at - received_at in whole
   microseconds) of the tickets received on that day;
+- unit_closed, unit_on_time: of those, the ones with a unit, and of these the ones replied by
+  unit_due_at (settled_month_counts' closed and on_time, summed over the units);
 - closed_on: how many of the month's tickets were closed on that day.
 The working days from receipt to close are W(closed day) - W(received day) for the working-day
 count W (feedback/figures/sql.workday_index), so the month's sum is read with whatever calendar
@@ -17,7 +21,7 @@ is loaded: sum(closed_on * W(day)) - sum(closed * W(day)). No calendar is stored
 The expressions below are frozen copies of the application's (a migration does not follow later
 changes of the code): the month of feedback.figures.models.local_month, the day of
 feedback.figures.sql.local_day_number, the microseconds of sql.micros_between and the on-time
-test of feedback.figures.rules.platform_on_time_sql. feedback.figures.models.platform_recount
+tests of feedback.figures.rules.platform_on_time_sql and on_time_flag_sql. feedback.figures.models.day_recount
 is the same table computed from scratch, which the tests compare with what the triggers keep.
 
 PostgreSQL: one plpgsql function behind three triggers; SQLite: three triggers. Each subtracts
@@ -39,10 +43,11 @@ down_revision = '0026'
 branch_labels = None
 depends_on = None
 
-TABLE = "settled_platform_counts"
-TRIGGER_NAMES = ("settled_platform_counts_insert", "settled_platform_counts_update",
-                 "settled_platform_counts_delete")
-COLUMNS = ("closed_at", "state", "received_at", "platform_due_at")  # what the triggers read
+TABLE = "settled_day_counts"
+TRIGGER_NAMES = ("settled_day_counts_insert", "settled_day_counts_update",
+                 "settled_day_counts_delete")
+COLUMNS = ("closed_at", "state", "received_at", "platform_due_at", "unit_id", "replied_at",
+           "unit_due_at")  # what the triggers read
 
 
 def settles(row: str) -> str:
@@ -83,8 +88,16 @@ def on_time(row: str) -> str:
     return f"CASE WHEN {row}.closed_at <= {row}.platform_due_at THEN 1 ELSE 0 END"
 
 
+def unit_closed(row: str) -> str:
+    return f"CASE WHEN {row}.unit_id IS NOT NULL THEN 1 ELSE 0 END"
+
+
+def unit_on_time(row: str) -> str:
+    return f"CASE WHEN {row}.unit_id IS NOT NULL AND {row}.replied_at <= {row}.unit_due_at THEN 1 ELSE 0 END"
+
+
 PG_FUNCTION = f"""
-CREATE OR REPLACE FUNCTION settled_platform_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
+CREATE OR REPLACE FUNCTION settled_day_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     old_counts boolean := false;
     new_counts boolean := false;
@@ -98,6 +111,10 @@ DECLARE
     new_on_time integer;
     old_micros bigint;
     new_micros bigint;
+    old_unit_closed integer;
+    new_unit_closed integer;
+    old_unit_on_time integer;
+    new_unit_on_time integer;
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         old_counts := coalesce({settles('OLD')}, false);
@@ -106,6 +123,8 @@ BEGIN
         old_closed_day := {day_pg('OLD.closed_at')};
         old_on_time := {on_time('OLD')};
         old_micros := coalesce({micros_pg('OLD')}, 0);
+        old_unit_closed := {unit_closed('OLD')};
+        old_unit_on_time := {unit_on_time('OLD')};
     END IF;
     IF TG_OP <> 'DELETE' THEN
         new_counts := coalesce({settles('NEW')}, false);
@@ -114,14 +133,18 @@ BEGIN
         new_closed_day := {day_pg('NEW.closed_at')};
         new_on_time := {on_time('NEW')};
         new_micros := coalesce({micros_pg('NEW')}, 0);
+        new_unit_closed := {unit_closed('NEW')};
+        new_unit_on_time := {unit_on_time('NEW')};
     END IF;
     IF old_counts AND new_counts AND old_month = new_month AND old_day = new_day
             AND old_closed_day = new_closed_day
-            AND old_on_time = new_on_time AND old_micros = new_micros THEN
+            AND old_on_time = new_on_time AND old_micros = new_micros
+            AND old_unit_closed = new_unit_closed AND old_unit_on_time = new_unit_on_time THEN
         RETURN NULL;  -- the same contribution
     END IF;
     IF old_counts THEN
-        UPDATE {TABLE} SET closed = closed - 1, on_time = on_time - old_on_time, micros = micros - old_micros
+        UPDATE {TABLE} SET closed = closed - 1, on_time = on_time - old_on_time, micros = micros - old_micros,
+            unit_closed = unit_closed - old_unit_closed, unit_on_time = unit_on_time - old_unit_on_time
         WHERE month = old_month AND day = old_day;
         UPDATE {TABLE} SET closed_on = closed_on - 1
         WHERE month = old_month AND day = old_closed_day;
@@ -129,13 +152,14 @@ BEGIN
             AND closed = 0 AND closed_on = 0;
     END IF;
     IF new_counts THEN
-        INSERT INTO {TABLE} (month, day, closed, on_time, micros, closed_on)
-        VALUES (new_month, new_day, 1, new_on_time, new_micros, 0)
+        INSERT INTO {TABLE} (month, day, closed, on_time, micros, closed_on, unit_closed, unit_on_time)
+        VALUES (new_month, new_day, 1, new_on_time, new_micros, 0, new_unit_closed, new_unit_on_time)
         ON CONFLICT (month, day) DO UPDATE
         SET closed = {TABLE}.closed + 1, on_time = {TABLE}.on_time + EXCLUDED.on_time,
-            micros = {TABLE}.micros + EXCLUDED.micros;
-        INSERT INTO {TABLE} (month, day, closed, on_time, micros, closed_on)
-        VALUES (new_month, new_closed_day, 0, 0, 0, 1)
+            micros = {TABLE}.micros + EXCLUDED.micros, unit_closed = {TABLE}.unit_closed + EXCLUDED.unit_closed,
+            unit_on_time = {TABLE}.unit_on_time + EXCLUDED.unit_on_time;
+        INSERT INTO {TABLE} (month, day, closed, on_time, micros, closed_on, unit_closed, unit_on_time)
+        VALUES (new_month, new_closed_day, 0, 0, 0, 1, 0, 0)
         ON CONFLICT (month, day) DO UPDATE SET closed_on = {TABLE}.closed_on + 1;
     END IF;
     RETURN NULL;
@@ -147,13 +171,13 @@ $$
 def _pg_triggers() -> tuple[str, ...]:
     changed = " OR ".join(f"OLD.{c} IS DISTINCT FROM NEW.{c}" for c in COLUMNS)
     return (
-        f"CREATE TRIGGER settled_platform_counts_insert AFTER INSERT ON tickets FOR EACH ROW "
-        f"WHEN ({settles('NEW')}) EXECUTE FUNCTION settled_platform_counts_apply()",
-        f"CREATE TRIGGER settled_platform_counts_update AFTER UPDATE ON tickets FOR EACH ROW "
+        f"CREATE TRIGGER settled_day_counts_insert AFTER INSERT ON tickets FOR EACH ROW "
+        f"WHEN ({settles('NEW')}) EXECUTE FUNCTION settled_day_counts_apply()",
+        f"CREATE TRIGGER settled_day_counts_update AFTER UPDATE ON tickets FOR EACH ROW "
         f"WHEN ((OLD.closed_at IS NOT NULL OR NEW.closed_at IS NOT NULL) AND ({changed})) "
-        f"EXECUTE FUNCTION settled_platform_counts_apply()",
-        f"CREATE TRIGGER settled_platform_counts_delete AFTER DELETE ON tickets FOR EACH ROW "
-        f"WHEN ({settles('OLD')}) EXECUTE FUNCTION settled_platform_counts_apply()",
+        f"EXECUTE FUNCTION settled_day_counts_apply()",
+        f"CREATE TRIGGER settled_day_counts_delete AFTER DELETE ON tickets FOR EACH ROW "
+        f"WHEN ({settles('OLD')}) EXECUTE FUNCTION settled_day_counts_apply()",
     )
 
 
@@ -167,40 +191,44 @@ def _sqlite_triggers() -> tuple[str, ...]:
     received, closed = day_sqlite("OLD.received_at"), day_sqlite("OLD.closed_at")
     subtract = [
         f"UPDATE {TABLE} SET closed = closed - 1, on_time = on_time - {on_time('OLD')}, "
-        f"micros = micros - coalesce({micros_sqlite('OLD')}, 0) WHERE {key} AND day = {received} AND {settles('OLD')};",
+        f"micros = micros - coalesce({micros_sqlite('OLD')}, 0), unit_closed = unit_closed - {unit_closed('OLD')}, "
+        f"unit_on_time = unit_on_time - {unit_on_time('OLD')} WHERE {key} AND day = {received} AND {settles('OLD')};",
         f"UPDATE {TABLE} SET closed_on = closed_on - 1 WHERE {key} AND day = {closed} AND {settles('OLD')};",
         f"DELETE FROM {TABLE} WHERE {key} AND day IN ({received}, {closed}) AND closed = 0 AND closed_on = 0;",
     ]
     # INSERT … SELECT … WHERE (not VALUES): the trigger body tests NEW, and the WHERE resolves
     # SQLite's parsing ambiguity of an upsert after a SELECT
-    columns = "(month, day, closed, on_time, micros, closed_on)"
+    columns = "(month, day, closed, on_time, micros, closed_on, unit_closed, unit_on_time)"
     add = [
         f"INSERT INTO {TABLE} {columns} SELECT {month_sqlite('NEW')}, {day_sqlite('NEW.received_at')}, "
-        f"1, {on_time('NEW')}, coalesce({micros_sqlite('NEW')}, 0), 0 "
+        f"1, {on_time('NEW')}, coalesce({micros_sqlite('NEW')}, 0), 0, {unit_closed('NEW')}, {unit_on_time('NEW')} "
         f"WHERE {settles('NEW')} ON CONFLICT (month, day) DO UPDATE SET closed = closed + 1, "
-        f"on_time = on_time + excluded.on_time, micros = micros + excluded.micros;",
+        f"on_time = on_time + excluded.on_time, micros = micros + excluded.micros, "
+        f"unit_closed = unit_closed + excluded.unit_closed, unit_on_time = unit_on_time + excluded.unit_on_time;",
         f"INSERT INTO {TABLE} {columns} SELECT {month_sqlite('NEW')}, {day_sqlite('NEW.closed_at')}, "
-        f"0, 0, 0, 1 WHERE {settles('NEW')} ON CONFLICT (month, day) DO UPDATE SET closed_on = closed_on + 1;",
+        f"0, 0, 0, 1, 0, 0 WHERE {settles('NEW')} ON CONFLICT (month, day) DO UPDATE SET closed_on = closed_on + 1;",
     ]
     changed = " OR ".join(f"OLD.{c} IS NOT NEW.{c}" for c in COLUMNS)
     return (
-        _sqlite_trigger("settled_platform_counts_insert", "INSERT", f"({settles('NEW')})", add),
-        _sqlite_trigger("settled_platform_counts_update", "UPDATE",
+        _sqlite_trigger("settled_day_counts_insert", "INSERT", f"({settles('NEW')})", add),
+        _sqlite_trigger("settled_day_counts_update", "UPDATE",
                         f"((OLD.closed_at IS NOT NULL OR NEW.closed_at IS NOT NULL) AND ({changed}))",
                         subtract + add),
-        _sqlite_trigger("settled_platform_counts_delete", "DELETE", f"({settles('OLD')})", subtract),
+        _sqlite_trigger("settled_day_counts_delete", "DELETE", f"({settles('OLD')})", subtract),
     )
 
 
 def _fill(pg: bool) -> str:
     month, day, micros = (month_pg, day_pg, micros_pg) if pg else (month_sqlite, day_sqlite, micros_sqlite)
     return (
-        f"INSERT INTO {TABLE} (month, day, closed, on_time, micros, closed_on) "
-        f"SELECT month, day, sum(closed), sum(on_time), sum(micros), sum(closed_on) FROM ("
+        f"INSERT INTO {TABLE} (month, day, closed, on_time, micros, closed_on, unit_closed, unit_on_time) "
+        f"SELECT month, day, sum(closed), sum(on_time), sum(micros), sum(closed_on), sum(unit_closed), "
+        f"sum(unit_on_time) FROM ("
         f"SELECT {month('t')} AS month, {day('t.received_at')} AS day, "
-        f"1 AS closed, {on_time('t')} AS on_time, coalesce({micros('t')}, 0) AS micros, 0 AS closed_on "
+        f"1 AS closed, {on_time('t')} AS on_time, coalesce({micros('t')}, 0) AS micros, 0 AS closed_on, "
+        f"{unit_closed('t')} AS unit_closed, {unit_on_time('t')} AS unit_on_time "
         f"FROM tickets t WHERE {settles('t')} "
-        f"UNION ALL SELECT {month('t')}, {day('t.closed_at')}, 0, 0, 0, 1 "
+        f"UNION ALL SELECT {month('t')}, {day('t.closed_at')}, 0, 0, 0, 1, 0, 0 "
         f"FROM tickets t WHERE {settles('t')}) AS parts GROUP BY month, day")
 
 
@@ -214,7 +242,9 @@ def upgrade():
         sa.Column('on_time', sa.Integer(), server_default='0', nullable=False),
         sa.Column('micros', sa.BigInteger(), server_default='0', nullable=False),
         sa.Column('closed_on', sa.Integer(), server_default='0', nullable=False),
-        sa.PrimaryKeyConstraint('month', 'day', name=op.f('pk_settled_platform_counts')),
+        sa.Column('unit_closed', sa.Integer(), server_default='0', nullable=False),
+        sa.Column('unit_on_time', sa.Integer(), server_default='0', nullable=False),
+        sa.PrimaryKeyConstraint('month', 'day', name=op.f('pk_settled_day_counts')),
     )
     if pg:
         # creating the triggers locks tickets against writes until this migration commits, so
@@ -233,5 +263,5 @@ def downgrade():
     for name in TRIGGER_NAMES:
         op.execute(f"DROP TRIGGER {name} ON tickets" if pg else f"DROP TRIGGER {name}")
     if pg:
-        op.execute("DROP FUNCTION settled_platform_counts_apply()")
+        op.execute("DROP FUNCTION settled_day_counts_apply()")
     op.drop_table(TABLE)
