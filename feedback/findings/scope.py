@@ -16,7 +16,9 @@ def finding_scope(actor: Actor):
         return sa.true()
     if actor.role == "unit_staff":
         return Finding.unit_id == actor.unit_id
-    return Finding.unit_id.in_(sa.select(Unit.id).where(unit_ids_clause(actor)))
+    # each finding's unit looked up by its key: an IN (SELECT …) first lists every unit of the
+    # subtree (a province's thousands, by LIKE) on every page that shows the menu's count
+    return sa.exists().where(Unit.id == Finding.unit_id, unit_ids_clause(actor))
 
 
 def findings_query(actor: Actor):
