@@ -234,6 +234,18 @@ def test_the_unit_picker_offers_the_top_levels_and_the_unit_shown(oct_world, as_
     assert list(table_rows(deep)) == ["D1", "", "@office"]
 
 
+def test_the_unit_picker_indents_by_depth_and_escapes_names(oct_world, as_user, world):
+    add_unit("R1X", '东城县<script>alert("x")</script>&街道', "region", world.units["R1"])
+    db.session.commit()
+    browser = as_user("boss")
+    raw = browser.get("/dashboard?month=2026-10").get_data(as_text=True)
+    assert "<script>alert" not in raw
+    doc = lxml.html.fromstring(raw)
+    labels = {o.get("value"): o.text_content() for o in doc.xpath('//select[@id="unit"]/option')}
+    assert labels["R1X"] == '　　东城县<script>alert("x")</script>&街道'  # two levels below the top
+    assert labels["R1"] == "　" + world.units["R1"].name and labels["C0"] == world.units["C0"].name
+
+
 def test_it_opens_on_the_last_complete_month(oct_world, as_user):
     doc = page(as_user("boss"), "/dashboard")  # Mon Nov 2: November has barely begun
     [table] = doc.xpath('//table[@id="closure-table"]')
