@@ -13,7 +13,9 @@ down and regions two.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date, datetime, timedelta
+from urllib.parse import urlencode
 
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
@@ -113,7 +115,14 @@ class DashboardArgs:
         current = {"unit": self.unit_code, "group": self.group_arg,
                    "sort": self.sort, "dir": "desc" if self.descending else None, **self.period_args()}
         current.update(changes)
-        return url_for("figures.dashboard", **{k: v for k, v in current.items() if v is not None})
+        # url_for's query encoding (werkzeug.urls._urlencode's), without building the route for
+        # each of a page's few dozen links
+        query = urlencode([(k, v) for k, v in current.items() if v is not None], safe="!$'()*,/:;?@")
+        return f"{self.path}?{query}" if query else self.path
+
+    @cached_property
+    def path(self) -> str:
+        return url_for("figures.dashboard")
 
     def period_args(self) -> dict:
         if self.period_kind == "range":
