@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 from flask import Blueprint, abort, current_app, g, redirect, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from feedback import formats
 from feedback.accounts.scope import Actor
@@ -239,10 +239,10 @@ def unit_options(units: list, selected: str | None) -> Markup:
     if not units:
         return Markup("")
     top = units[0].depth
-    return Markup("").join(
-        Markup('<option value="{}"{}>{}{}</option>').format(
-            u.code, Markup(" selected") if u.code == selected else "", "　" * (u.depth - top), u.name)
-        for u in units)
+    # escape() per value and one join (Markup.format parses its pattern for every option)
+    return Markup("".join(
+        f'<option value="{escape(u.code)}"{" selected" if u.code == selected else ""}>'
+        f'{"　" * (u.depth - top)}{escape(u.name)}</option>' for u in units))
 
 
 def show(figures: Figures, key: str) -> str:
