@@ -8,6 +8,7 @@ from flask import g, jsonify, request
 from feedback.api import bp
 from feedback.errors import Forbidden, InputError
 from feedback.exports.assessment import assess, to_json
+from feedback.figures import snapshot
 from feedback.exports.periods import PeriodError, parse_as_of, parse_quarter, parse_range
 from feedback.timeutil import now
 
@@ -20,6 +21,7 @@ def _assessment(parse_window):
     try:
         window = parse_window()
         as_of = parse_as_of(request.args.get("as_of"), "as_of") or now()
+        snapshot.begin()  # every figure of the assessment from one snapshot
         result = assess(g.actor, window, as_of)
     except PeriodError as exc:
         raise InputError({exc.field: exc.message}) from None

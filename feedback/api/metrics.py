@@ -12,6 +12,7 @@ from flask import g, jsonify, request
 from feedback.api import bp
 from feedback.errors import InputError
 from feedback.figures import params
+from feedback.figures import snapshot
 from feedback.figures.closure import closure
 from feedback.timeutil import now
 
@@ -44,5 +45,7 @@ def _group(args, current):
 
 @bp.get("/metrics/closure")
 def metrics_closure():
-    report = closure(g.actor, **closure_args(request.args, now()))
+    arguments = closure_args(request.args, now())
+    snapshot.begin()  # the rows, the total, the office and 未分派 from one snapshot
+    report = closure(g.actor, **arguments)
     return jsonify(report.to_json())

@@ -26,7 +26,7 @@ from feedback import formats
 from feedback.accounts.scope import Actor
 from feedback.calendar.service import current_calendar
 from feedback.errors import InputError
-from feedback.figures import params
+from feedback.figures import params, snapshot
 from feedback.accounts.scope import resolve_scope
 from feedback.figures.chart import FEW_TICKETS, few_tickets, monthly_chart
 from feedback.figures.closure import closure
@@ -266,6 +266,7 @@ def dashboard():
         abort(403)
     actor = Actor.of(current_user)
     at = now()
+    snapshot.begin()  # the table, the office, the chart and the counts at a glance from one snapshot
     args = DashboardArgs.parse(request.args, at)
     calendar = current_calendar()
     try:

@@ -2,10 +2,14 @@
 process gives (issue 14's two sequences, which a per-process figures cache got wrong)."""
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import sqlalchemy as sa
 
 from feedback.directory.admin import add_unit
 from feedback.extensions import db
+from feedback.tickets.models import Ticket
 
 URL = "/api/v1/metrics/closure"
 OCT = "from=2026-10-01&to=2026-10-31"
@@ -25,6 +29,15 @@ def late_one(story, clock):
     story.approve("L1", "2026-10-23T10:00:00+08:00")
     clock.set("2026-11-24T10:00:00+08:00")
     return story
+
+
+@pytest.fixture
+def late_open(late_one, clock):
+    """L1 (above, closed Oct 23) and L2, received Fri Oct 16 and replied, still open now (Nov 24)."""
+    late_one.receive("L2", "2026-10-16T10:00:00+08:00", "D1")
+    late_one.reply("L2", "2026-10-22T11:00:00+08:00")
+    clock.set("2026-11-24T10:00:00+08:00")
+    return late_one
 
 
 def test_a_deadline_passing_between_two_past_instants_moves_the_figures(client, world, late_one):
@@ -85,3 +98,33 @@ def test_statements_are_kept_per_shape_and_bounded(app, monkeypatch):
     cohort.reuse(("t", 1), build(1))
     cohort.reuse(("t", 2), build(2))
     assert built == [1, 2, 3, 2]
+
+
+def test_a_page_reads_one_snapshot_while_a_ticket_closes(late_open, as_user, monkeypatch):
+    """The dashboard's table comes from several statements (settled counts, the tickets not
+    settled at T, the tickets open at T). A ticket closed by another connection between two of
+    them must not be subtracted from a sum read without it: the page reads one snapshot
+    (figures/snapshot.py), and says what a page asked after the close says for the same T."""
+    from feedback.figures import settled
+    from feedback.timeutil import now
+    from tests.figures.test_dashboard import page, table_rows
+
+    original, closed = settled.corrections, []
+
+    def close_in_between(*args, **kwargs):
+        if not closed:  # another connection closes L2 after T, and commits
+            with db.engine.begin() as other:
+                other.execute(sa.update(Ticket).where(Ticket.platform_id == "L2").values(
+                    state="closed", closed_at=now() + timedelta(hours=1)))
+            closed.append(True)
+        return original(*args, **kwargs)
+
+    browser = as_user("boss")
+    monkeypatch.setattr(settled, "corrections", close_in_between)
+    during = table_rows(page(browser, "/dashboard?month=2026-10&group=unit"))
+    monkeypatch.setattr(settled, "corrections", original)
+    assert closed
+    after = table_rows(page(browser, "/dashboard?month=2026-10&group=unit"))
+    # closed an hour after T: open at T either way (received 2, closed 1: L1)
+    assert (after[""]["received"], after[""]["closed"]) == (2, 1)
+    assert during[""] == after[""] and during["@office"] == after["@office"]

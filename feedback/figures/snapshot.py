@@ -1,0 +1,28 @@
+"""One snapshot per figures answer: every statement of a page or a report reads the same data.
+
+A page's figures come from several statements: the settled counts, the tickets not settled at
+T, the tickets open at T, the office's own figure, the chart, the counts at a glance. Under
+PostgreSQL's default READ COMMITTED each statement reads what was committed when it started,
+and pysqlite runs each SELECT in a transaction of its own, so a ticket closed between two of
+them could be subtracted by one part from a sum another part read without it.
+
+begin() ends the caller's transaction, which must not have written anything, and starts one
+whose statements all read one snapshot: REPEATABLE READ on PostgreSQL (a transaction that only
+reads never fails to serialise there), an explicit deferred BEGIN on SQLite (in WAL mode the
+snapshot of its first read is kept until it ends). The read-only entry points call it before
+their first figures statement: the dashboard, /api/v1/metrics/closure, /api/v1/assessment.
+"""
+from __future__ import annotations
+
+from feedback.extensions import db
+
+
+def begin() -> None:
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        raise RuntimeError("figures.snapshot.begin(): the session holds unwritten changes")
+    session.commit()  # a read-only request's transaction so far: nothing to write
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+    else:
+        session.connection().exec_driver_sql("BEGIN")
