@@ -25,6 +25,7 @@ from feedback.exports.closure_sheet import (SUMMARY_HEADERS, Line, note_rows, pa
 from feedback.exports.notice import date_span, problems_text  # noqa: F401  (their old home)
 from feedback.exports.periods import Period, Quarter, cut_off
 from feedback.extensions import db
+from feedback.figures import snapshot
 from feedback.figures.closure import closure
 from feedback.settings import service as settings
 from feedback.settings.registry import DEDUCTION_DEFAULTS
@@ -327,8 +328,11 @@ NOTICE_FORMATS = ("docx", "json")  # the files that carry the notice's paragraph
 def export_assessment(actor, window: Quarter | Period, as_of: datetime, fmt: str, path: str, *, scope_unit=None,
                       unit_code: str | None = None, progress=lambda p: None) -> Assessment:
     """Write the assessment to `path` (replaced atomically); a notice (DOCX, JSON) is remembered
-    with its window, so the next one can start the day after its cut-off. Commits."""
+    with its window, so the next one can start the day after its cut-off. Commits. Every figure
+    from one snapshot (figures/snapshot.py; the caller has written nothing yet)."""
+    snapshot.begin()
     a = assess(actor, window, as_of, scope_unit=scope_unit, unit_code=unit_code)
+    snapshot.end()  # before the notice's window is written: a write must not start from an old snapshot
     progress(50)
     partial = f"{path}.part"
     if fmt == "json":

@@ -27,6 +27,7 @@ from feedback.exports.cells import DECIMAL_FORMAT, PERCENT_FORMAT, SUM_FILL, TIM
 from feedback.exports.periods import Period, month_period
 from feedback.exports.sheet_rows import RowWriter, Style
 from feedback.extensions import db
+from feedback.figures import snapshot
 from feedback.figures.closure import closure, overdue_details
 from feedback.timeutil import LOCAL
 
@@ -265,7 +266,9 @@ def write_csv(path: str, lines: list[Line]) -> None:
 
 def export_closure(actor, period: Period, as_of: datetime, fmt: str, path: str, *,
                    unit_code: str | None = None, progress: Progress = _no_progress) -> dict:
-    """Compute the figures and write the export to `path` (replaced atomically)."""
+    """Compute the figures and write the export to `path` (replaced atomically), the summary and
+    the 超期明细 from one snapshot (figures/snapshot.py; the caller has written nothing yet)."""
+    snapshot.begin()
     # the sheet shows neither median nor P90 nor the platform clock (SUMMARY_HEADERS): without
     # them a month or quarter is read from the settled counts, the same figures
     figures = dict(unit_code=unit_code, percentiles=False, platform=False)

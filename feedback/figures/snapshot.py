@@ -10,7 +10,9 @@ begin() ends the caller's transaction, which must not have written anything, and
 whose statements all read one snapshot: REPEATABLE READ on PostgreSQL (a transaction that only
 reads never fails to serialise there), an explicit deferred BEGIN on SQLite (in WAL mode the
 snapshot of its first read is kept until it ends). The read-only entry points call it before
-their first figures statement: the dashboard, /api/v1/metrics/closure, /api/v1/assessment.
+their first figures statement: the dashboard, /api/v1/metrics/closure, /api/v1/assessment,
+and both exports (exports/closure_sheet.export_closure, exports/assessment.export_assessment;
+a job's progress goes through a connection of its own, so the snapshot lasts the whole file).
 """
 from __future__ import annotations
 
@@ -26,3 +28,11 @@ def begin() -> None:
         session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     else:
         session.connection().exec_driver_sql("BEGIN")
+
+
+def end() -> None:
+    """End the snapshot begin() started (it read only). A caller that writes afterwards must: on
+    SQLite a read transaction cannot become a write once another connection has written since
+    its snapshot (an export job's progress does), and on PostgreSQL the write belongs in a
+    transaction of its own."""
+    db.session.commit()

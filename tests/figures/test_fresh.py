@@ -128,3 +128,35 @@ def test_a_page_reads_one_snapshot_while_a_ticket_closes(late_open, as_user, mon
     # closed an hour after T: open at T either way (received 2, closed 1: L1)
     assert (after[""]["received"], after[""]["closed"]) == (2, 1)
     assert during[""] == after[""] and during["@office"] == after["@office"]
+
+
+def test_an_export_reads_one_snapshot_while_a_ticket_closes(late_open, monkeypatch, tmp_path):
+    """`feedback export closure` (the same function an export job runs): a ticket closed by
+    another connection while the summary is computed leaves the file as one written after."""
+    from feedback.accounts.scope import Actor
+    from feedback.exports.closure_sheet import export_closure
+    from feedback.exports.periods import parse_month
+    from feedback.figures import settled
+    from feedback.timeutil import now
+
+    original, closed = settled.corrections, []
+
+    def close_in_between(*args, **kwargs):
+        if not closed:
+            with db.engine.begin() as other:
+                other.execute(sa.update(Ticket).where(Ticket.platform_id == "L2").values(
+                    state="closed", closed_at=now() + timedelta(hours=1)))
+            closed.append(True)
+        return original(*args, **kwargs)
+
+    def export(name: str) -> str:
+        path = tmp_path / name
+        export_closure(Actor.system("export"), parse_month("2026-10", "--month"), now(), "csv", str(path))
+        db.session.rollback()
+        return path.read_text(encoding="utf-8-sig")
+
+    monkeypatch.setattr(settled, "corrections", close_in_between)
+    during = export("during.csv")
+    monkeypatch.setattr(settled, "corrections", original)
+    assert closed
+    assert during == export("after.csv")
