@@ -147,6 +147,7 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     # the whole tree's own figure on the platform clock: from its own settled counts, the open
     # tickets read once with the rows' (no percentiles on this way)
     settled_office = office and via == "settled" and is_top(scope) and scope.covers_all
+    own = None
     if via == "settled":
         by_key, own = settled.report(scope, date_from, date_to, as_of, group, calendar, clock, office=settled_office)
     else:
@@ -169,12 +170,10 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
         rows = [Row(head, head, by_key.get(head.id) or zero) for head in scope.heads]
     if top_office:
         own, unassigned = _top_office(scope, sums, date_from, date_to, as_of, calendar, percentiles)
-    elif settled_office:
-        unassigned = _unassigned(scope, date_from, date_to, as_of)
-        own.platform = None
     else:
         unassigned = _unassigned(scope, date_from, date_to, as_of)
-        own = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles) if office else None
+        if office and own is None:
+            own = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles)
     return ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total, unassigned, own)
 
 

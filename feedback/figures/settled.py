@@ -42,7 +42,7 @@ from feedback.accounts.scope import Scope
 from feedback.figures import rules
 from feedback.figures import sql as fsql
 from feedback.figures.cohort import (AS_OF, HEAD_CLOCK, PERIOD_END, PERIOD_START, UNASSIGNED_ONLY, UNIT_CLOCK,
-                                     as_of_param, bound, cohort, execute, flags, key_expr, period_params, region_map,
+                                     as_of_param, bound, cohort, execute, flags, key_expr, region_map,
                                      reuse, scope_shape)
 from feedback.figures.derive import clock_figures
 from feedback.figures.models import SettledMonthCount, SettledDayCount, settled_clause
@@ -82,9 +82,7 @@ def report(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
     settled = settled_sums(scope, date_from, date_to, key_kind)
     corrected = corrections(scope, date_from, date_to, as_of, key_kind)
     if clock == HEAD_CLOCK:  # their own clocks out, their region's in (a difference per key)
-        for key, delta in forwarded(scope, date_from, date_to, as_of, key_kind, calendar).items():
-            before = corrected.get(key)
-            corrected[key] = delta if before is None else tuple(a + b for a, b in zip(before, delta))
+        _add(corrected, forwarded(scope, date_from, date_to, as_of, key_kind, calendar))
     live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar, clock=clock, platform=office)
     zero, none = (0,) * len(PARTS), (0, 0)
     out = {}
@@ -175,28 +173,36 @@ def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     """key → `parts` (a prefix of PARTS) of the settled tickets of the period counted in
     settled_sums that are not closed-and-received by T (key_kind "month" with `months`: the
     series' month index)."""
-    t = as_of_param(as_of)
     micros = rules.handling_micros_sql(Ticket.assigned_at, Ticket.replied_at)
     columns = (sa.func.count(), _total(rules.on_time_flag_sql()), sa.func.count(micros), _total(micros),
                sa.func.count(Ticket.handling_workdays), _total(Ticket.handling_workdays))  # PARTS' order
     query = sa.select(*columns[:len(_prefix(parts))]).select_from(Ticket)
     query, key = _keyed(query, scope, Ticket.unit_id, key_kind,
                         month=key_expr(scope, "month", months)[0] if key_kind == "month" else None)
-    query = query.where(settled_clause()).group_by(key)
+    return _not_counted_at_t(query.where(settled_clause()).group_by(key), date_from, date_to, as_of)
+
+
+def _not_counted_at_t(query, date_from: date, date_to: date, as_of: datetime) -> dict:
+    """_rows of `query` (sums over tickets with a key last) over the closed tickets of the period
+    that T does not count as closed: closed after T, or closed by T but received after it. Two
+    index ranges, not one OR that reads the whole period: closed after T is an empty range of
+    ix_tickets_closed_at at T = now (the period's bounds are kept out of the index choice, or
+    SQLite reads the whole period through ix_tickets_received_at)."""
+    t = as_of_param(as_of)
     start, end = start_of_local_day(date_from), start_of_local_day(date_to + timedelta(days=1))
-    # two index ranges, not one OR that reads the whole period: closed after T (at T = now an
-    # empty range of ix_tickets_closed_at: the period's bounds are kept out of the index choice,
-    # or SQLite reads the whole period through ix_tickets_received_at), and closed by T but
-    # received after it
     received = sa.func.coalesce(Ticket.received_at, Ticket.received_at)
-    closed_later = _rows(query.where(Ticket.closed_at > t, received >= start, received < end))
-    lower = Ticket.received_at > t if as_of >= start else Ticket.received_at >= start  # one lower bound
-    received_later = {} if as_of >= end else _rows(query.where(lower, Ticket.received_at < end,
-                                                               Ticket.closed_at <= t))
-    for k, parts in received_later.items():
-        before = closed_later.get(k)
-        closed_later[k] = parts if before is None else tuple(a + b for a, b in zip(before, parts))
-    return closed_later
+    rows = _rows(query.where(Ticket.closed_at > t, received >= start, received < end))
+    if as_of < end:
+        lower = Ticket.received_at > t if as_of >= start else Ticket.received_at >= start  # one lower bound
+        _add(rows, _rows(query.where(lower, Ticket.received_at < end, Ticket.closed_at <= t)))
+    return rows
+
+
+def _add(into: dict, rows: dict) -> None:
+    """Add `rows` (key → integer sums) into `into`, key by key."""
+    for key, parts in rows.items():
+        before = into.get(key)
+        into[key] = parts if before is None else tuple(a + b for a, b in zip(before, parts))
 
 
 def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
@@ -272,58 +278,39 @@ def _any_forwarded(params: dict) -> bool:
 
 
 def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetime, calendar: WorkCalendar,
-                    live: tuple[int, int] | None = None) -> Figures:
+                    live: tuple[int, int]) -> Figures:
     """The top office's own figure (closure.py's `office`) for a scope that holds every ticket
     there is (Scope.covers_all, triage included), whole months: the platform clock over every
     valid ticket of the period, with a unit or without. Median and P90 None.
 
-    As figures_by_key, in three parts: settled_day_counts (figures/models.py) summed over
-    the months; the settled tickets not closed-and-received by T subtracted (their sums as
-    cohort.flags counts them); the tickets not closed by T counted, with those past the platform
-    deadline at T (`live`: those two counts when the caller has them). The working days are W(closed day) - W(received day) per ticket (flags'
-    p_workdays), so the settled sum is sum((closed_on - closed) * W(day)) with the same W."""
+    As figures_by_key, in three parts: settled_day_counts (figures/models.py) summed over the
+    months; what its triggers added for the tickets T does not count as closed subtracted
+    (_not_counted_at_t, from the tickets' columns); and `live`, the tickets not closed by T and
+    those of them past the platform deadline at T (report() counts them with the rows'). The
+    working days are W(closed day) - W(received day) per ticket, so the settled sum is
+    sum((closed_on - closed) * W(day)) with the same W (sql.workday_index)."""
     if not (whole_months(date_from, date_to) and scope.covers_all):
-        raise ValueError("the settled platform counts serve whole months of the whole tree")
+        raise ValueError("the settled day counts serve whole months of the whole tree")
     last_day = max(local_date(as_of), date_from)
-    exceptions = fsql.exceptions(calendar, date_from, last_day)
 
     def rollup():
-        p = SettledDayCount
-        w = fsql.workday_index(p.day, calendar, date_from, last_day)
-        return (sa.select(_total(p.closed), _total(p.on_time), _total(p.micros),
-                          _total((p.closed_on - p.closed) * w))
-                .where(p.month >= sa.bindparam("first_month", type_=sa.Date()),
-                       p.month <= sa.bindparam("last_month", type_=sa.Date())))
-
-    def uncounted(received_later: bool):
-        # what the triggers added for the settled tickets not counted at T (as corrections():
-        # closed after T, or closed by T but received after it), from the same columns
-        t = as_of_param(as_of)
-        start, end = period_params(date_from, date_to)
-        w = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
-        p_on_time = sa.case((rules.platform_on_time_sql(Ticket.closed_at, Ticket.platform_due_at), 1), else_=0)
-        query = sa.select(sa.func.count(), _total(p_on_time),
-                          _total(rules.handling_micros_sql(Ticket.received_at, Ticket.closed_at)),
-                          _total(w(Ticket.closed_at) - w(Ticket.received_at))).where(Ticket.state != "invalid")
-        if received_later:
-            return query.where(Ticket.received_at > t, Ticket.received_at >= start, Ticket.received_at < end,
-                               Ticket.closed_at <= t)
-        received = sa.func.coalesce(Ticket.received_at, Ticket.received_at)  # the closed_at index, as corrections()
-        return query.where(Ticket.closed_at > t, received >= start, received < end)
+        d = SettledDayCount
+        w = fsql.workday_index(d.day, calendar, date_from, last_day)
+        return (sa.select(_total(d.closed), _total(d.on_time), _total(d.micros), _total((d.closed_on - d.closed) * w))
+                .where(d.month >= sa.bindparam("first_month", type_=sa.Date()),
+                       d.month <= sa.bindparam("last_month", type_=sa.Date())))
 
     params = {**bound(as_of, date_from, date_to), "first_month": date_from, "last_month": date_to.replace(day=1)}
-    shape = ("office-platform", scope_shape(scope), exceptions)
-    closed, on_time, micros, days = execute(reuse(shape + ("rollup",), rollup), params).one()
-    minus = [0, 0, 0, 0]
-    lists = [execute(reuse(shape + ("closed later",), lambda: uncounted(False)), params).one()]
-    if as_of < start_of_local_day(date_to + timedelta(days=1)):
-        lists.append(execute(reuse(shape + ("received later",), lambda: uncounted(True)), params).one())
-    for row in lists:
-        minus = [a + int(b or 0) for a, b in zip(minus, row)]
-    closed, on_time, micros, days = (int(a or 0) - b for a, b in zip((closed, on_time, micros, days), minus))
-    if live is None:
-        counted = live_counts(scope, date_from, date_to, as_of, None, calendar, with_unassigned=True, platform=True)
-        live = tuple(_column_sums(counted, 3)[::2])
+    shape = ("office-platform", scope_shape(scope), fsql.exceptions(calendar, date_from, last_day))
+    settled = [int(n or 0) for n in execute(reuse(shape, rollup), params).one()]
+    w = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
+    p_on_time = sa.case((rules.platform_on_time_sql(Ticket.closed_at, Ticket.platform_due_at), 1), else_=0)
+    counted = sa.select(sa.func.count(), _total(p_on_time),
+                        _total(rules.handling_micros_sql(Ticket.received_at, Ticket.closed_at)),
+                        _total(w(Ticket.closed_at) - w(Ticket.received_at)), sa.literal_column("0")) \
+        .where(Ticket.state != "invalid")
+    minus = _column_sums(_not_counted_at_t(counted, date_from, date_to, as_of), 4)
+    closed, on_time, micros, days = (a - b for a, b in zip(settled, minus))
     open_at_t, p_overdue = live
     # every settled ticket has both times and its working days: each sum is over `closed` tickets
     return clock_figures(closed + open_at_t, closed, on_time, p_overdue, micros, closed, days, closed)
