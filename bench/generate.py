@@ -292,15 +292,10 @@ class Loader:
     def _refill_settled(self) -> None:
         """settled_month_counts and settled_day_counts from the loaded tickets (what the
         triggers would have written)."""
-        from feedback.figures.models import (DAY_COLUMNS, RECOUNT_COLUMNS, SettledMonthCount,
-                                             SettledDayCount, day_recount, recount)
+        from feedback.figures.models import refill_statements
 
-        for table, columns, select in ((SettledMonthCount.__table__, RECOUNT_COLUMNS, recount()),
-                                       (SettledDayCount.__table__, DAY_COLUMNS, day_recount())):
-            fill = table.insert().from_select(list(columns), select)
-            for statement in (table.delete(), fill):
-                self.cur.execute(str(statement.compile(dialect=self.engine.dialect,
-                                                       compile_kwargs={"literal_binds": True})))
+        for statement in refill_statements():
+            self.cur.execute(str(statement.compile(dialect=self.engine.dialect, compile_kwargs={"literal_binds": True})))
 
     def _fill_handoffs(self) -> None:
         """The first hand-off of every assigned ticket that has none yet: from the top office's

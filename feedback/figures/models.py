@@ -189,11 +189,17 @@ def day_recount():
             .group_by(b.month, b.day))
 
 
+def refill_statements() -> list:
+    """The DELETE and INSERT … SELECT that replace each rollup's rows by its recount."""
+    out = []
+    for model, columns, select in ((SettledMonthCount, RECOUNT_COLUMNS, recount()),
+                                   (SettledDayCount, DAY_COLUMNS, day_recount())):
+        table = model.__table__
+        out += [table.delete(), table.insert().from_select(list(columns), select)]
+    return out
+
+
 def refill(connection) -> None:
     """Replace both rollups' rows by their recounts (after writes that bypassed the triggers)."""
-    table = SettledMonthCount.__table__
-    connection.execute(table.delete())
-    connection.execute(table.insert().from_select(list(RECOUNT_COLUMNS), recount()))
-    table = SettledDayCount.__table__
-    connection.execute(table.delete())
-    connection.execute(table.insert().from_select(list(DAY_COLUMNS), day_recount()))
+    for statement in refill_statements():
+        connection.execute(statement)
