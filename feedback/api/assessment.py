@@ -8,8 +8,8 @@ from flask import g, jsonify, request
 from feedback.api import bp
 from feedback.errors import Forbidden, InputError
 from feedback.exports.assessment import assess, to_json
-from feedback.figures import snapshot
 from feedback.exports.periods import PeriodError, parse_as_of, parse_quarter, parse_range
+from feedback.figures import snapshot
 from feedback.timeutil import now
 
 ROLES = ("supervisor", "viewer")

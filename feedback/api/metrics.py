@@ -11,8 +11,7 @@ from flask import g, jsonify, request
 
 from feedback.api import bp
 from feedback.errors import InputError
-from feedback.figures import params
-from feedback.figures import snapshot
+from feedback.figures import params, snapshot
 from feedback.figures.closure import closure
 from feedback.timeutil import now
 

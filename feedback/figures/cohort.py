@@ -307,9 +307,10 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
           clock: str = UNIT_CLOCK):
     """Layer 2: per ticket 0/1 flags and handling times, on both clocks, over a cohort() (the
     rules: figures/rules.py). overdue_only: the key and the overdue flags alone, on the row's
-    clock and the platform clock (the tickets open at T have no handling times; the platform clock's working days would send the calendar's
-    exceptions as a few hundred parameters for nothing). clock: the cohort's (a level's clock counts its
-    handling working days from its own start, in SQL; the unit's are stored at approval)."""
+    clock and the platform clock (the tickets open at T have no handling times; the platform
+    clock's working days would send the calendar's exceptions as a few hundred parameters for
+    nothing). clock: the cohort's (a level's clock counts its handling working days from its own
+    start, in SQL; the unit's are stored at approval)."""
     c = tickets.c
     t = as_of_param(as_of)
     closed = c.closed == 1
