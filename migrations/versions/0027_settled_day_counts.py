@@ -96,50 +96,41 @@ def unit_on_time(row: str) -> str:
     return f"CASE WHEN {row}.unit_id IS NOT NULL AND {row}.replied_at <= {row}.unit_due_at THEN 1 ELSE 0 END"
 
 
+def _values_pg(row: str) -> dict[str, str]:
+    """A ticket row's key and contribution, as the plpgsql variables <old|new>_<name> hold them."""
+    return {"month": month_pg(row), "day": day_pg(f"{row}.received_at"), "closed_day": day_pg(f"{row}.closed_at"),
+            "on_time": on_time(row), "micros": f"coalesce({micros_pg(row)}, 0)", "unit_closed": unit_closed(row),
+            "unit_on_time": unit_on_time(row)}
+
+
+PG_TYPES = {"month": "date", "day": "integer", "closed_day": "integer", "on_time": "integer", "micros": "bigint",
+            "unit_closed": "integer", "unit_on_time": "integer"}
+
+
+def _pg_declare() -> str:
+    return "\n    ".join(f"{side}_{name} {kind};" for name, kind in PG_TYPES.items() for side in ("old", "new"))
+
+
+def _pg_assign(side: str, row: str) -> str:
+    return "\n        ".join(f"{side}_{name} := {value};" for name, value in _values_pg(row).items())
+
+
 PG_FUNCTION = f"""
 CREATE OR REPLACE FUNCTION settled_day_counts_apply() RETURNS trigger LANGUAGE plpgsql AS $$
 DECLARE
     old_counts boolean := false;
     new_counts boolean := false;
-    old_month date;
-    new_month date;
-    old_day integer;
-    new_day integer;
-    old_closed_day integer;
-    new_closed_day integer;
-    old_on_time integer;
-    new_on_time integer;
-    old_micros bigint;
-    new_micros bigint;
-    old_unit_closed integer;
-    new_unit_closed integer;
-    old_unit_on_time integer;
-    new_unit_on_time integer;
+    {_pg_declare()}
 BEGIN
     IF TG_OP <> 'INSERT' THEN
         old_counts := coalesce({settles('OLD')}, false);
-        old_month := {month_pg('OLD')};
-        old_day := {day_pg('OLD.received_at')};
-        old_closed_day := {day_pg('OLD.closed_at')};
-        old_on_time := {on_time('OLD')};
-        old_micros := coalesce({micros_pg('OLD')}, 0);
-        old_unit_closed := {unit_closed('OLD')};
-        old_unit_on_time := {unit_on_time('OLD')};
+        {_pg_assign("old", "OLD")}
     END IF;
     IF TG_OP <> 'DELETE' THEN
         new_counts := coalesce({settles('NEW')}, false);
-        new_month := {month_pg('NEW')};
-        new_day := {day_pg('NEW.received_at')};
-        new_closed_day := {day_pg('NEW.closed_at')};
-        new_on_time := {on_time('NEW')};
-        new_micros := coalesce({micros_pg('NEW')}, 0);
-        new_unit_closed := {unit_closed('NEW')};
-        new_unit_on_time := {unit_on_time('NEW')};
+        {_pg_assign("new", "NEW")}
     END IF;
-    IF old_counts AND new_counts AND old_month = new_month AND old_day = new_day
-            AND old_closed_day = new_closed_day
-            AND old_on_time = new_on_time AND old_micros = new_micros
-            AND old_unit_closed = new_unit_closed AND old_unit_on_time = new_unit_on_time THEN
+    IF old_counts AND new_counts AND {" AND ".join(f"old_{n} = new_{n}" for n in PG_TYPES)} THEN
         RETURN NULL;  -- the same contribution
     END IF;
     IF old_counts THEN
