@@ -26,7 +26,7 @@ from feedback.accounts.scope import Scope
 from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.extensions import db
-from feedback.figures import rules
+from feedback.figures import rules, snapshot
 from feedback.figures import sql as fsql
 from feedback.figures.derive import MEDIAN, P90, PER_CLOCK, to_figures
 from feedback.tickets.handoffs import HandOff
@@ -120,19 +120,21 @@ def scope_shape(scope: Scope) -> tuple:
 
 def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
             months: list[date] | None = None, extra=None, *, by_received: bool = True, clock: str = UNIT_CLOCK,
-            with_unassigned: bool | str = False):
+            with_unassigned: bool | str = False, later_extensions: bool = True):
     """Layer 1: the cohort's tickets with their group key, closed-by-T and the deadline in force at T.
     by_received=False: the period's bounds are kept out of the index choice, for an `extra` that
     an index serves better (closed after T: an empty range when T is now). clock: which level's
     clock assigned_at / unit_due_at / due_at are read from (CLOCK_KINDS). with_unassigned: the
     tickets without a unit too (the top office's own figure; only their platform clock means
-    anything); UNASSIGNED_ONLY: those alone."""
+    anything); UNASSIGNED_ONLY: those alone. later_extensions=False: no extension was decided
+    after T (extensions_after), so every deadline in force at T is the one stored now and the
+    lookups of the old ones are left out."""
     if clock not in CLOCK_KINDS:
         raise ValueError(f"clock: {clock!r}")
     t = as_of_param(as_of)
     closed = sa.and_(Ticket.closed_at.is_not(None), Ticket.closed_at <= t)
-    later = extension_decided_after(t)
-    due_at = sa.type_coerce(sa.case(
+    later = extension_decided_after(t) if later_extensions else None
+    due_at = Ticket.unit_due_at if later is None else sa.type_coerce(sa.case(
         (sa.and_(Ticket.extensions > 0, sa.not_(closed), Ticket.assigned_at <= t),
          sa.func.coalesce(later.c.old_due_at, Ticket.unit_due_at, type_=UTCDateTime())),
         else_=Ticket.unit_due_at), UTCDateTime())
@@ -141,9 +143,9 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
     level = None
     if clock != UNIT_CLOCK:
         level, level_on = level_clock(level_depth(scope, clock))
-        level_later = handoff_extension_decided_after(t)
+        level_later = handoff_extension_decided_after(t) if later_extensions else None
         h = level.c
-        in_force = sa.case(
+        in_force = h.due_at if level_later is None else sa.case(
             (sa.and_(h.extensions > 0, sa.not_(closed), h.at <= t),
              sa.func.coalesce(level_later.c.old_due_at, h.due_at, type_=UTCDateTime())),
             else_=h.due_at)
@@ -179,10 +181,12 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         q = q.where(Ticket.unit_id.is_not(None))
     else:
         q = q.join(Unit, Unit.id == Ticket.unit_id)
-    q = q.outerjoin(later, later.c.ticket_id == Ticket.id)
+    if later is not None:
+        q = q.outerjoin(later, later.c.ticket_id == Ticket.id)
     if level is not None:
         q = q.outerjoin(level, level_on)
-        q = q.outerjoin(level_later, level_later.c.handoff_id == level.c.id)
+        if level_later is not None:
+            q = q.outerjoin(level_later, level_later.c.handoff_id == level.c.id)
     if heads is not None:
         q = q.join(heads, heads.c.unit_id == Ticket.unit_id)
     if extra is not None:  # a further condition on Ticket (series.py: the tickets not settled by T)
@@ -251,6 +255,30 @@ def handoff_extension_decided_after(t):
     )
     return sa.select(ranked.c.handoff_id, ranked.c.old_due_at).where(ranked.c.rn == 1) \
         .subquery("later_handoff_extension")
+
+
+def extensions_after(as_of: datetime) -> bool:
+    """Whether any extension was decided after T (a decide-extension event later than T). When
+    none was (T is now, or after the last decision), the deadline in force at T on every clock is
+    the stored one, and cohort(later_extensions=False) leaves out the two lookups of the old
+    deadlines: planning them cost PostgreSQL a few milliseconds per statement, several times a
+    page. Asked once per snapshot and T (figures/snapshot.py: the answer cannot change within
+    one), else on every call."""
+    connection = db.session.connection()
+    kept = connection.info.get("extensions_after")
+    current = snapshot.current(connection)
+    if kept is not None and current is not None and kept[:2] == (current, as_of):
+        return kept[2]
+
+    def build():
+        e = TicketEvent
+        return sa.select(sa.literal(1)).where(
+            e.action == "decide-extension", e.at > sa.bindparam(AS_OF, type_=UTCDateTime())).limit(1)
+
+    answer = execute(reuse(("extensions after",), build), {AS_OF: as_of}).first() is not None
+    if current is not None:
+        connection.info["extensions_after"] = (current, as_of, answer)
+    return answer
 
 
 def extension_decided_after(t):
@@ -446,10 +474,11 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     """figures_by_key's sums, before they become Figures (closure.py adds the office's from them)."""
     grouped, native = key_kind is not None, native_percentiles()
     last_day = max(local_date(as_of), date_from)  # flags(): the working days counted up to T's day
+    later_extensions = extensions_after(as_of)
 
     def build():
         tickets = cohort(scope, date_from, date_to, as_of, key_kind, months, clock=clock,
-                         with_unassigned=with_unassigned)
+                         with_unassigned=with_unassigned, later_extensions=later_extensions)
         per_ticket = flags(tickets, as_of, calendar, date_from, clock=clock)
         if native:
             return aggregate_native(per_ticket, grouped, percentiles, rollup=grouped and with_total,
@@ -460,7 +489,7 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
         return aggregate(per_ticket, grouped)
 
     shape = ("sums", native, scope_shape(scope), key_kind, tuple(months or ()), percentiles, platform,
-             with_total, clock, with_unassigned, fsql.exceptions(calendar, date_from, last_day))
+             with_total, clock, with_unassigned, later_extensions, fsql.exceptions(calendar, date_from, last_day))
     query, params = reuse(shape, build), bound(as_of, date_from, date_to)
     if native:
         # (key, total_row, sums...): positions, not names, for a province's thousands of rows
@@ -621,6 +650,6 @@ def execute(query, params: dict | None = None, *, stream: int | None = None):
 
 
 __all__ = [
-    "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute",
+    "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute", "extensions_after",
     "Sums", "UNASSIGNED_ONLY", "add_sums", "bound", "period_params", "reuse", "scope_shape", "percentile_scaled", "tally", "figures_by_key", "flags", "sums_by_key", "key_expr", "native_percentiles", "region_map", "hours_rounded_sql",
 ]

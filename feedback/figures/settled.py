@@ -42,8 +42,8 @@ from feedback.accounts.scope import Scope
 from feedback.figures import rules
 from feedback.figures import sql as fsql
 from feedback.figures.cohort import (AS_OF, HEAD_CLOCK, PERIOD_END, PERIOD_START, UNASSIGNED_ONLY, UNIT_CLOCK,
-                                     as_of_param, bound, cohort, execute, flags, key_expr, region_map,
-                                     reuse, scope_shape)
+                                     as_of_param, bound, cohort, execute, extensions_after, flags, key_expr,
+                                     region_map, reuse, scope_shape)
 from feedback.figures.derive import clock_figures
 from feedback.figures.models import SettledMonthCount, SettledDayCount, settled_clause
 from feedback.figures.results import Figures
@@ -215,9 +215,11 @@ def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     key_kind as cohort.key_expr ("month" with `months`: the series' month index; None: the total
     alone). clock and with_unassigned: as cohort.cohort. Without `platform` the partial index
     covers every column read (PostgreSQL: an index-only scan)."""
+    later_extensions = extensions_after(as_of)
+
     def build():
         t = as_of_param(as_of)
-        common = dict(clock=clock, with_unassigned=with_unassigned)
+        common = dict(clock=clock, with_unassigned=with_unassigned, later_extensions=later_extensions)
         never = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at.is_(None), **common)
         later = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at > t,
                        by_received=False, **common)
@@ -227,7 +229,8 @@ def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
         columns = (sa.func.count(), _total(f.overdue), *((_total(f.p_overdue),) if platform else ()))
         return sa.select(*columns, f.key).group_by(f.key)
 
-    shape = ("live", scope_shape(scope), key_kind, tuple(months or ()), clock, with_unassigned, platform)
+    shape = ("live", scope_shape(scope), key_kind, tuple(months or ()), clock, with_unassigned, platform,
+             later_extensions)
     return _rows(reuse(shape, build), bound(as_of, date_from, date_to))
 
 
@@ -245,8 +248,9 @@ def forwarded(scope: Scope, date_from: date, date_to: date, as_of: datetime, key
             # query states its condition (ix_tickets_forwarded_received_at)
             which = sa.and_(Ticket.clock_top_depth > sa.literal_column("0"), Ticket.closed_at.is_not(None),
                             Ticket.closed_at <= t)
-            f = flags(cohort(scope, date_from, date_to, as_of, key_kind, extra=which, clock=clock), as_of,
-                      calendar, date_from, clock=clock).c
+            # closed by T: the deadline in force at T (an open ticket's) is never read
+            f = flags(cohort(scope, date_from, date_to, as_of, key_kind, extra=which, clock=clock,
+                             later_extensions=False), as_of, calendar, date_from, clock=clock).c
             return sa.select(sa.func.count(), _total(f.on_time), sa.func.count(f.micros), _total(f.micros),
                              sa.func.count(f.workdays), _total(f.workdays), f.key).group_by(f.key)
         return make

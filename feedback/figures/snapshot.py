@@ -25,9 +25,18 @@ def begin() -> None:
         raise RuntimeError("figures.snapshot.begin(): the session holds unwritten changes")
     session.commit()  # a read-only request's transaction so far: nothing to write
     if session.get_bind().dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+        connection = session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     else:
-        session.connection().exec_driver_sql("BEGIN")
+        connection = session.connection()
+        connection.exec_driver_sql("BEGIN")
+    connection.info["figures_snapshot"] = connection.get_transaction()
+
+
+def current(connection):
+    """The transaction begin() started on `connection`, while it lasts; else None (each statement
+    may then read newer data than the one before it)."""
+    transaction = connection.get_transaction()
+    return transaction if transaction is not None and connection.info.get("figures_snapshot") is transaction else None
 
 
 def end() -> None:

@@ -157,6 +157,41 @@ def test_extension_by_the_county_moves_its_department_clock_only(world, clock, c
     assert part(rows(body)["R1"], *COUNTS) == (1, 0, 0, 0, 0, 1, None)
 
 
+def test_a_region_row_keeps_the_deadline_in_force_before_a_later_extension(world, clock, client):
+    clock.set("2026-09-21T09:00:00+08:00")
+    t = new_ticket(clock, pid="T3", url=UNROUTED)
+    clock.set("2026-09-22T10:00:00+08:00")
+    act(world, "boss", t, "assign", clock, unit="R1")  # the county's clock: due Mon 28 Sep (as T1)
+    clock.set("2026-09-23T09:00:00+08:00")
+    act(world, "east_boss", t, "reassign", clock, unit="D2")  # 卫健局's: due Tue 29 Sep
+    act(world, "health_clerk", t, "request-extension", clock, days=2, reason="需协调")
+    after, before = "2026-09-29T12:00:00+08:00", "2026-09-29T08:00:00+08:00"
+    overdue, pending = (1, 0, 0, 0, 1, 0, 0.0), (1, 0, 0, 0, 0, 1, None)
+    clock.set("2026-09-29T08:30:00+08:00")
+    # the county's deadline (28 Sep 23:59:59) has passed and nothing was decided after T yet
+    assert part(rows(metrics(client, world, as_of=before, group="region"))["R1"], *COUNTS) == overdue
+    clock.set("2026-09-29T09:00:00+08:00")
+    act(world, "boss", t, "decide-extension", clock, approve=True)
+    # the city approves after the county's deadline ran out: the county's clock moves 2 working
+    # days, Tue 29 and Wed 30 → 30 Sep; 卫健局's, Wed 30 and Thu 8 → 8 Oct
+    assert iso(t.unit_due_at) == "2026-10-08T23:59:59+08:00"
+    # before it the 28 Sep deadline was in force and had passed: overdue still, though the same T
+    # was asked when no decision followed it (its statements then leave the old deadlines out).
+    # After the decision the county is within its new deadline. 卫健局 (due 29 Sep 23:59:59 until
+    # then) is pending both times.
+    for as_of, county in ((before, overdue), (after, pending)):
+        assert part(rows(metrics(client, world, as_of=as_of, group="region"))["R1"], *COUNTS) == county, as_of
+        assert part(rows(metrics(client, world, as_of=as_of))["D2"], *COUNTS) == (1, 0, 0, 0, 0, 1, None), as_of
+        # the dashboard's way: the settled counts and the tickets open at T
+        report = closure(Actor.of(world.users["boss"]), *SEPTEMBER, datetime.fromisoformat(as_of), group="region",
+                         percentiles=False, platform=False, via="settled")
+        assert {r.unit.code: counts_of(r.figures) for r in report.rows}["R1"] == county, as_of
+
+
+def counts_of(figures) -> tuple:
+    return tuple(getattr(figures, name) for name in COUNTS)
+
+
 def test_the_county_cannot_extend_a_clock_the_city_set(world, clock):
     clock.set("2026-09-21T09:00:00+08:00")
     t = new_ticket(clock, pid="T3")  # routed by the city straight to 教育局 (the clock is the city's)
