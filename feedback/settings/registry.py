@@ -95,7 +95,7 @@ class Setting:
         if self.kind in ("int", "number"):
             what = "a whole number" if self.kind == "int" else "a number"
             bounds = f" from {_number_text(self.minimum)} to {_number_text(self.maximum)}"
-            extra = f" (or a percentage like 95%)" if self.percent else ""
+            extra = " (or a percentage like 95%)" if self.percent else ""
             return what + bounds + extra + (f", or {EMPTY} for none" if self.optional else "")
         if self.kind == "choice":
             return "one of " + ", ".join(self.choices)

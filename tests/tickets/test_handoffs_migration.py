@@ -20,7 +20,7 @@ def figures(client, world):
 
 def test_0018_gives_each_assigned_ticket_one_hand_off_and_keeps_every_figure(world, clock, client):
     clock.set("2026-11-02T09:00:00+08:00")  # Mon
-    routed = new_ticket(clock, "M1")  # 教育局 by the city's routing: due Thu 5 Nov
+    new_ticket(clock, "M1")  # 教育局 by the city's routing: due Thu 5 Nov
     forwarded = new_ticket(clock, "M2", url=UNROUTED)
     new_ticket(clock, "M3", url=UNROUTED)  # stays in the city's triage: no hand-off
     closed = new_ticket(clock, "M4")
