@@ -23,7 +23,15 @@ def begin() -> None:
     session = db.session
     if session.new or session.dirty or session.deleted:
         raise RuntimeError("figures.snapshot.begin(): the session holds unwritten changes")
-    session.commit()  # a read-only request's transaction so far: nothing to write
+    # a read-only request's transaction so far: nothing to write, so nothing loaded goes stale by
+    # ending it; not expiring the user signed in saves reading them and their unit again (the
+    # caller's Actor was made from that same read)
+    this = session()  # the request's Session behind the scoped proxy
+    keep, this.expire_on_commit = this.expire_on_commit, False
+    try:
+        this.commit()
+    finally:
+        this.expire_on_commit = keep
     if session.get_bind().dialect.name == "postgresql":
         connection = session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
     else:
