@@ -31,11 +31,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from feedback.accounts.scope import Actor
+from feedback.accounts.scope import Actor, Scope, resolve_scope
 from feedback.calendar.service import current_calendar
 from feedback.calendar.workdays import WorkCalendar
 from feedback.errors import InputError
-from feedback.accounts.scope import resolve_scope
 from feedback.figures.closure import add_months
 from feedback.figures.derive import clock_figures
 from feedback.figures.results import MonthPoint
@@ -44,22 +43,23 @@ from feedback.timeutil import assume_local, local_date
 
 
 def monthly_series(actor: Actor, as_of: datetime, *, months: int = 12, unit_code: str | None = None,
-                   calendar: WorkCalendar | None = None) -> list[MonthPoint]:
+                   calendar: WorkCalendar | None = None, scope: Scope | None = None) -> list[MonthPoint]:
     """Each of the `months` months up to as_of's month, its cohort as of `as_of`: the figures of
-    closure() for that month, the averages, median, P90 and platform figures left out (None)."""
+    closure() for that month, the averages, median, P90 and platform figures left out (None).
+    scope: resolve_scope(actor, unit_code) when the caller already has it (closure()'s too)."""
     if not 1 <= months <= 120:
         raise InputError({"months": "a whole number from 1 to 120"})
     as_of = assume_local(as_of)
     last = local_date(as_of).replace(day=1)
     starts = [add_months(last, i - months + 1) for i in range(months)]
     ends = [add_months(m, 1) - timedelta(days=1) for m in starts]
-    return _series(actor, as_of, unit_code, calendar, starts, ends)
+    return _series(actor, as_of, unit_code, calendar, starts, ends, scope)
 
 
 def _series(actor: Actor, as_of: datetime, unit_code: str | None, calendar: WorkCalendar | None,
-            starts: list, ends: list) -> list[MonthPoint]:
+            starts: list, ends: list, scope: Scope | None) -> list[MonthPoint]:
     calendar = calendar or current_calendar()
-    scope = resolve_scope(actor, unit_code)  # kept per process while units are unchanged
+    scope = scope or resolve_scope(actor, unit_code)  # kept per process while units are unchanged
 
     index = {m: i for i, m in enumerate(starts)}
     # the chart shows no handling times: closed and on_time alone (PostgreSQL sums a bigint as a

@@ -278,7 +278,7 @@ def dashboard():
     args.resolve_group(len(scope.units))
     report = closure(actor, args.date_from, args.date_to, args.as_of, group=args.group, calendar=calendar, scope=scope,
                      percentiles=False, platform=False)  # the table shows neither (COLUMNS)
-    series = monthly_series(actor, args.as_of, unit_code=args.unit_code, calendar=calendar)
+    series = monthly_series(actor, args.as_of, unit_code=args.unit_code, calendar=calendar, scope=scope)
     units = resolve_scope(actor, picker_levels=PICKER_LEVELS).units
     if args.unit_code and args.unit_code not in {u.code for u in units}:
         units = units + [scope.root]  # the unit shown, when deeper than the picker reaches
