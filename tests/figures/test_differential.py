@@ -59,7 +59,8 @@ from feedback.jobs.sweep import run_sweep
 from feedback.tickets.models import Ticket
 from feedback.timeutil import LOCAL, local_date
 from tests.figures.test_series import day_recounted, day_table
-from tests.figures.histories import Teller, add_clerks, as_of_candidates, plans, read_histories, reset, unit_infos
+from tests.figures.histories import (EPOCHS, Plan, Step, Teller, World, add_clerks, as_of_candidates, plans,
+                                     read_histories, reset, unit_infos)
 
 EXAMPLES = 12
 # FIGURES_NO_SHRINK=1: report the first failing example as found (shrinking one takes minutes)
@@ -432,6 +433,35 @@ def test_overdue_now_agrees_with_the_reference_slow(slow_only, lab, client, data
 
 
 # --- what the reference found ------------------------------------------------------------------
+
+def test_extensions_decided_after_the_old_deadline_agree_with_the_reference(lab, client):
+    """The corner the drawn histories seldom reach: an extension approved after the deadline it
+    moves had passed, so that every instant in between must read the old deadline. P0, 教育局's
+    own clock; P1, forwarded by 东城县 to 卫健局 and extended by the city, which moves the county's
+    clock too (its region row). Every candidate instant, each way the figures are read."""
+    ask, wait = Step(choice=60, gap=("minutes", 60), days=2), Step(choice=0, gap=("deadline", 3600))
+    lab.tell(World(EPOCHS[1], (
+        Plan(pid="P0", day=0, at=("minute", 9 * 60), arrival="routed", unit="D1", ingest_delay=0, steps=(ask, wait)),
+        Plan(pid="P1", day=0, at=("minute", 9 * 60), arrival="triage", unit=None, ingest_delay=0, steps=(
+            Step(choice=0, gap=("minutes", 60), unit="R1"),  # the city assigns it to the county
+            Step(choice=70, gap=("days", 1, 9 * 60), unit="D2", region=True),  # the county forwards it
+            ask, wait)),
+    )))
+    approved = [e for h in lab.histories for e in h.events if e.action == "decide-extension" and e.data.get("approve")]
+    assert len(approved) == 2, "both extensions were approved"
+    date_from = EPOCHS[1].replace(day=1)  # both received on the epoch's first day
+    date_to = month_end(date_from)
+    for as_of in lab.candidates:
+        for group in ("unit", "region"):
+            query = {"from": date_from.isoformat(), "to": date_to.isoformat(), "as_of": iso(as_of), "group": group}
+            body = client.get("/api/v1/metrics/closure?" + urlencode(query), headers=lab.world.headers("boss")).get_json()
+            want = lab.reference("C0", date_from, date_to, as_of, group)
+            same_report(body, want, f"metrics {query}")
+            report = dashboard_table(lab.boss(), date_from, date_to, as_of, group)
+            rows = {row.unit.code: row.figures.to_json() for row in report.rows}
+            for code, figures in want.rows.items():
+                same(rows[code], figures, f"dashboard {group} as of {iso(as_of)} row {code}", TABLE_FIELDS)
+
 
 def test_a_median_exactly_on_a_half_cent_rounds_up(lab, client):
     """Two D1 tickets of a ledger, handled in 66:38:54 and 109:40:54: the median is exactly
