@@ -629,9 +629,10 @@ def execute(query, params: dict | None = None, *, stream: int | None = None):
         # - jit off: JIT spends seconds compiling these wide expressions and wins nothing back;
         # - work_mem: a month's cohort sorts (percentiles, groups) in memory, not on disk;
         # - extra_float_digits = 1: doubles as their shortest exact text (hours_rounded_sql);
-        # - parallel_tuple_cost 0: one request's figures are worth the cores (a plan the default
-        #   costs miss for a month's cohort). The setup cost stays: priced at 0, a statement over
-        #   a few hundred open tickets started two workers, 6 ms, to save nothing.
+        # - no parallel workers: a page's statements read a few thousand rows each, and starting
+        #   workers cost more than they saved (bench/, 1M tickets: the counts at a glance 13.1 →
+        #   11.2 ms and the chart's open tickets 23.4 → 18.5 ms serial; a month's aggregate for
+        #   /api/v1/metrics/closure is planned serial either way).
         # A cursor is planned for its first 10% of rows by default, which here picks nested loops
         # far slower than the plan for all rows: cursor_tuple_fraction = 1 when streaming.
         connection = session.connection()
@@ -639,7 +640,7 @@ def execute(query, params: dict | None = None, *, stream: int | None = None):
         settings = {}
         if connection.info.get("figures_settings") is not transaction:
             settings = {"jit": "off", "work_mem": "32MB", "extra_float_digits": "1",
-                        "parallel_tuple_cost": "0"}
+                        "max_parallel_workers_per_gather": "0"}
             connection.info["figures_settings"] = transaction
         if stream:
             settings["cursor_tuple_fraction"] = "1"
