@@ -451,7 +451,9 @@ def test_extensions_decided_after_the_old_deadline_agree_with_the_reference(lab,
     assert len(approved) == 2, "both extensions were approved"
     date_from = EPOCHS[1].replace(day=1)  # both received on the epoch's first day
     date_to = month_end(date_from)
-    for as_of in lab.candidates:
+    # latest first: the statements made for a T after every decision come first, and must not
+    # stand in for an earlier T's
+    for as_of in reversed(lab.candidates):
         for group in ("unit", "region"):
             query = {"from": date_from.isoformat(), "to": date_to.isoformat(), "as_of": iso(as_of), "group": group}
             body = client.get("/api/v1/metrics/closure?" + urlencode(query), headers=lab.world.headers("boss")).get_json()

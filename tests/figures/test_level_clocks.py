@@ -170,6 +170,7 @@ def test_a_region_row_keeps_the_deadline_in_force_before_a_later_extension(world
     clock.set("2026-09-29T08:30:00+08:00")
     # the county's deadline (28 Sep 23:59:59) has passed and nothing was decided after T yet
     assert part(rows(metrics(client, world, as_of=before, group="region"))["R1"], *COUNTS) == overdue
+    assert region_row(world, before, "R1") == overdue
     clock.set("2026-09-29T09:00:00+08:00")
     act(world, "boss", t, "decide-extension", clock, approve=True)
     # the city approves after the county's deadline ran out: the county's clock moves 2 working
@@ -182,13 +183,14 @@ def test_a_region_row_keeps_the_deadline_in_force_before_a_later_extension(world
     for as_of, county in ((before, overdue), (after, pending)):
         assert part(rows(metrics(client, world, as_of=as_of, group="region"))["R1"], *COUNTS) == county, as_of
         assert part(rows(metrics(client, world, as_of=as_of))["D2"], *COUNTS) == (1, 0, 0, 0, 0, 1, None), as_of
-        # the dashboard's way: the settled counts and the tickets open at T
-        report = closure(Actor.of(world.users["boss"]), *SEPTEMBER, datetime.fromisoformat(as_of), group="region",
-                         percentiles=False, platform=False, via="settled")
-        assert {r.unit.code: counts_of(r.figures) for r in report.rows}["R1"] == county, as_of
+        assert region_row(world, as_of, "R1") == county, as_of
 
 
-def counts_of(figures) -> tuple:
+def region_row(world, as_of: str, code: str) -> tuple:
+    """A region row's counts the dashboard's way: the settled counts and the tickets open at T."""
+    report = closure(Actor.of(world.users["boss"]), *SEPTEMBER, datetime.fromisoformat(as_of), group="region",
+                     percentiles=False, platform=False, via="settled")
+    figures = {r.unit.code: r.figures for r in report.rows}[code]
     return tuple(getattr(figures, name) for name in COUNTS)
 
 
