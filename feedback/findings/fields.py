@@ -79,10 +79,12 @@ def parse(raw: dict, units: dict[str, Unit] | None = None) -> tuple[FindingField
         if name in FIELDS and raw[name] is not None and not isinstance(raw[name], (str, int, float, date)):
             errors[name] = "must be a string"
     values = {name: _text(raw.get(name)) for name in FIELDS if name not in errors}
+    # no column stores a NUL (PostgreSQL refuses it, even in a lookup): said for the field itself
+    nul = {name: "contains a NUL character" for name, value in values.items() if "\x00" in value}
 
     unit = None
     code = values.get("unit_code", "")
-    if "unit_code" not in errors:
+    if "unit_code" not in errors and "unit_code" not in nul:
         if not code:
             errors["unit_code"] = "required: the code of the unit that must fix it (单位编码)"
         else:
@@ -121,6 +123,7 @@ def parse(raw: dict, units: dict[str, Unit] | None = None) -> tuple[FindingField
     source = values.get("source") or None
     if source and len(source) > 200:
         errors["source"] = "at most 200 characters"
+    errors.update(nul)
     if errors:
         return None, errors
     return FindingFields(unit, site_code, account, category, label if label != category else None,

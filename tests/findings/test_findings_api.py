@@ -47,6 +47,14 @@ def test_bad_fields_answer_422_naming_each(client, world):
     assert post(client, world, "edu_clerk", "/findings", BODY).status_code == 403
 
 
+def test_a_nul_character_is_named_not_a_server_error(client, world):
+    # PostgreSQL refuses a NUL even as a value to look a unit up by (a 500 that schemathesis found)
+    r = post(client, world, "boss", "/findings", dict(BODY, unit_code="\x00", description="链接\x00打不开"))
+    assert r.status_code == 422, r.json
+    assert r.json["errors"] == {"unit_code": "contains a NUL character", "description": "contains a NUL character"}
+    assert client.get("/api/v1/findings", headers=world.headers("boss")).json["total"] == 0
+
+
 def test_report_send_back_report_accept(client, world, clock, imported):
     first = imported[0]
     assert post(client, world, "boss", f"/findings/{first}/accept").status_code == 409  # still open
