@@ -261,9 +261,9 @@ def extensions_after(as_of: datetime) -> bool:
     """Whether any extension was decided after T (a decide-extension event later than T). When
     none was (T is now, or after the last decision), the deadline in force at T on every clock is
     the stored one, and cohort(later_extensions=False) leaves out the two lookups of the old
-    deadlines: planning them cost PostgreSQL a few milliseconds per statement, several times a
-    page. Asked once per snapshot and T (figures/snapshot.py: the answer cannot change within
-    one), else on every call."""
+    deadlines, which PostgreSQL would otherwise plan into every statement of a page. Asked once
+    per snapshot and T (figures/snapshot.py: the answer cannot change within one), else on
+    every call."""
     connection = db.session.connection()
     kept = connection.info.get("extensions_after")
     current = snapshot.current(connection)
@@ -630,8 +630,7 @@ def execute(query, params: dict | None = None, *, stream: int | None = None):
         # - work_mem: a month's cohort sorts (percentiles, groups) in memory, not on disk;
         # - extra_float_digits = 1: doubles as their shortest exact text (hours_rounded_sql);
         # - no parallel workers: a page's statements read a few thousand rows each, and starting
-        #   workers cost more than they saved (bench/, 1M tickets: the counts at a glance 13.1 →
-        #   11.2 ms and the chart's open tickets 23.4 → 18.5 ms serial; a month's aggregate for
+        #   workers cost them more than the workers saved (a month's aggregate for
         #   /api/v1/metrics/closure is planned serial either way).
         # A cursor is planned for its first 10% of rows by default, which here picks nested loops
         # far slower than the plan for all rows: cursor_tuple_fraction = 1 when streaming.
