@@ -5,7 +5,7 @@ from flask import g, jsonify, request
 
 from feedback.accounts.scope import tickets_query
 from feedback.api import bp
-from feedback.api.reports import json_body
+from feedback.api.reports import action_body, json_body
 from feedback.attachments import store
 from feedback.errors import Forbidden, InputError
 from feedback.extensions import db
@@ -66,8 +66,7 @@ def finding_create():
 @bp.post("/findings/<int:finding_id>/<action>")
 def finding_action(finding_id: int, action: str):
     finding = get_finding(g.actor, finding_id, for_update=True)
-    data = json_body() if request.get_data(cache=True).strip() else {}
-    lifecycle.apply(finding, action, g.actor, now(), data, attach=finding_files.attach)
+    lifecycle.apply(finding, action, g.actor, now(), action_body(), attach=finding_files.attach)
     db.session.commit()
     return jsonify(_json(finding, events=True))
 

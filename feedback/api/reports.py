@@ -33,6 +33,17 @@ def json_body():
         raise InputError({"body": f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"}) from None
 
 
+def action_body():
+    """An action's JSON body ({} when it sends none). A text value holding a NUL character is a
+    422 naming it: no column stores one (PostgreSQL refuses it), so say so instead of failing there."""
+    data = json_body() if request.get_data(cache=True).strip() else {}
+    if isinstance(data, dict):
+        bad = [key for key, value in data.items() if isinstance(value, str) and "\x00" in value]
+        if bad:
+            raise InputError({key: "contains a NUL character" for key in bad})
+    return data
+
+
 @bp.post("/reports")
 def post_reports():
     if g.actor.role not in ("supervisor", "system"):

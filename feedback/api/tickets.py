@@ -5,9 +5,8 @@ from flask import g, jsonify, request
 
 from feedback.api import bp
 from feedback.attachments.service import of_tickets
-from feedback.api.reports import json_body
+from feedback.api.reports import action_body
 from feedback.calendar.service import current_calendar
-from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.tickets import lifecycle
 from feedback.tickets.listing import TicketFilter, list_tickets
@@ -34,11 +33,6 @@ def ticket_detail(ticket_id: int):
 @bp.post("/tickets/<int:ticket_id>/<action>")
 def ticket_action(ticket_id: int, action: str):
     ticket = get_ticket(g.actor, ticket_id, for_update=True)
-    data = json_body() if request.get_data(cache=True).strip() else {}
-    if isinstance(data, dict):
-        bad = [key for key, value in data.items() if isinstance(value, str) and "\x00" in value]
-        if bad:  # no column stores a NUL (PostgreSQL refuses it): say so instead of failing there
-            raise InputError({key: "contains a NUL character" for key in bad})
-    lifecycle.apply(ticket, action, g.actor, now(), data, current_calendar())
+    lifecycle.apply(ticket, action, g.actor, now(), action_body(), current_calendar())
     db.session.commit()
     return jsonify(ticket_json(ticket, g.actor, events=True))

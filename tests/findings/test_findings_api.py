@@ -53,6 +53,11 @@ def test_a_nul_character_is_named_not_a_server_error(client, world):
     assert r.status_code == 422, r.json
     assert r.json["errors"] == {"unit_code": "contains a NUL character", "description": "contains a NUL character"}
     assert client.get("/api/v1/findings", headers=world.headers("boss")).json["total"] == 0
+    # and in an action's text: the finding stays as it was
+    finding = post(client, world, "boss", "/findings", BODY).json
+    r = post(client, world, "edu_clerk", f"/findings/{finding['id']}/report", {"text": "已更正\x00"})
+    assert r.status_code == 422 and r.json["errors"] == {"text": "contains a NUL character"}
+    assert client.get(f"/api/v1/findings/{finding['id']}", headers=world.headers("boss")).json["state"] == "open"
 
 
 def test_report_send_back_report_accept(client, world, clock, imported):
