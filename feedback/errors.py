@@ -29,6 +29,16 @@ class Conflict(DomainError):
     status = 409
 
 
+# No column stores a NUL character (PostgreSQL refuses one, even as a value to look something up
+# by), so a field holding one is named in a 422 before anything reaches the database.
+NUL = "contains a NUL character"
+
+
+def nul_errors(values: dict) -> dict[str, str]:
+    """{name: NUL} for each text value of `values` that holds a NUL character."""
+    return {name: NUL for name, value in values.items() if isinstance(value, str) and "\x00" in value}
+
+
 class InputError(DomainError):
     """Invalid input; `errors` maps each field to what is wrong with it."""
 

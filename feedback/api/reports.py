@@ -8,7 +8,7 @@ from flask import g, jsonify, request
 
 from feedback.api import bp
 from feedback.calendar.service import current_calendar
-from feedback.errors import Forbidden, InputError
+from feedback.errors import Forbidden, InputError, nul_errors
 from feedback.extensions import db
 from feedback.tickets.ingest import Result, ingest, parse_all
 from feedback.directory.models import Unit
@@ -34,13 +34,12 @@ def json_body():
 
 
 def action_body():
-    """An action's JSON body ({} when it sends none). A text value holding a NUL character is a
-    422 naming it: no column stores one (PostgreSQL refuses it), so say so instead of failing there."""
+    """An action's JSON body ({} when it sends none); a text value holding a NUL character is a
+    422 naming it (errors.nul_errors)."""
     data = json_body() if request.get_data(cache=True).strip() else {}
-    if isinstance(data, dict):
-        bad = [key for key, value in data.items() if isinstance(value, str) and "\x00" in value]
-        if bad:
-            raise InputError({key: "contains a NUL character" for key in bad})
+    bad = nul_errors(data) if isinstance(data, dict) else {}
+    if bad:
+        raise InputError(bad)
     return data
 
 

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from feedback.directory.loaders import SITE_CODE
 from feedback.directory.models import Unit
+from feedback.errors import nul_errors
 from feedback.extensions import db
 from feedback.tickets.reports import CATEGORY_LABELS
 
@@ -79,8 +80,7 @@ def parse(raw: dict, units: dict[str, Unit] | None = None) -> tuple[FindingField
         if name in FIELDS and raw[name] is not None and not isinstance(raw[name], (str, int, float, date)):
             errors[name] = "must be a string"
     values = {name: _text(raw.get(name)) for name in FIELDS if name not in errors}
-    # no column stores a NUL (PostgreSQL refuses it, even in a lookup): said for the field itself
-    nul = {name: "contains a NUL character" for name, value in values.items() if "\x00" in value}
+    nul = nul_errors(values)  # named, and no unit looked up by such a code
 
     unit = None
     code = values.get("unit_code", "")

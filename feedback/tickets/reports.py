@@ -10,6 +10,7 @@ from functools import cache
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from feedback.errors import NUL
 from feedback.timeutil import FIRST_YEAR, LAST_YEAR, LOCAL, in_supported_years
 
 MAX_ID = 64  # tickets.platform_id's length
@@ -145,7 +146,7 @@ def _text(raw: dict, name: str, errors: dict, *, limit: int = MAX_TEXT) -> str |
         value = str(int(value)) if isinstance(value, float) and value.is_integer() else str(value)
     value = value.strip()
     if "\x00" in value:
-        errors[name] = "contains a NUL character"
+        errors[name] = NUL
         return None
     if len(value) > limit:
         errors[name] = f"at most {limit} characters ({len(value)} given)"

@@ -8,7 +8,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 from werkzeug.routing import IntegerConverter
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from feedback.errors import DomainError
+from feedback.errors import NUL, DomainError
 from feedback.extensions import db
 
 # No inline script or style anywhere: scripts and styles come from /static only.
@@ -92,7 +92,7 @@ def init_security(app: Flask) -> None:
     def _refuse_nul():
         field = nul_field()
         if field is not None:
-            return _error_page(422, f"{field}: contains a NUL character", errors={field: "contains a NUL character"})
+            return _error_page(422, f"{field}: {NUL}", errors={field: NUL})
         return None
 
     app.register_error_handler(CSRFError, _csrf_error)
