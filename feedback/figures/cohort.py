@@ -364,8 +364,8 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
     # no reply since the unit's clock started (an assignment clears replied_at). A level's clock
     # that is not the ticket's own may have started before that assignment: a reply of an
     # earlier unit of the same region may have been awaiting review at T, so those ask the events
-    whens.append((c.replied_at.is_(None) if clock == UNIT_CLOCK else sa.and_(c.own_clock == 1,
-                                                                          c.replied_at.is_(None)), 1))
+    no_reply = c.replied_at.is_(None)
+    whens.append((no_reply if clock == UNIT_CLOCK else sa.and_(c.own_clock == 1, no_reply), 1))
     # a rejected reply, or one after T: ask the events (rare, so the subquery rarely runs)
     whens.append((on_time_reply_awaiting_at_t, 0))
     overdue = sa.case(*whens, else_=1)
