@@ -48,7 +48,7 @@ from feedback.figures.derive import clock_figures
 from feedback.figures.models import SettledMonthCount, SettledDayCount, settled_clause
 from feedback.figures.results import Figures
 from feedback.tickets.models import Ticket
-from feedback.timeutil import UTCDateTime, local_date, start_of_local_day
+from feedback.timeutil import UTCDateTime, local_date
 
 # the integer parts of a key's figures, in this order in every part's rows
 PARTS = ("closed", "on_time", "timed", "micros", "days_n", "days")
@@ -154,18 +154,25 @@ def settled_sums(scope: Scope, date_from: date, date_to: date, key_kind: str, pa
     """key → `parts` (a prefix of PARTS) summed from settled_month_counts over the months of
     [date_from, date_to] (key_kind "month": the first day of each month; for the whole tree,
     closed and on_time from settled_day_counts)."""
-    last_month = date_to.replace(day=1)
-    if key_kind == "month" and scope.covers_all and len(_prefix(parts)) <= 2:
-        # the whole tree's closed and on-time counts per month: settled_day_counts' unit_closed
-        # and unit_on_time are settled_month_counts' summed over the units, a few dozen rows a month
-        d = SettledDayCount
-        columns = (_total(d.unit_closed), _total(d.unit_on_time))[:len(parts)]
-        return _rows(sa.select(*columns, d.month.label("key")).where(d.month >= date_from, d.month <= last_month)
-                     .group_by(d.month))
-    s = SettledMonthCount
-    query = sa.select(*(_total(getattr(s, name)) for name in _prefix(parts))).select_from(s)
-    query, key = _keyed(query, scope, s.unit_id, key_kind, month=s.month)
-    return _rows(query.where(s.month >= date_from, s.month <= last_month).group_by(key))
+    parts = _prefix(parts)
+    first, last = (sa.bindparam(name, type_=sa.Date()) for name in ("first_month", "last_month"))
+    by_day = key_kind == "month" and scope.covers_all and len(parts) <= 2
+
+    def build():
+        if by_day:
+            # the whole tree's closed and on-time counts per month: settled_day_counts' unit_closed
+            # and unit_on_time are settled_month_counts' summed over the units, a few dozen rows a month
+            d = SettledDayCount
+            columns = (_total(d.unit_closed), _total(d.unit_on_time))[:len(parts)]
+            return sa.select(*columns, d.month.label("key")).where(d.month >= first, d.month <= last) \
+                .group_by(d.month)
+        s = SettledMonthCount
+        query = sa.select(*(_total(getattr(s, name)) for name in parts)).select_from(s)
+        query, key = _keyed(query, scope, s.unit_id, key_kind, month=s.month)
+        return query.where(s.month >= first, s.month <= last).group_by(key)
+
+    shape = ("settled", scope_shape(scope), key_kind, parts, by_day)
+    return _rows(reuse(shape, build), {"first_month": date_from, "last_month": date_to.replace(day=1)})
 
 
 def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
@@ -173,28 +180,40 @@ def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     """key → `parts` (a prefix of PARTS) of the settled tickets of the period counted in
     settled_sums that are not closed-and-received by T (key_kind "month" with `months`: the
     series' month index)."""
-    micros = rules.handling_micros_sql(Ticket.assigned_at, Ticket.replied_at)
-    columns = (sa.func.count(), _total(rules.on_time_flag_sql()), sa.func.count(micros), _total(micros),
-               sa.func.count(Ticket.handling_workdays), _total(Ticket.handling_workdays))  # PARTS' order
-    query = sa.select(*columns[:len(_prefix(parts))]).select_from(Ticket)
-    query, key = _keyed(query, scope, Ticket.unit_id, key_kind,
-                        month=key_expr(scope, "month", months)[0] if key_kind == "month" else None)
-    return _not_counted_at_t(query.where(settled_clause()).group_by(key), date_from, date_to, as_of)
+    parts = _prefix(parts)
+
+    def build():
+        micros = rules.handling_micros_sql(Ticket.assigned_at, Ticket.replied_at)
+        columns = (sa.func.count(), _total(rules.on_time_flag_sql()), sa.func.count(micros), _total(micros),
+                   sa.func.count(Ticket.handling_workdays), _total(Ticket.handling_workdays))  # PARTS' order
+        query = sa.select(*columns[:len(parts)]).select_from(Ticket)
+        query, key = _keyed(query, scope, Ticket.unit_id, key_kind,
+                            month=key_expr(scope, "month", months)[0] if key_kind == "month" else None)
+        return query.where(settled_clause()).group_by(key)
+
+    shape = ("corrections", scope_shape(scope), key_kind, tuple(months or ()), parts)
+    return _not_counted_at_t(shape, build, date_from, date_to, as_of)
 
 
-def _not_counted_at_t(query, date_from: date, date_to: date, as_of: datetime) -> dict:
-    """_rows of `query` (sums over tickets with a key last) over the closed tickets of the period
-    that T does not count as closed: closed after T, or closed by T but received after it. Two
-    index ranges, not one OR that reads the whole period: closed after T is an empty range of
-    ix_tickets_closed_at at T = now (the period's bounds are kept out of the index choice, or
-    SQLite reads the whole period through ix_tickets_received_at)."""
-    t = as_of_param(as_of)
-    start, end = start_of_local_day(date_from), start_of_local_day(date_to + timedelta(days=1))
+def _not_counted_at_t(shape: tuple, build, date_from: date, date_to: date, as_of: datetime) -> dict:
+    """_rows of `build()` (sums over tickets with a key last; reused under `shape`) over the closed
+    tickets of the period that T does not count as closed: closed after T, or closed by T but
+    received after it. Two index ranges, not one OR that reads the whole period: closed after T
+    is an empty range of ix_tickets_closed_at at T = now (the period's bounds are kept out of
+    the index choice, or SQLite reads the whole period through ix_tickets_received_at)."""
+    params = bound(as_of, date_from, date_to)
+    t, start, end = (sa.bindparam(name, type_=UTCDateTime()) for name in (AS_OF, PERIOD_START, PERIOD_END))
     received = sa.func.coalesce(Ticket.received_at, Ticket.received_at)
-    rows = _rows(query.where(Ticket.closed_at > t, received >= start, received < end))
-    if as_of < end:
-        lower = Ticket.received_at > t if as_of >= start else Ticket.received_at >= start  # one lower bound
-        _add(rows, _rows(query.where(lower, Ticket.received_at < end, Ticket.closed_at <= t)))
+    rows = _rows(reuse((*shape, "closed after T"),
+                       lambda: build().where(Ticket.closed_at > t, received >= start, received < end)), params)
+    if as_of < params[PERIOD_END]:
+        after_start = as_of >= params[PERIOD_START]  # one lower bound: the later of T and the start
+
+        def received_after():
+            lower = Ticket.received_at > t if after_start else Ticket.received_at >= start
+            return build().where(lower, Ticket.received_at < end, Ticket.closed_at <= t)
+
+        _add(rows, _rows(reuse((*shape, "received after T", after_start), received_after), params))
     return rows
 
 
@@ -307,13 +326,17 @@ def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetim
     params = {**bound(as_of, date_from, date_to), "first_month": date_from, "last_month": date_to.replace(day=1)}
     shape = ("office-platform", scope_shape(scope), fsql.exceptions(calendar, date_from, last_day))
     settled = [int(n or 0) for n in execute(reuse(shape, rollup), params).one()]
-    w = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
-    p_on_time = sa.case((rules.platform_on_time_sql(Ticket.closed_at, Ticket.platform_due_at), 1), else_=0)
-    counted = sa.select(sa.func.count(), _total(p_on_time),
-                        _total(rules.handling_micros_sql(Ticket.received_at, Ticket.closed_at)),
-                        _total(w(Ticket.closed_at) - w(Ticket.received_at)), sa.literal_column("0")) \
-        .where(Ticket.state != "invalid")
-    minus = _column_sums(_not_counted_at_t(counted, date_from, date_to, as_of), 4)
+
+    def counted():
+        w = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
+        p_on_time = sa.case((rules.platform_on_time_sql(Ticket.closed_at, Ticket.platform_due_at), 1), else_=0)
+        return sa.select(sa.func.count(), _total(p_on_time),
+                         _total(rules.handling_micros_sql(Ticket.received_at, Ticket.closed_at)),
+                         _total(w(Ticket.closed_at) - w(Ticket.received_at)), sa.literal_column("0")) \
+            .where(Ticket.state != "invalid")
+
+    minus = _column_sums(_not_counted_at_t(("office-platform counted", *shape[1:]), counted, date_from, date_to,
+                                           as_of), 4)
     closed, on_time, micros, days = (a - b for a, b in zip(settled, minus))
     open_at_t, p_overdue = live
     # every settled ticket has both times and its working days: each sum is over `closed` tickets
