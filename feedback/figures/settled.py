@@ -81,9 +81,16 @@ def report(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         raise ValueError(f"the settled counts serve the units' and the heads' clocks, not {clock!r}")
     settled = settled_sums(scope, date_from, date_to, key_kind)
     corrected = corrections(scope, date_from, date_to, as_of, key_kind)
-    if clock == HEAD_CLOCK:  # their own clocks out, their region's in (a difference per key)
-        _add(corrected, forwarded(scope, date_from, date_to, as_of, key_kind, calendar))
-    live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar, clock=clock, platform=office)
+    live_clock = clock
+    if clock == HEAD_CLOCK:
+        if _any_forwarded(bound(as_of, date_from, date_to)):  # their own clocks out, their region's in
+            _add(corrected, forwarded(scope, date_from, date_to, as_of, key_kind, calendar))
+        else:
+            # no ticket of the cohort was forwarded below the level that routed it, so each one's
+            # region clock is its own (cohort.level_clock joins nothing): the live part need not
+            # look up hand-offs
+            live_clock = UNIT_CLOCK
+    live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar, clock=live_clock, platform=office)
     zero, none = (0,) * len(PARTS), (0, 0)
     out = {}
     for key in settled.keys() | corrected.keys() | live.keys():
@@ -259,7 +266,8 @@ def forwarded(scope: Scope, date_from: date, date_to: date, as_of: datetime, key
     (clock_top_depth > 0) counted at T on the row's clock (HEAD_CLOCK) instead of their own: the
     own clock's parts minus the head clock's. Only the tickets the corrections leave in (closed
     and received by T); each clock's parts come from cohort.flags, as closure() counts them. A
-    ticket whose own clock covers its head's level adds 0."""
+    ticket whose own clock covers its head's level adds 0. Asked only when _any_forwarded finds
+    such a ticket in the period (report())."""
     def build(clock):
         def make():
             t = as_of_param(as_of)
@@ -275,8 +283,6 @@ def forwarded(scope: Scope, date_from: date, date_to: date, as_of: datetime, key
         return make
 
     params = bound(as_of, date_from, date_to)
-    if not _any_forwarded(params):  # most periods of most provinces: two statements not planned
-        return {}
     last_day = max(local_date(as_of), date_from)
     sides = []
     for clock in (UNIT_CLOCK, HEAD_CLOCK):
