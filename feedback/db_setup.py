@@ -23,3 +23,20 @@ def install_sqlite_pragmas(app) -> None:
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
+
+
+def only_on(*dialects: str) -> dict:
+    """An index's `info` marking it as built on these dialects alone (with Index.ddl_if): SQLite
+    has no INCLUDE, so a covering index there is a second index with the columns as keys."""
+    return {"dialects": dialects}
+
+
+def include_object_for(dialect: str):
+    """Alembic's include_object hook for `dialect`: leaves out of the comparison of models and
+    database the indexes only_on() keeps to other dialects."""
+    def include_object(obj, name, type_, reflected, compare_to):
+        if type_ == "index" and not reflected:
+            dialects = obj.info.get("dialects")
+            return dialects is None or dialect in dialects
+        return True
+    return include_object

@@ -107,6 +107,9 @@ def run_migrations_online():
             # pragma is ignored inside a transaction, so it is set before one starts.
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
+        from feedback.db_setup import include_object_for
+
+        conf_args.setdefault("include_object", include_object_for(connection.dialect.name))
         context.configure(
             connection=connection,
             target_metadata=get_metadata(),
