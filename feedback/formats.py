@@ -27,7 +27,9 @@ DEFAULT_LOCALE = "zh_CN"
 QUARTER_NUMERALS = (_l("一"), _l("二"), _l("三"), _l("四"))  # 第四季度; Q4 in English
 
 
-def _locale() -> str:
+def current_locale() -> str:
+    """The locale numbers are written in now; a caller writing many at once asks once and passes
+    it on (asking Flask-Babel costs more than writing a count)."""
     if has_app_context():
         from flask_babel import get_locale
 
@@ -37,10 +39,10 @@ def _locale() -> str:
     return DEFAULT_LOCALE
 
 
-def count(value: int | None) -> str:
+def count(value: int | None, locale: str | None = None) -> str:
     if value is None:
         return ""
-    locale = _locale()
+    locale = locale or current_locale()
     if type(value) is int and value >= 0:
         # "#,##0" groups by three in every locale; only the symbol differs. A page shows a few
         # hundred counts, and Babel parses the pattern for each
@@ -48,14 +50,14 @@ def count(value: int | None) -> str:
     return _babel_decimal(value, "#,##0", locale=locale)
 
 
-def rate(value: float | None) -> str:
+def rate(value: float | None, locale: str | None = None) -> str:
     """按期办结率 (0..1) as a percent with at most one decimal, never rounded up to 100%."""
     if value is None:
         return ""
     tenths = (Decimal(str(value)) * 1000).quantize(Decimal("1"), rounding=ROUND_HALF_UP)
     if tenths >= 1000 and value < 1:
         tenths = Decimal(999)
-    locale = _locale()
+    locale = locale or current_locale()
     if 0 <= tenths <= 1000:  # a rate (no group of thousands): Babel's pattern parser skipped
         whole, tenth = divmod(int(tenths), 10)
         decimal, percent = _symbols(locale)[1:]
@@ -63,12 +65,12 @@ def rate(value: float | None) -> str:
     return _babel_percent(tenths / 1000, "#,##0.#%", locale=locale, decimal_quantization=False)
 
 
-def one_decimal(value: float | None) -> str:
+def one_decimal(value: float | None, locale: str | None = None) -> str:
     """A duration (hours, working days): one decimal, half up, always shown (1.0, 40.6)."""
     if value is None:
         return ""
     rounded = Decimal(str(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-    locale = _locale()
+    locale = locale or current_locale()
     if rounded >= 0:  # "#,##0.0" written out, as count() does (a page shows a few hundred)
         whole, tenth = divmod(int(rounded * 10), 10)
         group, decimal = _symbols(locale)[:2]

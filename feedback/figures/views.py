@@ -255,26 +255,26 @@ def figure_cells(figures: Figures, *, mark_below: bool = False) -> Markup:
     below = mark_below and figures.below_target
     # the catalog's msgid is the template's, where gettext's result is %-formatted
     mark = f'<span class="visually-hidden">{escape(gettext("（低于100%%）") % {})}</span>' if below else ""
-    dumps = current_app.json.dumps
+    dumps, locale = current_app.json.dumps, formats.current_locale()
     out = []
     for key, _label in COLUMNS:
         rate = below and key == "on_time_rate"
         out.append(f'<td class="num col-{key}{" rate-below" if rate else ""}" data-key="{key}" '
-                   f'data-value="{escape(dumps(getattr(figures, key)))}">{escape(show(figures, key))}'
+                   f'data-value="{escape(dumps(getattr(figures, key)))}">{escape(show(figures, key, locale))}'
                    f'{mark if rate else ""}</td>')
     return Markup("".join(out))
 
 
-def show(figures: Figures, key: str) -> str:
+def show(figures: Figures, key: str, locale: str | None = None) -> str:
     """A figure as the table shows it (feedback/formats.py; an undefined value is "—")."""
     value = getattr(figures, key)
     if value is None:
         return "—"
     if key == "on_time_rate":
-        return formats.rate(value)
+        return formats.rate(value, locale)
     if isinstance(value, float):
-        return formats.one_decimal(value)
-    return formats.count(value)
+        return formats.one_decimal(value, locale)
+    return formats.count(value, locale)
 
 
 @bp.get("/dashboard")
