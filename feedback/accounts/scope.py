@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 from feedback.directory.models import Unit, UnitsVersion
 from feedback.errors import InputError, NotFound
 from feedback.extensions import db
+from feedback.figures import snapshot
 from feedback.tickets.models import Ticket
 
 
@@ -173,7 +174,9 @@ def resolve_scope(actor: Actor, unit_code: str | None = None, *, picker_levels: 
     commits in between can only make the kept tree newer than its token, never older. The
     Scope's lists are shared between callers: read them, do not change them."""
     run = db.session.connection().execute
-    version = run(sa.select(UnitsVersion.version).where(UnitsVersion.id == 1)).scalar()
+    # a page's figures resolve a scope several times in one snapshot, where the token stands
+    version = snapshot.once(("units_version",),
+                            lambda: run(sa.select(UnitsVersion.version).where(UnitsVersion.id == 1)).scalar())
     key = (str(db.session.get_bind().url), actor.role, actor.unit_id, actor.unit_path, unit_code, picker_levels)
     kept = _scopes.get(key) if version is not None else None
     if kept is not None and kept[0] == version:

@@ -262,23 +262,16 @@ def extensions_after(as_of: datetime) -> bool:
     none was (T is now, or after the last decision), the deadline in force at T on every clock is
     the stored one, and cohort(later_extensions=False) leaves out the two lookups of the old
     deadlines, which PostgreSQL would otherwise plan into every statement of a page. Asked once
-    per snapshot and T (figures/snapshot.py: the answer cannot change within one), else on
-    every call."""
-    connection = db.session.connection()
-    kept = connection.info.get("extensions_after")
-    current = snapshot.current(connection)
-    if kept is not None and current is not None and kept[:2] == (current, as_of):
-        return kept[2]
+    per snapshot and T (snapshot.once: the answer cannot change within one), else on every call."""
+    def probe():
+        def build():
+            e = TicketEvent
+            return sa.select(sa.literal(1)).where(
+                e.action == "decide-extension", e.at > sa.bindparam(AS_OF, type_=UTCDateTime())).limit(1)
 
-    def build():
-        e = TicketEvent
-        return sa.select(sa.literal(1)).where(
-            e.action == "decide-extension", e.at > sa.bindparam(AS_OF, type_=UTCDateTime())).limit(1)
+        return execute(reuse(("extensions after",), build), {AS_OF: as_of}).first() is not None
 
-    answer = execute(reuse(("extensions after",), build), {AS_OF: as_of}).first() is not None
-    if current is not None:
-        connection.info["extensions_after"] = (current, as_of, answer)
-    return answer
+    return snapshot.once(("extensions after", as_of), probe)
 
 
 def extension_decided_after(t):

@@ -47,6 +47,23 @@ def current(connection):
     return transaction if transaction is not None and connection.info.get("figures_snapshot") is transaction else None
 
 
+def once(key, compute):
+    """compute()'s answer, computed once per snapshot under `key` (what the snapshot's data
+    decides cannot change within it: a version token, a probe of the events); outside a
+    snapshot, computed on every call."""
+    connection = db.session.connection()
+    transaction = current(connection)
+    if transaction is None:
+        return compute()
+    kept = connection.info.get("figures_once")
+    if kept is None or kept[0] is not transaction:
+        kept = connection.info["figures_once"] = (transaction, {})
+    answers = kept[1]
+    if key not in answers:
+        answers[key] = compute()
+    return answers[key]
+
+
 def end() -> None:
     """End the snapshot begin() started (it read only). A caller that writes afterwards must: on
     SQLite a read transaction cannot become a write once another connection has written since
