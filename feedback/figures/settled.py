@@ -40,6 +40,7 @@ from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.accounts.scope import Scope
 from feedback.figures import rules
+from feedback.figures import snapshot
 from feedback.figures import sql as fsql
 from feedback.figures.cohort import (AS_OF, HEAD_CLOCK, PERIOD_END, PERIOD_START, UNASSIGNED_ONLY, UNIT_CLOCK,
                                      as_of_param, bound, cohort, execute, extensions_after, flags, key_expr,
@@ -211,8 +212,10 @@ def _not_counted_at_t(shape: tuple, build, date_from: date, date_to: date, as_of
     params = bound(as_of, date_from, date_to)
     t, start, end = (sa.bindparam(name, type_=UTCDateTime()) for name in (AS_OF, PERIOD_START, PERIOD_END))
     received = sa.func.coalesce(Ticket.received_at, Ticket.received_at)
-    rows = _rows(reuse((*shape, "closed after T"),
-                       lambda: build().where(Ticket.closed_at > t, received >= start, received < end)), params)
+    rows = {}
+    if closed_after(as_of):
+        rows = _rows(reuse((*shape, "closed after T"),
+                           lambda: build().where(Ticket.closed_at > t, received >= start, received < end)), params)
     if as_of < params[PERIOD_END]:
         after_start = as_of >= params[PERIOD_START]  # one lower bound: the later of T and the start
 
@@ -222,6 +225,20 @@ def _not_counted_at_t(shape: tuple, build, date_from: date, date_to: date, as_of
 
         _add(rows, _rows(reuse((*shape, "received after T", after_start), received_after), params))
     return rows
+
+
+def closed_after(as_of: datetime) -> bool:
+    """Whether any ticket was closed after T: at T = now none was, and the parts that read the
+    tickets closed after T (the corrections, the live part's second cohort) are left out. A probe
+    of ix_tickets_closed_at, asked once per snapshot and T (snapshot.once)."""
+    def probe():
+        def build():
+            return sa.select(sa.literal(1)).where(
+                Ticket.closed_at > sa.bindparam(AS_OF, type_=UTCDateTime())).limit(1)
+
+        return execute(reuse(("closed after",), build), {AS_OF: as_of}).first() is not None
+
+    return snapshot.once(("closed after", as_of), probe)
 
 
 def _add(into: dict, rows: dict) -> None:
@@ -241,22 +258,23 @@ def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     key_kind as cohort.key_expr ("month" with `months`: the series' month index; None: the total
     alone). clock and with_unassigned: as cohort.cohort. Without `platform` the partial index
     covers every column read (PostgreSQL: an index-only scan)."""
-    later_extensions = extensions_after(as_of)
+    later_extensions, later_closes = extensions_after(as_of), closed_after(as_of)
 
     def build():
         t = as_of_param(as_of)
         common = dict(clock=clock, with_unassigned=with_unassigned, later_extensions=later_extensions)
-        never = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at.is_(None), **common)
-        later = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at > t,
-                       by_received=False, **common)
-        both = sa.union_all(sa.select(never), sa.select(later)).subquery("cohort")
+        both = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at.is_(None), **common)
+        if later_closes:
+            later = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at > t,
+                           by_received=False, **common)
+            both = sa.union_all(sa.select(both), sa.select(later)).subquery("cohort")
         # no working days: no calendar
         f = flags(both, as_of, calendar, date_from, overdue_only=True, clock=clock).c
         columns = (sa.func.count(), _total(f.overdue), *((_total(f.p_overdue),) if platform else ()))
         return sa.select(*columns, f.key).group_by(f.key)
 
     shape = ("live", scope_shape(scope), key_kind, tuple(months or ()), clock, with_unassigned, platform,
-             later_extensions)
+             later_extensions, later_closes)
     return _rows(reuse(shape, build), bound(as_of, date_from, date_to))
 
 
