@@ -47,4 +47,4 @@ def metrics_closure():
     arguments = closure_args(request.args, now())
     snapshot.begin()  # the rows, the total, the office and 未分派 from one snapshot
     report = closure(g.actor, **arguments)
-    return jsonify(report.to_json())
+    return jsonify(report.to_json(encoded_rows=True))
