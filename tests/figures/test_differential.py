@@ -56,6 +56,7 @@ from feedback.figures.models import SettledMonthCount
 from feedback.figures.series import monthly_series
 from feedback.notices.models import Notification
 from feedback.jobs.sweep import run_sweep
+from feedback.tickets.handoffs import HandOff
 from feedback.tickets.models import Ticket
 from feedback.timeutil import LOCAL, local_date
 from tests.figures.test_series import day_recounted, day_table
@@ -434,6 +435,22 @@ def test_overdue_now_agrees_with_the_reference_slow(slow_only, lab, client, data
 
 # --- what the reference found ------------------------------------------------------------------
 
+def agree_at_every_candidate(lab, client, date_from, date_to) -> None:
+    """The metrics API and the dashboard's table agree with the reference at every candidate
+    instant, by unit and by region. Latest first: the statements made for a T after everything
+    come first, and must not stand in for an earlier T's."""
+    for as_of in reversed(lab.candidates):
+        for group in ("unit", "region"):
+            query = {"from": date_from.isoformat(), "to": date_to.isoformat(), "as_of": iso(as_of), "group": group}
+            body = client.get("/api/v1/metrics/closure?" + urlencode(query), headers=lab.world.headers("boss")).get_json()
+            want = lab.reference("C0", date_from, date_to, as_of, group)
+            same_report(body, want, f"metrics {query}")
+            report = dashboard_table(lab.boss(), date_from, date_to, as_of, group)
+            rows = {row.unit.code: row.figures.to_json() for row in report.rows}
+            for code, figures in want.rows.items():
+                same(rows[code], figures, f"dashboard {group} as of {iso(as_of)} row {code}", TABLE_FIELDS)
+
+
 def test_extensions_decided_after_the_old_deadline_agree_with_the_reference(lab, client):
     """The corner the drawn histories seldom reach: an extension approved after the deadline it
     moves had passed, so that every instant in between must read the old deadline. P0, 教育局's
@@ -451,18 +468,29 @@ def test_extensions_decided_after_the_old_deadline_agree_with_the_reference(lab,
     assert len(approved) == 2, "both extensions were approved"
     date_from = EPOCHS[1].replace(day=1)  # both received on the epoch's first day
     date_to = month_end(date_from)
-    # latest first: the statements made for a T after every decision come first, and must not
-    # stand in for an earlier T's
-    for as_of in reversed(lab.candidates):
-        for group in ("unit", "region"):
-            query = {"from": date_from.isoformat(), "to": date_to.isoformat(), "as_of": iso(as_of), "group": group}
-            body = client.get("/api/v1/metrics/closure?" + urlencode(query), headers=lab.world.headers("boss")).get_json()
-            want = lab.reference("C0", date_from, date_to, as_of, group)
-            same_report(body, want, f"metrics {query}")
-            report = dashboard_table(lab.boss(), date_from, date_to, as_of, group)
-            rows = {row.unit.code: row.figures.to_json() for row in report.rows}
-            for code, figures in want.rows.items():
-                same(rows[code], figures, f"dashboard {group} as of {iso(as_of)} row {code}", TABLE_FIELDS)
+    agree_at_every_candidate(lab, client, date_from, date_to)
+
+
+def test_a_forwarded_ticket_still_open_agrees_with_the_reference(lab, client):
+    """Another corner the drawn histories seldom reach: a ticket forwarded below the level that
+    routed it and still open at T. P1: the city assigns it to 东城县, which forwards it to 卫健局
+    five days later, so the county's clock (its region row) runs out before the National Day
+    holidays and 卫健局's own after them; P0, 教育局's own ticket, open beside it."""
+    lab.tell(World(EPOCHS[1], (
+        Plan(pid="P0", day=0, at=("minute", 9 * 60), arrival="routed", unit="D1", ingest_delay=0),
+        Plan(pid="P1", day=0, at=("minute", 9 * 60), arrival="triage", unit=None, ingest_delay=0, steps=(
+            Step(choice=0, gap=("minutes", 60), unit="R1"),  # the city assigns it to the county
+            Step(choice=70, gap=("days", 5, 9 * 60), unit="D2", region=True))),  # the county forwards it
+    )))
+    [p1] = [h for h in lab.histories if h.platform_id == "P1"]
+    assert [e.action for e in p1.events][-2:] == ["assign", "reassign"], "P1 ends forwarded and open"
+    county, own = (row.due_at for row in db.session.execute(
+        sa.select(HandOff.due_at).join(Ticket, Ticket.id == HandOff.ticket_id)
+        .where(Ticket.platform_id == "P1", HandOff.ended_at.is_(None)).order_by(HandOff.top_depth)))
+    assert county < own, "the county's clock runs out first: the instants between tell the clocks apart"
+    date_from = EPOCHS[1].replace(day=1)
+    date_to = month_end(date_from)
+    agree_at_every_candidate(lab, client, date_from, date_to)
 
 
 def test_a_median_exactly_on_a_half_cent_rounds_up(lab, client):
