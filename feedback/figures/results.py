@@ -54,7 +54,7 @@ class Row:
     region: UnitRef  # the group head the unit belongs to (itself for group="region" rows)
     figures: Figures
 
-    def to_json(self) -> dict:  # ClosureReport._rows_json writes the same, many rows at once
+    def to_json(self) -> dict:  # ClosureReport._rows_encoded writes the same, many rows at once
         out = self.figures.to_json()
         out["unit"] = self.unit.to_json()
         out["region"] = {"code": self.region.code, "name": self.region.name}
@@ -91,37 +91,18 @@ class ClosureReport:
             "as_of": iso(self.as_of),
             "group": self.group,
             "unit": self.root.to_json() if self.root else None,
-            "rows": self._rows_encoded() if encoded_rows else self._rows_json(),
+            "rows": self._rows_encoded() if encoded_rows else [row.to_json() for row in self.rows],
             "total": self.total.to_json(),
             "office": self.office.to_json() if self.office is not None else None,
             "unassigned": self.unassigned,
         }
 
-    def _rows_json(self) -> list[dict]:
-        """Row.to_json of every row, each shared part written once: the zero rows share one
-        Figures, a region's rows one region."""
-        written: dict[int, dict] = {}  # id(Figures or region) → its JSON
-        out = []
-        for row in self.rows:
-            figures, region = row.figures, row.region
-            figures_json = written.get(id(figures))
-            if figures_json is None:
-                figures_json = written[id(figures)] = figures.to_json()
-            region_json = written.get(id(region))
-            if region_json is None:
-                region_json = written[id(region)] = {"code": region.code, "name": region.name}
-            line = figures_json.copy()
-            line["unit"] = row.unit.to_json()
-            line["region"] = region_json
-            out.append(line)
-        return out
-
-
     def _rows_encoded(self) -> list[orjson.Fragment]:
-        """_rows_json's rows as the JSON orjson writes of them with sorted keys, each shared part
-        encoded once: a province's 5,000 rows are otherwise built as dicts and walked again key
-        by key. A row is its figures' object with "region" and "unit" appended, which sort after
-        every figures key (tests/figures/test_metrics_api.py compares the two ways)."""
+        """Row.to_json of every row as the JSON orjson writes of it with sorted keys, each shared
+        part encoded once (the zero rows share one Figures, a region's rows one region): a
+        province's 5,000 rows are otherwise built as dicts and walked again key by key. A row is
+        its figures' object with "region" and "unit" appended, which sort after every figures key
+        (tests/figures/test_metrics_api.py compares the two ways)."""
         encoded: dict[int, bytes] = {}  # id(Figures or region) → its JSON, the figures' without "}"
         out = []
         append = out.append
