@@ -44,7 +44,7 @@ from feedback.figures import snapshot
 from feedback.figures import sql as fsql
 from feedback.figures.cohort import (AS_OF, HEAD_CLOCK, PERIOD_END, PERIOD_START, UNASSIGNED_ONLY, UNIT_CLOCK,
                                      as_of_param, bound, cohort, execute, extensions_after, flags, key_expr,
-                                     region_map, reuse, scope_shape)
+                                     period_params, region_map, reuse, scope_shape)
 from feedback.figures.derive import clock_figures
 from feedback.figures.models import SettledMonthCount, SettledDayCount, settled_clause
 from feedback.figures.results import Figures
@@ -210,7 +210,7 @@ def _not_counted_at_t(shape: tuple, build, date_from: date, date_to: date, as_of
     is an empty range of ix_tickets_closed_at at T = now (the period's bounds are kept out of
     the index choice, or SQLite reads the whole period through ix_tickets_received_at)."""
     params = bound(as_of, date_from, date_to)
-    t, start, end = (sa.bindparam(name, type_=UTCDateTime()) for name in (AS_OF, PERIOD_START, PERIOD_END))
+    t, (start, end) = as_of_param(as_of), period_params(date_from, date_to)
     received = sa.func.coalesce(Ticket.received_at, Ticket.received_at)
     rows = {}
     if closed_after(as_of):
@@ -233,8 +233,7 @@ def closed_after(as_of: datetime) -> bool:
     of ix_tickets_closed_at, asked once per snapshot and T (snapshot.once)."""
     def probe():
         def build():
-            return sa.select(sa.literal(1)).where(
-                Ticket.closed_at > sa.bindparam(AS_OF, type_=UTCDateTime())).limit(1)
+            return sa.select(sa.literal(1)).where(Ticket.closed_at > as_of_param(as_of)).limit(1)
 
         return execute(reuse(("closed after",), build), {AS_OF: as_of}).first() is not None
 
@@ -263,13 +262,14 @@ def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     def build():
         t = as_of_param(as_of)
         common = dict(clock=clock, with_unassigned=with_unassigned, later_extensions=later_extensions)
-        both = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at.is_(None), **common)
+        tickets = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at.is_(None),
+                         **common)
         if later_closes:
             later = cohort(scope, date_from, date_to, as_of, key_kind, months, extra=Ticket.closed_at > t,
                            by_received=False, **common)
-            both = sa.union_all(sa.select(both), sa.select(later)).subquery("cohort")
+            tickets = sa.union_all(sa.select(tickets), sa.select(later)).subquery("cohort")
         # no working days: no calendar
-        f = flags(both, as_of, calendar, date_from, overdue_only=True, clock=clock).c
+        f = flags(tickets, as_of, calendar, date_from, overdue_only=True, clock=clock).c
         columns = (sa.func.count(), _total(f.overdue), *((_total(f.p_overdue),) if platform else ()))
         return sa.select(*columns, f.key).group_by(f.key)
 
