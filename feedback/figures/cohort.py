@@ -21,6 +21,7 @@ from collections import OrderedDict
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY, aggregate_order_by
 
 from feedback.accounts.scope import Scope
 from feedback.calendar.workdays import WorkCalendar
@@ -563,29 +564,47 @@ def percentile_scaled(ordered: list[int], numerator: int, denominator: int) -> i
 
 
 def native_percentiles() -> bool:
-    """PostgreSQL 12+: percentile_cont itself, the total in the same pass (GROUP BY ROLLUP), the
-    rounding in SQL. SQLite has none of these: ranks by window functions, a second query for the
-    total, rounding in Python (same figures)."""
+    """PostgreSQL 12+: the percentiles from each group's values in order (percentile_scaled_sql),
+    the total in the same pass (GROUP BY ROLLUP), the rounding in SQL. SQLite has neither ordered
+    aggregates nor ROLLUP: the flags are ranked and summed in Python (tally), the same figures."""
     bind = db.session.get_bind()
     return bind.dialect.name == "postgresql" and (bind.dialect.server_version_info or (0,)) >= (12,)
 
 
-def hours_rounded_sql(micros):
-    """A median or P90 of whole microseconds (a double from percentile_cont: exact for a median,
-    an integer or a half) in hours, to two decimals half up, in exact numeric arithmetic.
-    PostgreSQL 12+ writes a double in the shortest form that reads back exactly (with
-    extra_float_digits = 1, set in execute) and rounds numeric halves away from zero as
-    ROUND_HALF_UP does. A province's rows round in the database, not in Python."""
-    exact = sa.cast(sa.cast(micros, sa.Text), sa.Numeric) / sa.cast(fsql.MICROS_PER_HOUR, sa.Numeric)
-    return sa.cast(sa.func.round(exact, 2), sa.Float)
+def percentile_scaled_sql(micros, fraction: tuple[int, int]):
+    """percentile_scaled in SQL: a group's percentile numerator/denominator of whole
+    microseconds (NULLs skipped, as percentile_cont skips them) times the denominator, an exact
+    integer: lo·(d − r) + hi·r around the 0-based position p·(n − 1) = below + r/d of the
+    group's values in order. percentile_cont interpolates in doubles, whose error grows with the
+    group's size and spread; this is the reference's figure on any group."""
+    numerator, denominator = fraction
+    ordered = sa.type_coerce(sa.func.array_agg(aggregate_order_by(micros, micros)).filter(micros.is_not(None)),
+                             ARRAY(sa.BigInteger)).self_group()
+    position = (sa.func.count(micros) - 1) * numerator
+    below, r = position // denominator, position % denominator
+    # at r = 0 the next value may be past the end (NULL), and counts for nothing
+    return ordered[below + 1] * (denominator - r) + sa.func.coalesce(ordered[below + 2], 0) * r
+
+
+def hours_rounded_sql(scaled, denominator: int):
+    """derive.exact_mean(scaled, denominator, MICROS_PER_HOUR) in SQL, in integers: a percentile
+    (percentile_scaled_sql) in hours, half up (away from zero) to two decimals. A province's
+    rows round in the database, not in Python."""
+    unit = denominator * fsql.MICROS_PER_HOUR
+
+    def cents(x):  # floor(100·x/unit + 1/2) of x >= 0, as exact_mean
+        return (200 * x + unit) // (2 * unit)
+
+    return sa.cast(sa.case((scaled >= 0, cents(scaled)), else_=-cents(-scaled)), sa.Float) / 100
 
 
 def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bool, platform: bool = True):
     """Layer 3 on PostgreSQL: one row of sums per group key, and with rollup the total row
-    (total_row = 1). percentile_cont skips the NULL hours of tickets not closed by T. Median and
+    (total_row = 1). The percentiles skip the NULL hours of tickets not closed by T. Median and
     P90 come rounded (hours_rounded_sql); the means' integer sums are divided in Python (exact_mean)."""
     f = per_ticket.c
     cols = [sa.func.count().label("received"), sa.func.sum(f.closed).label("closed")]
+    scaled_by = {}  # the percentiles' labels → their denominators, rounded by the outer query
     for prefix in CLOCKS:
         if prefix == "p_" and not platform:  # unread: the planner then computes none of its flags
             cols += [sa.null().label(prefix + name) for name in (
@@ -593,22 +612,33 @@ def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bo
             continue
         micros = f[prefix + "micros"]
 
-        def pct(fraction: float):
-            return sa.func.percentile_cont(fraction).within_group(micros) if percentiles else sa.null()
+        def scaled(name: str, fraction: tuple[int, int]):
+            if not percentiles:
+                return sa.null().label(prefix + name)
+            scaled_by[prefix + name] = fraction[1]
+            return percentile_scaled_sql(micros, fraction).label(prefix + name)
 
         cols += [
             sa.func.sum(f[prefix + "on_time"]).label(prefix + "on_time"),
             sa.func.sum(f[prefix + "overdue"]).label(prefix + "overdue"),
             *sum_and_count(f[prefix + "micros"], prefix, "micros", "timed"),
-            hours_rounded_sql(pct(0.5)).label(prefix + "median_hours"),
-            hours_rounded_sql(pct(0.9)).label(prefix + "p90_hours"),
+            scaled("median_hours", MEDIAN),
+            scaled("p90_hours", P90),
             *sum_and_count(f[prefix + "workdays"], prefix, "days", "days_n"),
         ]
     if not grouped:
-        return sa.select(sa.literal(None).label("key"), sa.literal(0).label("total_row"), *cols)
-    if rollup:
-        return sa.select(f.key, sa.func.grouping(f.key).label("total_row"), *cols).group_by(sa.func.rollup(f.key))
-    return sa.select(f.key, sa.literal(0).label("total_row"), *cols).group_by(f.key)
+        query = sa.select(sa.literal(None).label("key"), sa.literal(0).label("total_row"), *cols)
+    elif rollup:
+        query = sa.select(f.key, sa.func.grouping(f.key).label("total_row"), *cols).group_by(sa.func.rollup(f.key))
+    else:
+        query = sa.select(f.key, sa.literal(0).label("total_row"), *cols).group_by(f.key)
+    if not scaled_by:
+        return query
+    # rounded a level up, where each percentile is a value: hours_rounded_sql reads its argument
+    # twice, and here that is not the ranking twice over
+    sums = query.subquery("sums")
+    return sa.select(*(hours_rounded_sql(c, scaled_by[c.name]).label(c.name) if c.name in scaled_by else c
+                       for c in sums.c))
 
 
 def execute(query, params: dict | None = None, *, stream: int | None = None):
@@ -621,7 +651,8 @@ def execute(query, params: dict | None = None, *, stream: int | None = None):
         # per transaction (a page runs several figures queries):
         # - jit off: JIT spends seconds compiling these wide expressions and wins nothing back;
         # - work_mem: a month's cohort sorts (percentiles, groups) in memory, not on disk;
-        # - extra_float_digits = 1: doubles as their shortest exact text (hours_rounded_sql);
+        # - extra_float_digits = 1: the hours (doubles) as their shortest text that reads back
+        #   exactly, whatever the server's own setting;
         # - no parallel workers: a page's statements read a few thousand rows each, and starting
         #   workers cost them more than the workers saved (a month's aggregate for
         #   /api/v1/metrics/closure is planned serial either way).
@@ -644,5 +675,5 @@ def execute(query, params: dict | None = None, *, stream: int | None = None):
 
 __all__ = [
     "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute", "extensions_after",
-    "Sums", "UNASSIGNED_ONLY", "add_sums", "bound", "period_params", "reuse", "scope_shape", "percentile_scaled", "tally", "figures_by_key", "flags", "sums_by_key", "key_expr", "native_percentiles", "region_map", "hours_rounded_sql",
+    "Sums", "UNASSIGNED_ONLY", "add_sums", "bound", "period_params", "reuse", "scope_shape", "percentile_scaled", "tally", "figures_by_key", "flags", "sums_by_key", "key_expr", "native_percentiles", "region_map", "hours_rounded_sql", "percentile_scaled_sql",
 ]

@@ -1,6 +1,6 @@
 """Figures round half up to two decimals, exactly: the means from integer sums (exact_mean), the
-median and P90 from whole microseconds (on PostgreSQL in SQL, hours_rounded_sql; on SQLite as
-scaled integers divided in Python)."""
+median and P90 as scaled integers of whole microseconds (percentile_scaled), on PostgreSQL
+ranked and rounded in SQL (percentile_scaled_sql, hours_rounded_sql), on SQLite in Python."""
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -11,24 +11,79 @@ from hypothesis import strategies as st
 HOUR = 3_600_000_000
 
 
-def test_postgresql_rounds_a_percentile_of_microseconds_exactly(app):
-    """percentile_cont gives a double of whole (or half) microseconds; in hours, half up."""
+def test_postgresql_rounds_a_percentile_as_exact_mean_does(app):
+    """A percentile comes from PostgreSQL as hours, half up, in integers: the figure exact_mean
+    gives of the same scaled integer (SQLite's way), negative ones away from zero."""
     import sqlalchemy as sa
 
     from feedback.extensions import db
     from feedback.figures.cohort import execute as _execute, hours_rounded_sql
+    from feedback.figures.derive import exact_mean
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: SQLite's percentiles are scaled integers divided in Python")
-    # 88.165 h exactly, half a microsecond either side of it, 2.675 h, 1.005 h, 0, 1.5 µs, 20 years
-    values = [317_394_000_000.0, 317_394_000_000.5, 317_393_999_999.5, 9_630_000_000.0, 3_618_000_000.0, 0.0, 1.5,
-              631_152_000_000_000.0]
-    column = sa.func.unnest(sa.cast(sa.literal(values, sa.ARRAY(sa.Float)), sa.ARRAY(sa.Float)))
-    x = sa.select(column.label("x")).subquery()
-    rows = _execute(sa.select(x.c.x, hours_rounded_sql(x.c.x))).all()
-    want = [float((Decimal(str(v)) / HOUR).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)) for v in values]
-    assert [got for _value, got in rows] == want
-    assert want[:5] == [88.17, 88.17, 88.16, 2.68, 1.01]  # by hand: 88.165 up, a hair over/under it
+    # 88.165 h exactly as a median (×2) and as a P90 (×10), a scaled unit either side of it,
+    # 2.675 h, 1.005 h, 0, 1.5 µs, 20 years, and a negative time (a reply dated before its assignment)
+    cases = [(634_788_000_000, 2), (634_788_000_001, 2), (634_787_999_999, 2), (3_173_940_000_000, 10),
+             (3_173_939_999_999, 10), (19_260_000_000, 2), (36_180_000_000, 10), (0, 2), (3, 2),
+             (6_311_520_000_000_000, 10), (-634_788_000_000, 2), (-634_787_999_999, 2)]
+    scaled, denominator = sa.column("scaled", sa.BigInteger), sa.column("denominator", sa.Integer)
+    rows = sa.values(scaled, denominator, name="cases").data(cases)
+    got = [_execute(sa.select(hours_rounded_sql(rows.c.scaled, d)).where(rows.c.scaled == s)).scalar_one()
+           for s, d in cases]
+    want = [exact_mean(s, d, HOUR) for s, d in cases]
+    assert got == want
+    assert want[:5] == [88.17, 88.17, 88.16, 88.17, 88.16]  # by hand: 88.165 up, a hair over/under it
+    assert want[-2:] == [-88.17, -88.16]
+
+
+def test_postgresql_percentiles_are_the_reference_interpolation(app):
+    """Ranked in SQL from each group's values in order (percentile_scaled_sql): the reference's
+    exact percentile whatever the group's size, NULLs skipped; none over no value."""
+    import random
+
+    import sqlalchemy as sa
+
+    from feedback.extensions import db
+    from feedback.figures.cohort import execute as _execute, percentile_scaled_sql
+    from feedback.figures.derive import MEDIAN, P90
+    from feedback.figures.reference import percentile_exact
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite ranks in Python (test_sqlite_percentiles_…)")
+    rng = random.Random(7)
+    groups = {1: [], 2: [None], 3: [5], 4: [7, None, 3], 5: [10**12, 0, 1, 10**12 - 1],
+              6: [rng.randrange(10**12) for _ in range(1001)], 7: [rng.randrange(3) for _ in range(57)]}
+    data = [(key, v) for key, values in groups.items() for v in values]
+    key, micros = sa.column("key", sa.Integer), sa.column("micros", sa.BigInteger)
+    rows = sa.values(key, micros, name="times").data(data)
+    for fraction in (MEDIAN, P90):
+        got = dict(_execute(sa.select(rows.c.key, percentile_scaled_sql(rows.c.micros, fraction))
+                            .group_by(rows.c.key)).all())
+        assert set(got) == {k for k, values in groups.items() if values}
+        for k, values in groups.items():
+            present = [Fraction(v) for v in values if v is not None]
+            want = percentile_exact(present, Fraction(*fraction)) if present else None
+            if values:
+                assert (got[k] is None and want is None) or Fraction(got[k], fraction[1]) == want, (k, fraction)
+
+
+def test_a_p90_on_a_half_cent_rounds_up_on_postgresql(app):
+    """Seven replies at the assignment and one a minute later: the P90 is 0.3 of that minute,
+    18 s, 0.005 h exactly, so 0.01 h. percentile_cont's double lands a hair below (0.9 × 7 is
+    6.2999… in binary) and numeric rounding of it gave 0.00."""
+    import sqlalchemy as sa
+
+    from feedback.extensions import db
+    from feedback.figures.cohort import execute as _execute, hours_rounded_sql, percentile_scaled_sql
+    from feedback.figures.derive import P90
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    micros = sa.column("micros", sa.BigInteger)
+    times = sa.values(micros, name="times").data([(0,)] * 7 + [(60_000_000,)])
+    assert _execute(sa.select(hours_rounded_sql(percentile_scaled_sql(times.c.micros, P90), P90[1]))).scalar_one() \
+        == 0.01
 
 
 def test_means_are_exact():
