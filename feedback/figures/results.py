@@ -84,7 +84,7 @@ class ClosureReport:
 
     def to_json(self, *, encoded_rows: bool = False) -> dict:
         """The body of GET /api/v1/metrics/closure (CONTRACT.md), plus group and unit.
-        encoded_rows: each row already written as JSON (_rows_encoded), for orjson to copy."""
+        encoded_rows: the rows already written as JSON (_rows_encoded), for orjson to copy."""
         return {
             "from": self.date_from.isoformat(),
             "to": self.date_to.isoformat(),
@@ -97,27 +97,31 @@ class ClosureReport:
             "unassigned": self.unassigned,
         }
 
-    def _rows_encoded(self) -> list[orjson.Fragment]:
-        """Row.to_json of every row as the JSON orjson writes of it with sorted keys, each shared
-        part encoded once (the zero rows share one Figures, a region's rows one region): a
-        province's 5,000 rows are otherwise built as dicts and walked again key by key. A row is
-        its figures' object with "region" and "unit" appended, which sort after every figures key
-        (tests/figures/test_metrics_api.py compares the two ways)."""
-        encoded: dict[int, bytes] = {}  # id(Figures or region) → its JSON, the figures' without "}"
-        out = []
-        append = out.append
+    def _rows_encoded(self) -> orjson.Fragment:
+        """Row.to_json of every row, the whole array as the JSON orjson writes of it with sorted
+        keys, each shared part encoded once (the zero rows share one Figures, a region's rows one
+        region): a province's 5,000 rows are otherwise built as dicts and walked again key by
+        key. A row is its figures' object with "region" and "unit" appended, which sort after
+        every figures key (tests/figures/test_metrics_api.py compares the two ways)."""
+        heads: dict[int, bytes] = {}  # id(Figures) → its JSON without the closing brace
+        middles: dict[int, bytes] = {}  # id(region) → ',"region":{…},"unit":'
+        parts = [b"["]
+        append = parts.append
         for row in self.rows:
             figures, region = row.figures, row.region
-            head = encoded.get(id(figures))
+            head = heads.get(id(figures))
             if head is None:
-                head = encoded[id(figures)] = orjson.dumps(figures.to_json(), option=orjson.OPT_SORT_KEYS)[:-1]
-            region_json = encoded.get(id(region))
-            if region_json is None:
-                region_json = encoded[id(region)] = orjson.dumps({"code": region.code, "name": region.name},
-                                                                 option=orjson.OPT_SORT_KEYS)
-            append(orjson.Fragment(b"".join((head, b',"region":', region_json, b',"unit":', row.unit.json_bytes,
-                                             b"}"))))
-        return out
+                head = heads[id(figures)] = orjson.dumps(figures.to_json(), option=orjson.OPT_SORT_KEYS)[:-1]
+            middle = middles.get(id(region))
+            if middle is None:
+                middle = middles[id(region)] = b"".join((b',"region":', orjson.dumps(
+                    {"code": region.code, "name": region.name}, option=orjson.OPT_SORT_KEYS), b',"unit":'))
+            append(head)
+            append(middle)
+            append(row.unit.json_bytes)
+            append(b"},")
+        parts[-1] = b"}]" if self.rows else b"[]"  # the last row's separator closes the array
+        return orjson.Fragment(b"".join(parts))
 
 
 @dataclass
