@@ -16,7 +16,7 @@ Definitions, for a period [date_from, date_to] (inclusive local dates) evaluated
   pending = the other open ones. So received = closed + overdue_open + pending.
 - on_time_rate = on_time / (closed + overdue_open); None when that is 0 (shown as "—").
 - handling time over closed tickets: replied_at - assigned_at in hours (mean, and median and P90
-  by linear interpolation as PostgreSQL's percentile_cont), and in working days: the stored
+  by linear interpolation between the closest ranks, in integers), and in working days: the stored
   Ticket.handling_workdays, set at approval with the deadline calendar (mean). The mean hours
   are exact: whole microseconds summed as integers, divided and rounded once (mean_hours), so
   a mean of exactly x.xx5 rounds up however the database adds the times.
