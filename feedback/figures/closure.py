@@ -163,18 +163,16 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     zero = Figures.zero()
     if not platform:
         zero.platform = None
-    if group == "unit":
-        region_of = scope.region_of
-        rows = [Row(u, region_of[u.id], by_key.get(u.id) or zero) for u in scope.units]
-    else:
-        rows = [Row(head, head, by_key.get(head.id) or zero) for head in scope.heads]
+    # the rows are made from these when read (ClosureReport.rows); the API writes them without
+    members, region_of = (scope.units, scope.region_of) if group == "unit" else (scope.heads, None)
     if top_office:
         own, unassigned = _top_office(scope, sums, date_from, date_to, as_of, calendar, percentiles)
     else:
         unassigned = _unassigned(scope, date_from, date_to, as_of)
         if office and own is None:
             own = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles)
-    return ClosureReport(date_from, date_to, as_of, group, scope.root, rows, total, unassigned, own)
+    return ClosureReport(date_from, date_to, as_of, group, scope.root, members, region_of, by_key, zero, total,
+                         unassigned, own)
 
 
 def _top_office(scope: Scope, sums: cohort.Sums, date_from: date, date_to: date, as_of: datetime,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import cached_property
 
 import orjson
 
@@ -72,7 +73,10 @@ class ClosureReport:
     as_of: datetime
     group: str
     root: UnitRef | None
-    rows: list[Row]
+    members: list[UnitRef]  # the rows' units (group="region": their group heads), in report order
+    region_of: dict[int, UnitRef] | None  # each member's group head; None: each is its own
+    figures_of: dict[int, Figures]  # a member's figures by its id; a member without any has `zero`
+    zero: Figures  # the figures of a member without a ticket: one object, shared
     total: Figures
     unassigned: int = 0  # 未分派: valid tickets of the period waiting in the root's triage
     office: Figures | None = None  # the root's own figure on its own clock, 未分派 included
@@ -81,6 +85,19 @@ class ClosureReport:
     def top(self) -> bool:
         """The root is a top office (or the system's forest of them): its clock is the platform's."""
         return root_is_top(self.root)
+
+    @cached_property
+    def rows(self) -> list[Row]:
+        """A Row per member, made when first read: the API writes its rows from the parts
+        (_rows_encoded), and a province's 5,000 Row objects are then never made."""
+        return [Row(unit, region, figures) for unit, region, figures in self._parts()]
+
+    def _parts(self):
+        """(unit, region, figures) of each row, in order."""
+        figures_of, zero, region_of = self.figures_of.get, self.zero, self.region_of
+        if region_of is None:
+            return ((unit, unit, figures_of(unit.id) or zero) for unit in self.members)
+        return ((unit, region_of[unit.id], figures_of(unit.id) or zero) for unit in self.members)
 
     def to_json(self, *, encoded_rows: bool = False) -> dict:
         """The body of GET /api/v1/metrics/closure (CONTRACT.md), plus group and unit.
@@ -107,8 +124,7 @@ class ClosureReport:
         middles: dict[int, bytes] = {}  # id(region) → ',"region":{…},"unit":'
         parts = [b"["]
         append = parts.append
-        for row in self.rows:
-            figures, region = row.figures, row.region
+        for unit, region, figures in self._parts():
             head = heads.get(id(figures))
             if head is None:
                 head = heads[id(figures)] = orjson.dumps(figures.to_json(), option=orjson.OPT_SORT_KEYS)[:-1]
@@ -118,9 +134,9 @@ class ClosureReport:
                     {"code": region.code, "name": region.name}, option=orjson.OPT_SORT_KEYS), b',"unit":'))
             append(head)
             append(middle)
-            append(row.unit.json_bytes)
+            append(unit.json_bytes)
             append(b"},")
-        parts[-1] = b"}]" if self.rows else b"[]"  # the last row's separator closes the array
+        parts[-1] = b"}]" if self.members else b"[]"  # the last row's separator closes the array
         return orjson.Fragment(b"".join(parts))
 
 
