@@ -44,14 +44,41 @@ def test_cli_upgrade_of_an_empty_database_matches_the_models(tmp_path):
         engine = sa.create_engine(url)
         with engine.connect() as conn:
             diff = compare_metadata(_context(conn), db.metadata)
+            included, dialect = _included_columns(conn), conn.dialect.name
         engine.dispose()
         assert diff == [], f"models and migrations differ: {diff}"
+        # the comparison above does not look at INCLUDE: a covering index that covers less than
+        # the models say turns an index-only scan back into a table row per ticket
+        assert included == _model_included_columns(dialect), "INCLUDE columns of models and migrations differ"
     finally:
         if cleanup:
             admin, name = cleanup
             with admin.connect() as conn:
                 conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+
+
+def _included_columns(conn) -> dict | None:
+    """PostgreSQL: index name → its INCLUDE columns, for the indexes that have any (None elsewhere)."""
+    if conn.dialect.name != "postgresql":
+        return None
+    rows = conn.execute(sa.text(
+        "SELECT c.relname, a.attname FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+        "JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey[i.indnkeyatts:]) "
+        "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = current_schema()"))
+    out: dict = {}
+    for index, column in rows:
+        out.setdefault(index, set()).add(column)
+    return out
+
+
+def _model_included_columns(dialect: str) -> dict | None:
+    """What the models INCLUDE on PostgreSQL, as _included_columns reads it (None elsewhere)."""
+    if dialect != "postgresql":
+        return None
+    return {index.name: set(index.dialect_options["postgresql"]["include"])
+            for table in db.metadata.tables.values() for index in table.indexes
+            if index.dialect_options["postgresql"]["include"]}
 
 
 def test_migration_history_is_linear():

@@ -70,7 +70,7 @@ sa.Index("ix_settled_month_counts_sums", SettledMonthCount.month, SettledMonthCo
 # series reads: an index-only scan over the tickets still open instead of every ticket of the year.
 sa.Index("ix_tickets_unsettled_received_at", Ticket.received_at,
          postgresql_include=["id", "unit_id", "state", "assigned_at", "replied_at", "unit_due_at", "extensions",
-                             "closed_at"],
+                             "closed_at", "platform_due_at", "clock_top_depth"],
          postgresql_where=sa.text(UNSETTLED_INDEX_PREDICATE), sqlite_where=sa.text(UNSETTLED_INDEX_PREDICATE))
 # SQLite has no INCLUDE: the same tickets with every column the live part reads as keys (0028),
 # so that it reads the index alone, not a table row per open ticket.

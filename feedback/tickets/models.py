@@ -78,7 +78,11 @@ class Ticket(db.Model):
 
     __table_args__ = (
         sa.Index("ix_tickets_unit_state", "unit_id", "state"),
-        sa.Index("ix_tickets_received_at_unit", "received_at", "unit_id"),
+        # a period's tickets (the figures' cohort), with every column the cohort reads on
+        # PostgreSQL (0029): a month is an index-only scan, not a table row per ticket
+        sa.Index("ix_tickets_received_at_unit", "received_at", "unit_id",
+                 postgresql_include=["id", "state", "assigned_at", "replied_at", "closed_at", "unit_due_at",
+                                     "platform_due_at", "handling_workdays", "extensions", "clock_top_depth"]),
         sa.Index("ix_tickets_state_unit_due_at", "state", "unit_due_at"),
         sa.Index("ix_tickets_site_key_received_at", "site_key", "received_at"),
         # Open tickets only (a few percent of a province's million), covering what the dashboard's
