@@ -121,7 +121,7 @@ def scope_shape(scope: Scope) -> tuple:
 
 def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
             months: list[date] | None = None, extra=None, *, by_received: bool = True, clock: str = UNIT_CLOCK,
-            with_unassigned: bool | str = False, later_extensions: bool = True):
+            with_unassigned: bool | str = False, later_extensions: bool = True, fenced: bool = False):
     """Layer 1: the cohort's tickets with their group key, closed-by-T and the deadline in force at T.
     by_received=False: the period's bounds are kept out of the index choice, for an `extra` that
     an index serves better (closed after T: an empty range when T is now). clock: which level's
@@ -129,7 +129,11 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
     tickets without a unit too (the top office's own figure; only their platform clock means
     anything); UNASSIGNED_ONLY: those alone. later_extensions=False: no extension was decided
     after T (extensions_after), so every deadline in force at T is the one stored now and the
-    lookups of the old ones are left out."""
+    lookups of the old ones are left out. fenced (PostgreSQL): an OFFSET 0 keeps the cohort a
+    subquery of its own, its columns computed once per ticket; pulled up into flags(), `closed`
+    and the deadline in force at T are expressions again, evaluated once per flag that reads
+    them. sums_by_key fences its cohort; the live counts, which read two flags, do not (there
+    the subquery's own cost was the larger)."""
     if clock not in CLOCK_KINDS:
         raise ValueError(f"clock: {clock!r}")
     t = as_of_param(as_of)
@@ -193,7 +197,7 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
     if extra is not None:  # a further condition on Ticket (series.py: the tickets not settled by T)
         q = q.where(extra)
     received = Ticket.received_at if by_received else sa.func.coalesce(Ticket.received_at, Ticket.received_at)
-    return q.where(
+    q = q.where(
         unit_clause,
         # a literal, not a parameter: SQLite uses a partial index (ix_tickets_unsettled_received_at)
         # only when the query states its condition
@@ -201,7 +205,10 @@ def cohort(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         received >= period_start,
         received < period_end,
         received <= t,
-    ).subquery("cohort")
+    )
+    if fenced:
+        q = q.offset(sa.literal_column("0"))
+    return q.subquery("cohort")
 
 
 def level_clock(depth):
@@ -472,7 +479,7 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
 
     def build():
         tickets = cohort(scope, date_from, date_to, as_of, key_kind, months, clock=clock,
-                         with_unassigned=with_unassigned, later_extensions=later_extensions)
+                         with_unassigned=with_unassigned, later_extensions=later_extensions, fenced=native)
         per_ticket = flags(tickets, as_of, calendar, date_from, clock=clock)
         if native:
             return aggregate_native(per_ticket, grouped, percentiles, rollup=grouped and with_total,
