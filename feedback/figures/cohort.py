@@ -648,12 +648,18 @@ def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bo
                        for c in sums.c))
 
 
-def execute(query, params: dict | None = None, *, stream: int | None = None):
+def execute(query, params: dict | None = None, *, stream: int | None = None, hashed: bool = False):
     """Run a figures query (with `params`, a reused statement's values: bound()); `stream` rows
-    at a time through a server-side cursor when given."""
+    at a time through a server-side cursor when given. hashed (PostgreSQL): the query groups by
+    a key of few values that the planner cannot count (a CASE over received_at, a region):
+    it is planned without sorts (a hash aggregate, not a sort of every row by the key), and
+    the setting is put back after it."""
     session = db.session
     bind = session.get_bind()
-    if bind.dialect.name == "postgresql" and (bind.dialect.server_version_info or (0,)) >= (11,):
+    pg = bind.dialect.name == "postgresql"
+    if hashed and pg and not stream:
+        return _hashed(session, query, params)
+    if pg and (bind.dialect.server_version_info or (0,)) >= (11,):
         # For this transaction only (set_config(..., true) is SET LOCAL), in one round trip, once
         # per transaction (a page runs several figures queries):
         # - jit off: JIT spends seconds compiling these wide expressions and wins nothing back;
@@ -678,6 +684,18 @@ def execute(query, params: dict | None = None, *, stream: int | None = None):
             session.execute(sa.select(*(sa.func.set_config(name, value, True) for name, value in settings.items())))
     # Core rows from the session's connection (same transaction): no ORM result machinery
     return session.connection().execute(query.execution_options(yield_per=stream) if stream else query, params)
+
+
+def _hashed(session, query, params: dict | None):
+    """execute() with enable_sort off for this one query. The estimate of a computed key's
+    values is the rows' count, so PostgreSQL sorts a year's open tickets by month to group them
+    into twelve; the rows are fetched before the setting is put back as it was."""
+    before = session.execute(sa.select(sa.func.current_setting("enable_sort"),
+                                       sa.func.set_config("enable_sort", "off", True))).scalar_one()
+    try:
+        return execute(query, params).freeze()()
+    finally:
+        session.execute(sa.select(sa.func.set_config("enable_sort", before, True)))
 
 
 __all__ = [

@@ -137,3 +137,17 @@ def test_only_whole_months_go_to_the_settled_counts(oct_world, boss):
     # a part of a month goes to the cohort query, and says the same as the whole month minus the rest
     part = closure(boss, date(2026, 10, 1), date(2026, 10, 15), at(OCTOBER_AS_OF), percentiles=False, platform=False)
     assert part.total.received < closure(boss, date(2026, 10, 1), date(2026, 10, 31), at(OCTOBER_AS_OF)).total.received
+
+
+def test_the_live_part_leaves_the_planner_setting_as_it_found_it(oct_world, boss):
+    """PostgreSQL groups the live part's few keys without a sort (cohort.execute, hashed): for
+    that query alone. The transaction's enable_sort is what it was before, on or off."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: a planner setting")
+    for before in ("on", "off"):
+        db.session.execute(sa.text(f"SET LOCAL enable_sort = {before}"))
+        report = closure(boss, date(2026, 10, 1), date(2026, 10, 31), at("2026-11-02T12:00:00+08:00"),
+                         group="region", percentiles=False, platform=False, via="settled")
+        assert report.total.received and report.total.overdue_open  # the live part was counted
+        assert db.session.execute(sa.text("SHOW enable_sort")).scalar_one() == before
+        db.session.rollback()
