@@ -160,3 +160,24 @@ def test_an_export_reads_one_snapshot_while_a_ticket_closes(late_open, monkeypat
     monkeypatch.setattr(settled, "corrections", original)
     assert closed
     assert during == export("after.csv")
+
+
+def test_a_region_added_between_two_requests_counts_its_own_tickets(client, world, story, clock):
+    """A region's rows come from a statement kept per shape (cohort.reuse): a county added after
+    the first request, with a department and a ticket of its own, is its own group at once, not
+    part of the city's own group (the group heads are in the statement's shape)."""
+    def received() -> dict:
+        r = client.get(f"{URL}?{OCT}&as_of=2026-11-02T12:00:00%2B08:00&group=region", headers=world.headers("boss"))
+        assert r.status_code == 200, r.get_json()
+        return {row["unit"]["code"]: row["received"] for row in r.get_json()["rows"]}
+
+    story.receive("C1", "2026-10-14T10:00:00+08:00", "C0")
+    before = received()
+    assert before["C0"] == 1 and "R3" not in before
+    south = add_unit("R3", "南城区", "region", world.units["C0"])
+    add_unit("D5", "南城区教育局", "department", south)
+    db.session.commit()
+    story.receive("S1", "2026-10-15T10:00:00+08:00", "D5")
+    clock.set("2026-11-24T10:00:00+08:00")
+    after = received()
+    assert (after["R3"], after["C0"]) == (1, 1)
