@@ -689,16 +689,17 @@ def execute(query, params: dict | None = None, *, stream: int | None = None, has
 def _hashed(session, query, params: dict | None):
     """execute() with enable_sort off for this one query. The estimate of a computed key's
     values is the rows' count, so PostgreSQL sorts a year's open tickets by month to group them
-    into twelve; the rows are fetched before the setting is put back as it was."""
+    into twelve; the rows are fetched before the setting is put back as it was. If the query
+    fails, the transaction is aborted and its rollback undoes the SET LOCAL: no restore is sent
+    then (it would fail too, and hide the query's own error)."""
     # plain SQL text on the connection: a page runs this for each grouped live part, and a
     # compiled statement cost more than the round trip
     connection = session.connection()
     before = connection.exec_driver_sql(
         "SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)").scalar_one()
-    try:
-        return execute(query, params).freeze()()
-    finally:
-        connection.exec_driver_sql("SELECT set_config('enable_sort', %(before)s, true)", {"before": before})
+    rows = execute(query, params).freeze()()
+    connection.exec_driver_sql("SELECT set_config('enable_sort', %(before)s, true)", {"before": before})
+    return rows
 
 
 __all__ = [

@@ -151,3 +151,16 @@ def test_the_live_part_leaves_the_planner_setting_as_it_found_it(oct_world, boss
         assert report.total.received and report.total.overdue_open  # the live part was counted
         assert db.session.execute(sa.text("SHOW enable_sort")).scalar_one() == before
         db.session.rollback()
+
+
+def test_a_failing_hashed_query_raises_its_own_error(app):
+    """When the query itself fails, its error is what the caller sees: the aborted transaction's
+    rollback undoes the planner setting, and no restore is sent into it."""
+    from feedback.figures.cohort import execute
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: a planner setting")
+    with pytest.raises(sa.exc.DataError, match="division by zero"):
+        execute(sa.select(sa.literal_column("1") / sa.literal_column("0")), hashed=True)
+    db.session.rollback()
+    assert db.session.execute(sa.text("SHOW enable_sort")).scalar_one() == "on"
