@@ -163,9 +163,9 @@ def test_an_export_reads_one_snapshot_while_a_ticket_closes(late_open, monkeypat
 
 
 def test_a_region_added_between_two_requests_counts_its_own_tickets(client, world, story, clock):
-    """A region's rows come from a statement kept per shape (cohort.reuse): a county added after
-    the first request, with a department and a ticket of its own, is its own group at once, not
-    part of the city's own group (the group heads are in the statement's shape)."""
+    """A region's rows come from a statement kept per shape (cohort.reuse) and a scope kept per
+    units version: a county added after the first request, with a department and a ticket of
+    its own, is its own group at once, not part of the city's own group."""
     def received() -> dict:
         r = client.get(f"{URL}?{OCT}&as_of=2026-11-02T12:00:00%2B08:00&group=region", headers=world.headers("boss"))
         assert r.status_code == 200, r.get_json()
