@@ -153,7 +153,7 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     else:
         sums = cohort.sums_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
                                   platform=platform or top_office, with_total=True, clock=clock)
-        by_key = {key: to_figures(row, 0, rounded=sums.rounded) for key, row in sums.rows.items()}
+        by_key = dict(sums.figures)  # closure's own: the total is taken out of it below
     total = by_key.pop(None, None) or Figures.zero()
     if not platform:
         for figures in (total, *by_key.values()):

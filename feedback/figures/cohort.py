@@ -354,7 +354,10 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
         ~sa.exists().where(reject.ticket_id == reply.ticket_id, reject.action == "reject",
                            reject.id > reply.id, reject.at <= t).correlate(replies),
     )
-    latest_reply_stood_at_t = sa.and_(c.state.in_(("replied", "closed")), c.replied_at <= t)
+    # the states as literals: an IN list of parameters is expanded at each execution, and
+    # arriving() sends a statement compiled once
+    latest_reply_stood_at_t = sa.and_(c.state.in_([sa.literal_column("'replied'"), sa.literal_column("'closed'")]),
+                                      c.replied_at <= t)
     whens = [
         (closed, 0),
         (sa.not_(rules.past_due_sql(c.due_at, t)), 0),
@@ -441,18 +444,25 @@ def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime
     with_unassigned: as cohort()."""
     sums = sums_by_key(scope, date_from, date_to, as_of, key_kind, calendar, months, percentiles=percentiles,
                        platform=platform, with_total=with_total, clock=clock, with_unassigned=with_unassigned)
-    return {key: to_figures(row, 0, rounded=sums.rounded) for key, row in sums.rows.items()}
+    return sums.figures
 
 
 class Sums:
     """An aggregate's rows: group key → the sums to_figures reads from position 0 (received,
     closed, then PER_CLOCK columns per clock); rounded: the percentiles come as rounded hours
-    (PostgreSQL) rather than scaled microseconds."""
+    (PostgreSQL) rather than scaled microseconds. `figures`: each row's Figures, derived when
+    first read, or by sums_by_key as the rows arrived."""
 
-    __slots__ = ("rows", "rounded")
+    __slots__ = ("rows", "rounded", "_figures")
 
-    def __init__(self, rows: dict, rounded: bool):
-        self.rows, self.rounded = rows, rounded
+    def __init__(self, rows: dict, rounded: bool, figures: dict | None = None):
+        self.rows, self.rounded, self._figures = rows, rounded, figures
+
+    @property
+    def figures(self) -> dict:
+        if self._figures is None:
+            self._figures = {key: to_figures(row, 0, rounded=self.rounded) for key, row in self.rows.items()}
+        return self._figures
 
 
 # positions of the median and P90 in a Sums row: not sums, so never added (add_sums)
@@ -493,8 +503,14 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
              with_total, clock, with_unassigned, later_extensions, fsql.exceptions(calendar, date_from, last_day))
     query, params = reuse(shape, build), bound(as_of, date_from, date_to)
     if native:
-        # (key, total_row, sums...): positions, not names, for a province's thousands of rows
-        return Sums({None if row[1] else row[0]: row[2:] for row in execute(query, params).all()}, True)
+        # (key, total_row, sums...): positions, not names, for a province's thousands of rows;
+        # each row's Figures derived as it arrives, while the database forms the next groups
+        rows, figures = {}, {}
+        for row in arriving(query, params):
+            key, sums = None if row[1] else row[0], row[2:]
+            rows[key] = sums
+            figures[key] = to_figures(sums, 0, rounded=True)
+        return Sums(rows, True, figures)
     if percentiles:
         # SQLite has no percentile_cont and no ROLLUP: the flags come once per ticket and are
         # summed and ranked here (ranking in SQL took two window sorts per clock, and the total a
@@ -655,35 +671,108 @@ def execute(query, params: dict | None = None, *, stream: int | None = None, has
     it is planned without sorts (a hash aggregate, not a sort of every row by the key), and
     the setting is put back after it."""
     session = db.session
-    bind = session.get_bind()
-    pg = bind.dialect.name == "postgresql"
+    pg = session.get_bind().dialect.name == "postgresql"
     if hashed and pg and not stream:
         return _hashed(session, query, params)
-    if pg and (bind.dialect.server_version_info or (0,)) >= (11,):
-        # For this transaction only (set_config(..., true) is SET LOCAL), in one round trip, once
-        # per transaction (a page runs several figures queries):
-        # - jit off: JIT spends seconds compiling these wide expressions and wins nothing back;
-        # - work_mem: a month's cohort sorts (percentiles, groups) in memory, not on disk;
-        # - extra_float_digits = 1: the hours (doubles) as their shortest text that reads back
-        #   exactly, whatever the server's own setting;
-        # - no parallel workers: a page's statements read a few thousand rows each, and starting
-        #   workers cost them more than the workers saved (a month's aggregate for
-        #   /api/v1/metrics/closure is planned serial either way).
-        # A cursor is planned for its first 10% of rows by default, which here picks nested loops
-        # far slower than the plan for all rows: cursor_tuple_fraction = 1 when streaming.
-        connection = session.connection()
-        transaction = connection.get_transaction()
-        settings = {}
-        if connection.info.get("figures_settings") is not transaction:
-            settings = {"jit": "off", "work_mem": "32MB", "extra_float_digits": "1",
-                        "max_parallel_workers_per_gather": "0"}
-            connection.info["figures_settings"] = transaction
-        if stream:
-            settings["cursor_tuple_fraction"] = "1"
-        if settings:
-            session.execute(sa.select(*(sa.func.set_config(name, value, True) for name, value in settings.items())))
+    if pg:
+        _settings(session, stream=bool(stream))
     # Core rows from the session's connection (same transaction): no ORM result machinery
     return session.connection().execute(query.execution_options(yield_per=stream) if stream else query, params)
+
+
+def _settings(session, *, stream: bool = False) -> None:
+    """The figures' planner settings, for this transaction only (set_config(..., true) is SET
+    LOCAL), in one round trip, once per transaction (a page runs several figures queries):
+    - jit off: JIT spends seconds compiling these wide expressions and wins nothing back;
+    - work_mem: a month's cohort sorts (percentiles, groups) in memory, not on disk;
+    - extra_float_digits = 1: the hours (doubles) as their shortest text that reads back
+      exactly, whatever the server's own setting;
+    - no parallel workers: a page's statements read a few thousand rows each, and starting
+      workers cost them more than the workers saved (a month's aggregate for
+      /api/v1/metrics/closure is planned serial either way).
+    A cursor is planned for its first 10% of rows by default, which here picks nested loops
+    far slower than the plan for all rows: cursor_tuple_fraction = 1 when streaming."""
+    bind = session.get_bind()
+    if (bind.dialect.server_version_info or (0,)) < (11,):
+        return
+    connection = session.connection()
+    transaction = connection.get_transaction()
+    settings = {}
+    if connection.info.get("figures_settings") is not transaction:
+        settings = {"jit": "off", "work_mem": "32MB", "extra_float_digits": "1",
+                    "max_parallel_workers_per_gather": "0"}
+        connection.info["figures_settings"] = transaction
+    if stream:
+        settings["cursor_tuple_fraction"] = "1"
+    if settings:
+        session.execute(sa.select(*(sa.func.set_config(name, value, True) for name, value in settings.items())))
+
+
+def arriving(query, params: dict | None = None):
+    """The rows of a figures query as the server sends them (PostgreSQL): the caller works on
+    each row while the database is still computing the next ones, in the same transaction and
+    snapshot. execute() returns only once the last row is in, and a province's thousands of
+    groups leave the database's aggregate one by one over most of the statement's time.
+    The values are the driver's own (no SQLAlchemy result types): for statements of numbers.
+    Elsewhere (SQLite, in process) the rows of execute()."""
+    session = db.session
+    connection = session.connection()
+    compiled = _compiled(query, connection.dialect) if connection.dialect.name == "postgresql" else None
+    if compiled is None:  # SQLite, or parameters only the execution can render (expanding IN)
+        yield from execute(query, params)
+        return
+    sql, processors, escaped, compiled = compiled
+    _settings(session)
+    values = compiled.construct_params(params, escape_names=False)
+    for name, process in processors.items():
+        values[name] = process(values[name])
+    values = {escaped.get(name, name): value for name, value in values.items()}
+    dialect, driver = connection.dialect, connection.connection.driver_connection
+    try:
+        # rows in chunks (libpq's chunked rows mode), not a round trip each
+        with driver.cursor() as cursor:
+            yield from cursor.stream(sql, values, size=ARRIVING_CHUNK)
+    except dialect.loaded_dbapi.Error as error:
+        # as SQLAlchemy's own execution would: its error classes, and a lost connection is
+        # not handed to the next request
+        lost = dialect.is_disconnect(error, driver, None)
+        if lost:
+            connection.invalidate(error)
+        raise sa.exc.DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error,
+                                         connection_invalidated=lost, dialect=dialect) from error
+
+
+ARRIVING_CHUNK = 64
+_compiled_statements: OrderedDict = OrderedDict()
+
+
+def _compiled(query, dialect):
+    """(the SQL for the driver, its parameters' bind processors by name, the escaped names,
+    the compiled form) of a statement, compiled once per statement object: reused statements
+    (reuse()) are the same object on every request. The processors are what SQLAlchemy
+    applies before the driver sees a value (a UTCDateTime goes as the naive UTC the columns
+    hold). None when the SQL depends on the values (expanding or literal parameters)."""
+    key = id(query)
+    with _statements_lock:
+        kept = _compiled_statements.get(key)
+        if kept is not None and kept[0] is query:
+            _compiled_statements.move_to_end(key)
+            return kept[1]
+    compiled = query.compile(dialect=dialect)
+    out = None
+    if not compiled.literal_execute_params and not compiled.post_compile_params:
+        processors = {}
+        for bindparam, name in compiled.bind_names.items():
+            process = bindparam.type.dialect_impl(dialect).bind_processor(dialect)
+            if process is not None:
+                processors[name] = process
+        out = (compiled.string, processors, dict(compiled.escaped_bind_names or {}), compiled)
+    with _statements_lock:
+        # the statement is kept with its entry, so its id is no other's while the entry lasts
+        _compiled_statements[key] = (query, out)
+        while len(_compiled_statements) > STATEMENTS_KEPT:
+            _compiled_statements.popitem(last=False)
+    return out
 
 
 def _hashed(session, query, params: dict | None):
