@@ -46,5 +46,5 @@ def _group(args, current):
 def metrics_closure():
     arguments = closure_args(request.args, now())
     snapshot.begin()  # the rows, the total, the office and 未分派 from one snapshot
-    report = closure(g.actor, **arguments)
+    report = closure(g.actor, **arguments, json_rows=True)
     return jsonify(report.to_json(encoded_rows=True))

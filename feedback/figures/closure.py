@@ -97,7 +97,7 @@ from feedback.errors import InputError
 from feedback.extensions import db
 from feedback.figures import cohort, settled
 from feedback.figures.derive import clock_figures, exact_mean, mean_hours, to_figures
-from feedback.figures.results import ClosureReport, Figures, MonthPoint, OverdueItem, Row, root_is_top
+from feedback.figures.results import ClosureReport, Figures, MonthPoint, OverdueItem, Row, figures_json, root_is_top
 from feedback.tickets.models import Ticket
 from feedback.timeutil import assume_local, local_date, start_of_local_day
 
@@ -114,24 +114,27 @@ def _check(date_from: date, date_to: date, as_of: datetime, group: str = "unit")
 
 def closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, *, unit_code: str | None = None,
             group: str = "unit", calendar: WorkCalendar | None = None, scope: Scope | None = None,
-            percentiles: bool = True, platform: bool = True, via: str = "auto", office: bool = True) -> ClosureReport:
+            percentiles: bool = True, platform: bool = True, via: str = "auto", office: bool = True,
+            json_rows: bool = False) -> ClosureReport:
     """The closure figures per unit (or per region) and in total; see the module docstring.
     scope: resolve_scope(actor, unit_code) when the caller already has it (a page that needs it twice).
     percentiles=False: median and P90 left None; platform=False: no platform-clock figures (None).
     A table that does not show them skips their work: without both, a period of whole months is
     read from the settled counts (figures/settled.py, the same figures; the top office's own
     figure too, when the scope is the whole tree). via="cohort" or
-    "settled" picks the way (the tests compare them). Computed fresh on every call."""
+    "settled" picks the way (the tests compare them). json_rows: the rows are to be written as
+    JSON (ClosureReport.to_json(encoded_rows=True)): each row's is written as its figures are
+    derived, while the database still computes the next. Computed fresh on every call."""
     as_of = _check(date_from, date_to, as_of, group)
     if via not in ("auto", "cohort", "settled"):
         raise ValueError(f"via: auto, cohort or settled, not {via!r}")
     return _closure(actor, date_from, date_to, as_of, unit_code, group, calendar, scope, percentiles, platform, via,
-                    office)
+                    office, json_rows)
 
 
 def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit_code: str | None, group: str,
              calendar: WorkCalendar | None, scope: Scope | None, percentiles: bool, platform: bool,
-             via: str, office: bool) -> ClosureReport:
+             via: str, office: bool, json_rows: bool) -> ClosureReport:
     calendar = calendar or current_calendar()
     scope = scope or resolve_scope(actor, unit_code)
     clock = cohort.UNIT_CLOCK if group == "unit" else cohort.HEAD_CLOCK
@@ -148,11 +151,15 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     # tickets read once with the rows' (no percentiles on this way)
     settled_office = office and via == "settled" and is_top(scope) and scope.covers_all
     own = None
+    encoded: dict[int, bytes] = {}
+    # a row's figures are not changed after they are derived when they keep their platform clock
+    write = (lambda figures: encoded.__setitem__(id(figures), figures_json(figures))) \
+        if json_rows and platform else None
     if via == "settled":
         by_key, own = settled.report(scope, date_from, date_to, as_of, group, calendar, clock, office=settled_office)
     else:
         sums = cohort.sums_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
-                                  platform=platform or top_office, with_total=True, clock=clock)
+                                  platform=platform or top_office, with_total=True, clock=clock, each=write)
         by_key = dict(sums.figures)  # closure's own: the total is taken out of it below
     total = by_key.pop(None, None) or Figures.zero()
     if not platform:
@@ -171,8 +178,9 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
         unassigned = _unassigned(scope, date_from, date_to, as_of)
         if office and own is None:
             own = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles)
+    encoded.pop(id(total), None)
     return ClosureReport(date_from, date_to, as_of, group, scope.root, members, region_of, by_key, zero, total,
-                         unassigned, own)
+                         unassigned, own, encoded)
 
 
 def _top_office(scope: Scope, sums: cohort.Sums, date_from: date, date_to: date, as_of: datetime,

@@ -481,8 +481,10 @@ def add_sums(rows) -> tuple:
 def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
                 calendar: WorkCalendar, months: list[date] | None = None, *, percentiles: bool = True,
                 platform: bool = True, with_total: bool = False, clock: str = UNIT_CLOCK,
-                with_unassigned: bool | str = False) -> Sums:
-    """figures_by_key's sums, before they become Figures (closure.py adds the office's from them)."""
+                with_unassigned: bool | str = False, each=None) -> Sums:
+    """figures_by_key's sums, before they become Figures (closure.py adds the office's from them).
+    each: called with each row's Figures as it is derived; on PostgreSQL while the database is
+    still computing the next rows (closure's json_rows writes each row's JSON there)."""
     grouped, native = key_kind is not None, native_percentiles()
     last_day = max(local_date(as_of), date_from)  # flags(): the working days counted up to T's day
     later_extensions = extensions_after(as_of)
@@ -509,17 +511,24 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
         for row in arriving(query, params):
             key, sums = None if row[1] else row[0], row[2:]
             rows[key] = sums
-            figures[key] = to_figures(sums, 0, rounded=True)
+            derived = figures[key] = to_figures(sums, 0, rounded=True)
+            if each is not None:
+                each(derived)
         return Sums(rows, True, figures)
     if percentiles:
         # SQLite has no percentile_cont and no ROLLUP: the flags come once per ticket and are
         # summed and ranked here (ranking in SQL took two window sorts per clock, and the total a
         # second pass over a materialised cohort)
-        return Sums(tally(execute(query, params).all(), grouped, with_total), False)
-    rows = {row[0]: row[1:] for row in execute(query, params).all()}
-    if grouped and with_total:  # without percentiles every column of the total is the groups' sum
-        rows[None] = add_sums(rows.values())
-    return Sums(rows, False)
+        sums = Sums(tally(execute(query, params).all(), grouped, with_total), False)
+    else:
+        rows = {row[0]: row[1:] for row in execute(query, params).all()}
+        if grouped and with_total:  # without percentiles every column of the total is the groups' sum
+            rows[None] = add_sums(rows.values())
+        sums = Sums(rows, False)
+    if each is not None:
+        for derived in sums.figures.values():
+            each(derived)
+    return sums
 
 
 def tally(rows, grouped: bool, with_total: bool) -> dict:

@@ -2,7 +2,7 @@
 a chart's month, a 超期明细 line. Plain data; figures/derive.py makes Figures from sums."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from functools import cached_property
 
@@ -80,6 +80,9 @@ class ClosureReport:
     total: Figures
     unassigned: int = 0  # 未分派: valid tickets of the period waiting in the root's triage
     office: Figures | None = None  # the root's own figure on its own clock, 未分派 included
+    # id(a row's Figures) → figures_json() of it, written while the rows arrived (closure's
+    # json_rows); _rows_encoded writes the others
+    encoded: dict[int, bytes] = field(default_factory=dict)
 
     @property
     def top(self) -> bool:
@@ -120,14 +123,14 @@ class ClosureReport:
         region): a province's 5,000 rows are otherwise built as dicts and walked again key by
         key. A row is its figures' object with "region" and "unit" appended, which sort after
         every figures key (tests/figures/test_metrics_api.py compares the two ways)."""
-        heads: dict[int, bytes] = {}  # id(Figures) → its JSON without the closing brace
+        heads = dict(self.encoded)  # id(Figures) → its JSON without the closing brace
         middles: dict[int, bytes] = {}  # id(region) → ',"region":{…},"unit":'
         parts = [b"["]
         append = parts.append
         for unit, region, figures in self._parts():
             head = heads.get(id(figures))
             if head is None:
-                head = heads[id(figures)] = orjson.dumps(figures.to_json(), option=orjson.OPT_SORT_KEYS)[:-1]
+                head = heads[id(figures)] = figures_json(figures)
             middle = middles.get(id(region))
             if middle is None:
                 middle = middles[id(region)] = b"".join((b',"region":', orjson.dumps(
@@ -138,6 +141,12 @@ class ClosureReport:
             append(b"},")
         parts[-1] = b"}]" if self.members else b"[]"  # the last row's separator closes the array
         return orjson.Fragment(b"".join(parts))
+
+
+def figures_json(figures: Figures) -> bytes:
+    """Figures.to_json() as JSON with sorted keys (as the app's JSON provider writes it),
+    without the closing brace: a row appends its region and unit."""
+    return orjson.dumps(figures.to_json(), option=orjson.OPT_SORT_KEYS)[:-1]
 
 
 @dataclass
@@ -165,4 +174,4 @@ class OverdueItem:
     overdue_workdays: int  # working days past the deadline: to the reply (late) or to T (open)
 
 
-__all__ = ["ClosureReport", "Figures", "MonthPoint", "OverdueItem", "Row", "UnitRef"]
+__all__ = ["ClosureReport", "Figures", "MonthPoint", "OverdueItem", "Row", "UnitRef", "figures_json"]
