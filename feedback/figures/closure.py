@@ -151,10 +151,10 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     # tickets read once with the rows' (no percentiles on this way)
     settled_office = office and via == "settled" and is_top(scope) and scope.covers_all
     own = None
-    encoded: dict[int, bytes] = {}
-    # a row's figures are not changed after they are derived when they keep their platform clock
-    write = (lambda figures: encoded.__setitem__(id(figures), figures_json(figures))) \
-        if json_rows and platform else None
+    # a row's JSON by its key; only when nothing below changes its figures (they keep their
+    # platform clock) and every row comes from the statement
+    encoded: dict | None = {} if json_rows and platform and via == "cohort" else None
+    write = None if encoded is None else (lambda key, figures: encoded.__setitem__(key, figures_json(figures)))
     if via == "settled":
         by_key, own = settled.report(scope, date_from, date_to, as_of, group, calendar, clock, office=settled_office)
     else:
@@ -178,7 +178,6 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
         unassigned = _unassigned(scope, date_from, date_to, as_of)
         if office and own is None:
             own = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles)
-    encoded.pop(id(total), None)
     return ClosureReport(date_from, date_to, as_of, group, scope.root, members, region_of, by_key, zero, total,
                          unassigned, own, encoded)
 

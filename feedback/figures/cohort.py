@@ -483,8 +483,8 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
                 platform: bool = True, with_total: bool = False, clock: str = UNIT_CLOCK,
                 with_unassigned: bool | str = False, each=None) -> Sums:
     """figures_by_key's sums, before they become Figures (closure.py adds the office's from them).
-    each: called with each row's Figures as it is derived; on PostgreSQL while the database is
-    still computing the next rows (closure's json_rows writes each row's JSON there)."""
+    each: called with each row's key and Figures as they are derived; on PostgreSQL while the
+    database is still computing the next rows (closure's json_rows writes each row's JSON there)."""
     grouped, native = key_kind is not None, native_percentiles()
     last_day = max(local_date(as_of), date_from)  # flags(): the working days counted up to T's day
     later_extensions = extensions_after(as_of)
@@ -513,7 +513,7 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
             rows[key] = sums
             derived = figures[key] = to_figures(sums, 0, rounded=True)
             if each is not None:
-                each(derived)
+                each(key, derived)
         return Sums(rows, True, figures)
     if percentiles:
         # SQLite has no percentile_cont and no ROLLUP: the flags come once per ticket and are
@@ -526,8 +526,8 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
             rows[None] = add_sums(rows.values())
         sums = Sums(rows, False)
     if each is not None:
-        for derived in sums.figures.values():
-            each(derived)
+        for key, derived in sums.figures.items():
+            each(key, derived)
     return sums
 
 

@@ -2,7 +2,9 @@
 a chart's month, a 超期明细 line. Plain data; figures/derive.py makes Figures from sums."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
 from datetime import date, datetime
 from functools import cached_property
 
@@ -80,9 +82,9 @@ class ClosureReport:
     total: Figures
     unassigned: int = 0  # 未分派: valid tickets of the period waiting in the root's triage
     office: Figures | None = None  # the root's own figure on its own clock, 未分派 included
-    # id(a row's Figures) → figures_json() of it, written while the rows arrived (closure's
-    # json_rows); _rows_encoded writes the others
-    encoded: dict[int, bytes] = field(default_factory=dict)
+    # each row's figures_json() by member id, written while the rows arrived (closure's
+    # json_rows); None: _rows_encoded writes them
+    encoded: dict[int, bytes] | None = None
 
     @property
     def top(self) -> bool:
@@ -119,28 +121,59 @@ class ClosureReport:
 
     def _rows_encoded(self) -> orjson.Fragment:
         """Row.to_json of every row, the whole array as the JSON orjson writes of it with sorted
-        keys, each shared part encoded once (the zero rows share one Figures, a region's rows one
-        region): a province's 5,000 rows are otherwise built as dicts and walked again key by
-        key. A row is its figures' object with "region" and "unit" appended, which sort after
-        every figures key (tests/figures/test_metrics_api.py compares the two ways)."""
-        heads = dict(self.encoded)  # id(Figures) → its JSON without the closing brace
-        middles: dict[int, bytes] = {}  # id(region) → ',"region":{…},"unit":'
+        keys: a row is its figures' object (figures_json) with "region" and "unit" appended,
+        which sort after every figures key (row_tails). A province's 5,000 rows are otherwise
+        built as dicts and walked again key by key (tests/figures/test_metrics_api.py compares
+        the two ways)."""
+        members = self.members
+        if not members:
+            return orjson.Fragment(b"[]")
+        encoded = self.encoded
+        if encoded is None:
+            encoded = {key: figures_json(figures) for key, figures in self.figures_of.items()}
+        get, zero = encoded.get, figures_json(self.zero)  # the rows without a ticket share one
         parts = [b"["]
         append = parts.append
-        for unit, region, figures in self._parts():
-            head = heads.get(id(figures))
-            if head is None:
-                head = heads[id(figures)] = figures_json(figures)
-            middle = middles.get(id(region))
-            if middle is None:
-                middle = middles[id(region)] = b"".join((b',"region":', orjson.dumps(
-                    {"code": region.code, "name": region.name}, option=orjson.OPT_SORT_KEYS), b',"unit":'))
-            append(head)
-            append(middle)
-            append(unit.json_bytes)
-            append(b"},")
-        parts[-1] = b"}]" if self.members else b"[]"  # the last row's separator closes the array
+        for unit, tail in zip(members, row_tails(members, self.region_of)):
+            append(get(unit.id, zero))
+            append(tail)
+        parts[-1] = parts[-1][:-1]  # the last row's separator
+        parts.append(b"]")
         return orjson.Fragment(b"".join(parts))
+
+
+_TAILS_KEPT = 64
+_tails: OrderedDict = OrderedDict()
+_tails_lock = threading.Lock()
+
+
+def row_tails(members: list[UnitRef], region_of: dict[int, UnitRef] | None) -> list[bytes]:
+    """What follows each row's figures in its JSON: ',"region":{…},"unit":{…}},'. A unit table's
+    (region_of given) are kept with the lists they were written from: accounts/scope.py keeps a
+    resolved tree's lists while units_version's token stands, and a changed tree is new lists,
+    so a province's 5,000 unit objects are written once per tree, not on every request."""
+    key = id(members)
+    if region_of is not None:
+        with _tails_lock:
+            kept = _tails.get(key)
+            if kept is not None and kept[0] is members and kept[1] is region_of:
+                _tails.move_to_end(key)
+                return kept[2]
+    middles: dict[int, bytes] = {}  # a region's ',"region":{…},"unit":'
+    tails = []
+    for unit in members:
+        region = unit if region_of is None else region_of[unit.id]
+        middle = middles.get(region.id)
+        if middle is None:
+            middle = middles[region.id] = b"".join((b',"region":', orjson.dumps(
+                {"code": region.code, "name": region.name}, option=orjson.OPT_SORT_KEYS), b',"unit":'))
+        tails.append(b"".join((middle, unit.json_bytes, b"},")))
+    if region_of is not None:
+        with _tails_lock:  # the lists are kept with their tails: their ids are no other's meanwhile
+            _tails[key] = (members, region_of, tails)
+            while len(_tails) > _TAILS_KEPT:
+                _tails.popitem(last=False)
+    return tails
 
 
 def figures_json(figures: Figures) -> bytes:

@@ -181,3 +181,21 @@ def test_a_region_added_between_two_requests_counts_its_own_tickets(client, worl
     clock.set("2026-11-24T10:00:00+08:00")
     after = received()
     assert (after["R3"], after["C0"]) == (1, 1)
+
+
+def test_a_renamed_or_moved_unit_is_written_as_it_is_now(client, world, late_one):
+    """The API writes each unit and its region as the tree is now, after a rename and a move in
+    plain SQL (the rows' JSON is kept with the resolved tree, which a write to units replaces)."""
+    def d1() -> dict:
+        r = client.get(f"{URL}?{OCT}&group=unit", headers=world.headers("boss"))
+        return next(row for row in r.get_json()["rows"] if row["unit"]["code"] == "D1")
+
+    assert (d1()["unit"]["name"], d1()["region"]["code"], d1()["received"]) == ("东城县教育局", "R1", 1)
+    db.session.execute(sa.text("UPDATE units SET name = '东城县教育和体育局' WHERE code = 'D1'"))
+    db.session.commit()
+    assert d1()["unit"]["name"] == "东城县教育和体育局"
+    r2, unit = world.units["R2"], world.units["D1"]
+    db.session.execute(sa.text("UPDATE units SET parent_id = :p, path = :path WHERE id = :id"),
+                       {"p": r2.id, "path": f"{r2.path}{unit.id}/", "id": unit.id})
+    db.session.commit()
+    assert (d1()["unit"]["parent_code"], d1()["region"]["code"], d1()["received"]) == ("R2", "R2", 1)
