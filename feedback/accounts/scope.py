@@ -142,16 +142,15 @@ class Scope:
     region_of: dict[int, UnitRef]  # unit id → its group head
     includes_triage: bool
     covers_all: bool = False  # every unit there is (the top office of a single tree): no unit filter
+    group_heads: list[UnitRef] | None = None  # heads, when resolve_scope found them already
 
     @property
     def heads(self) -> list[UnitRef]:
-        seen, out = set(), []
-        for unit in self.units:
-            head = self.region_of[unit.id]
-            if head.id not in seen:
-                seen.add(head.id)
-                out.append(head)
-        return out
+        """The group heads in report order (a region table's rows): kept with a resolved tree,
+        as finding them walks every unit of it."""
+        if self.group_heads is None:
+            self.group_heads = _heads(self.units, self.region_of)
+        return self.group_heads
 
     @property
     def anchor_depth(self) -> int:
@@ -192,7 +191,8 @@ def resolve_scope(actor: Actor, unit_code: str | None = None, *, picker_levels: 
         return Scope(actor, *kept[1])
     scope = _resolve_scope(actor, unit_code, picker_levels, run)
     if version is not None:
-        _scopes[key] = (version, (scope.root, scope.units, scope.region_of, scope.includes_triage, scope.covers_all))
+        _scopes[key] = (version, (scope.root, scope.units, scope.region_of, scope.includes_triage, scope.covers_all,
+                                  scope.heads))
         while len(_scopes) > SCOPE_CACHE_SIZE:
             _scopes.popitem(last=False)
     return scope
@@ -228,6 +228,16 @@ def _resolve_scope(actor: Actor, unit_code: str | None, picker_levels: int | Non
     covers_all = picker_levels is None and includes_triage and (
         root is None or run(sa.select(sa.func.count()).where(Unit.parent_id.is_(None))).scalar() == 1)
     return Scope(actor, root, ordered, region_of, includes_triage, covers_all)
+
+
+def _heads(units: list[UnitRef], region_of: dict[int, UnitRef]) -> list[UnitRef]:
+    seen, out = set(), []
+    for unit in units:
+        head = region_of[unit.id]
+        if head.id not in seen:
+            seen.add(head.id)
+            out.append(head)
+    return out
 
 
 def _regions(units: list[UnitRef], root: UnitRef | None) -> dict[int, UnitRef]:

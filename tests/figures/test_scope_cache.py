@@ -63,3 +63,13 @@ def test_without_a_token_nothing_is_reused(world):
     db.session.execute(sa.text("DELETE FROM units_version"))
     db.session.commit()
     assert resolve_scope(boss).units is not resolve_scope(boss).units
+
+
+def test_the_group_heads_are_kept_with_the_tree(world):
+    boss = Actor.of(world.users["boss"])
+    first = resolve_scope(boss)
+    assert [u.code for u in first.heads] == ["C0", "R1", "R2"]
+    assert resolve_scope(boss).heads is first.heads  # not walked again while the tree stands
+    add_unit("R3", "北城区", "region", world.units["C0"])
+    db.session.commit()
+    assert [u.code for u in resolve_scope(boss).heads] == ["C0", "R1", "R2", "R3"]
