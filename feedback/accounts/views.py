@@ -6,7 +6,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, s
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user, logout_user
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from feedback.accounts.forms import (LocaleForm, LoginForm, PasswordChangeForm, UserCreateForm, UserEditForm,
                                      choice)
@@ -31,7 +31,8 @@ login_manager.session_protection = "basic"
 def load_user(user_id: str):
     if not user_id.isdigit():
         return None
-    user = db.session.get(User, int(user_id))
+    # with the unit: every page makes the signed-in Actor from both (Actor.of)
+    user = db.session.get(User, int(user_id), options=[joinedload(User.unit)])
     # A sign-out, a changed password or a deactivated account ends every existing session.
     if user is None or not user.active or session.get("pwv") != session_token(user):
         return None
