@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -673,17 +674,11 @@ def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bo
                        for c in sums.c))
 
 
-def execute(query, params: dict | None = None, *, stream: int | None = None, hashed: bool = False):
+def execute(query, params: dict | None = None, *, stream: int | None = None):
     """Run a figures query (with `params`, a reused statement's values: bound()); `stream` rows
-    at a time through a server-side cursor when given. hashed (PostgreSQL): the query groups by
-    a key of few values that the planner cannot count (a CASE over received_at, a region):
-    it is planned without sorts (a hash aggregate, not a sort of every row by the key), and
-    the setting is put back after it."""
+    at a time through a server-side cursor when given."""
     session = db.session
-    pg = session.get_bind().dialect.name == "postgresql"
-    if hashed and pg and not stream:
-        return _hashed(session, query, params)
-    if pg:
+    if session.get_bind().dialect.name == "postgresql":
         _settings(session, stream=bool(stream))
     # Core rows from the session's connection (same transaction): no ORM result machinery
     return session.connection().execute(query.execution_options(yield_per=stream) if stream else query, params)
@@ -726,25 +721,52 @@ def arriving(query, params: dict | None = None):
     Elsewhere (SQLite, in process) the rows of execute()."""
     session = db.session
     connection = session.connection()
-    compiled = _compiled(query, connection.dialect) if connection.dialect.name == "postgresql" else None
-    if compiled is None:  # SQLite, or parameters only the execution can render (expanding IN)
+    statement = _driver_statement(connection, query, params)
+    if statement is None:
         yield from execute(query, params)
         return
-    sql, processors, escaped, compiled = compiled
     _settings(session)
+    driver = connection.connection.driver_connection
+    with _driver_errors(connection, *statement):
+        # rows in chunks (libpq's chunked rows mode), not a round trip each
+        with driver.cursor() as cursor:
+            yield from cursor.stream(*statement, size=ARRIVING_CHUNK)
+
+
+def fetch_all(query, params: dict | None = None, *, hashed: bool = False) -> list:
+    """All the rows of a figures query of numbers, in one fetch. hashed (PostgreSQL): the query
+    groups by a key of few values that the planner cannot count (a CASE over received_at, a
+    region): it is planned without sorts (a hash aggregate, not a sort of every row by the key),
+    and the setting is put back after it (_hashed)."""
+    session = db.session
+    if hashed and session.get_bind().dialect.name == "postgresql":
+        return _hashed(session, query, params)
+    return execute(query, params).all()
+
+
+def _driver_statement(connection, query, params: dict | None):
+    """(SQL, values) of a figures statement for the driver itself, as SQLAlchemy would send them
+    (its bind processors applied: a UTC time goes as the naive UTC the columns hold); None on
+    SQLite, or when the SQL depends on the values (expanding IN lists)."""
+    compiled = _compiled(query, connection.dialect) if connection.dialect.name == "postgresql" else None
+    if compiled is None:
+        return None
+    sql, processors, escaped, compiled = compiled
     values = compiled.construct_params(params, escape_names=False)
     for name, process in processors.items():
         values[name] = process(values[name])
-    values = {escaped.get(name, name): value for name, value in values.items()}
-    dialect, driver = connection.dialect, connection.connection.driver_connection
+    return sql, {escaped.get(name, name): value for name, value in values.items()}
+
+
+@contextmanager
+def _driver_errors(connection, sql: str, values: dict):
+    """The driver's errors as SQLAlchemy's own execution raises them: its error classes, and a
+    lost connection invalidated, not handed to the next request."""
+    dialect = connection.dialect
     try:
-        # rows in chunks (libpq's chunked rows mode), not a round trip each
-        with driver.cursor() as cursor:
-            yield from cursor.stream(sql, values, size=ARRIVING_CHUNK)
+        yield
     except dialect.loaded_dbapi.Error as error:
-        # as SQLAlchemy's own execution would: its error classes, and a lost connection is
-        # not handed to the next request
-        lost = dialect.is_disconnect(error, driver, None)
+        lost = dialect.is_disconnect(error, connection.connection.driver_connection, None)
         if lost:
             connection.invalidate(error)
         raise sa.exc.DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error,
@@ -784,23 +806,39 @@ def _compiled(query, dialect):
     return out
 
 
-def _hashed(session, query, params: dict | None):
-    """execute() with enable_sort off for this one query. The estimate of a computed key's
+# enable_sort off for one statement and back as it was: the value before is kept in a setting
+# of the transaction's own, so that the three go to the server at once
+_SORT_OFF = ("SELECT set_config('feedback.enable_sort', current_setting('enable_sort'), true), "
+             "set_config('enable_sort', 'off', true)")
+_SORT_BACK = "SELECT set_config('enable_sort', current_setting('feedback.enable_sort'), true)"
+
+
+def _hashed(session, query, params: dict | None) -> list:
+    """fetch_all() with enable_sort off for this one query. The estimate of a computed key's
     values is the rows' count, so PostgreSQL sorts a year's open tickets by month to group them
-    into twelve; the rows are fetched before the setting is put back as it was. If the query
-    fails, the transaction is aborted and its rollback undoes the SET LOCAL: no restore is sent
-    then (it would fail too, and hide the query's own error)."""
-    # plain SQL text on the connection: a page runs this for each grouped live part, and a
-    # compiled statement cost more than the round trip
+    into twelve. The setting, the query and the setting put back are sent in one round trip
+    (psycopg's pipeline): a page runs this for each grouped live part. If the query fails, the
+    server skips the rest of the pipeline and the transaction is aborted; its rollback undoes
+    the SET LOCAL, and the query's own error is what the caller sees."""
     connection = session.connection()
-    before = connection.exec_driver_sql(
-        "SELECT current_setting('enable_sort'), set_config('enable_sort', 'off', true)").scalar_one()
-    rows = execute(query, params).freeze()()
-    connection.exec_driver_sql("SELECT set_config('enable_sort', %(before)s, true)", {"before": before})
-    return rows
+    statement = _driver_statement(connection, query, params)
+    if statement is None:  # one statement at a time
+        connection.exec_driver_sql(_SORT_OFF)
+        rows = execute(query, params).all()
+        connection.exec_driver_sql(_SORT_BACK)
+        return rows
+    _settings(session)
+    driver = connection.connection.driver_connection
+    with _driver_errors(connection, *statement):
+        with driver.cursor() as off, driver.cursor() as cursor, driver.cursor() as back:
+            with driver.pipeline():
+                off.execute(_SORT_OFF)
+                cursor.execute(*statement)
+                back.execute(_SORT_BACK)
+            return cursor.fetchall()
 
 
 __all__ = [
-    "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute", "extensions_after",
+    "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute", "extensions_after", "fetch_all", "arriving",
     "Sums", "UNASSIGNED_ONLY", "add_sums", "bound", "period_params", "reuse", "scope_shape", "percentile_scaled", "tally", "figures_by_key", "flags", "sums_by_key", "key_expr", "native_percentiles", "region_map", "hours_rounded_sql", "percentile_scaled_sql",
 ]

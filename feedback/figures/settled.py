@@ -43,7 +43,7 @@ from feedback.figures import rules
 from feedback.figures import snapshot
 from feedback.figures import sql as fsql
 from feedback.figures.cohort import (AS_OF, HEAD_CLOCK, PERIOD_END, PERIOD_START, UNASSIGNED_ONLY, UNIT_CLOCK,
-                                     as_of_param, bound, cohort, execute, extensions_after, flags, key_expr,
+                                     as_of_param, bound, cohort, execute, extensions_after, fetch_all, flags, key_expr,
                                      period_params, region_map, reuse, scope_shape)
 from feedback.figures.derive import clock_figures
 from feedback.figures.models import SettledMonthCount, SettledDayCount, settled_clause
@@ -148,8 +148,8 @@ def _keyed(query, scope: Scope, unit_id, key_kind: str, month=None):
 
 def _rows(query, params: dict | None = None, *, hashed: bool = False) -> dict:
     """key (the last column) → the integer sums before it (ints: counts, and sums by _total), the
-    rows in one fetch (iterating the result fetches them one at a time). hashed: as cohort.execute."""
-    return {row[-1]: row[:-1] for row in execute(query, params, hashed=hashed).all()}
+    rows in one fetch (iterating the result fetches them one at a time). hashed: as cohort.fetch_all."""
+    return {row[-1]: row[:-1] for row in fetch_all(query, params, hashed=hashed)}
 
 
 def _total(value):

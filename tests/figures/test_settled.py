@@ -155,12 +155,25 @@ def test_the_live_part_leaves_the_planner_setting_as_it_found_it(oct_world, boss
 
 def test_a_failing_hashed_query_raises_its_own_error(app):
     """When the query itself fails, its error is what the caller sees: the aborted transaction's
-    rollback undoes the planner setting, and no restore is sent into it."""
-    from feedback.figures.cohort import execute
+    rollback undoes the planner setting, and the restore sent after it is skipped."""
+    from feedback.figures.cohort import fetch_all
 
     if db.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only: a planner setting")
     with pytest.raises(sa.exc.DataError, match="division by zero"):
-        execute(sa.select(sa.literal_column("1") / sa.literal_column("0")), hashed=True)
+        fetch_all(sa.select(sa.literal_column("1") / sa.literal_column("0")), hashed=True)
     db.session.rollback()
     assert db.session.execute(sa.text("SHOW enable_sort")).scalar_one() == "on"
+
+
+def test_a_hashed_query_is_planned_without_sorts(app):
+    """The setting is in force while the query runs (the three statements go to the server at
+    once), and back as it was right after."""
+    from feedback.figures.cohort import fetch_all
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: a planner setting")
+    setting = sa.select(sa.func.current_setting("enable_sort"), sa.literal(7))
+    assert fetch_all(setting, hashed=True) == [("off", 7)]
+    assert db.session.execute(sa.text("SHOW enable_sort")).scalar_one() == "on"
+    assert [tuple(row) for row in fetch_all(setting)] == [("on", 7)]
