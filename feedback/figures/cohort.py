@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -272,15 +272,17 @@ def extensions_after(as_of: datetime) -> bool:
     the stored one, and cohort(later_extensions=False) leaves out the two lookups of the old
     deadlines, which PostgreSQL would otherwise plan into every statement of a page. Asked once
     per snapshot and T (snapshot.once: the answer cannot change within one), else on every call."""
-    def probe():
-        def build():
-            e = TicketEvent
-            return sa.select(sa.literal(1)).where(
-                e.action == "decide-extension", e.at > sa.bindparam(AS_OF, type_=UTCDateTime())).limit(1)
+    return snapshot.once(("extensions after", as_of), lambda: bool(fetch_all(*extensions_after_probe(as_of))))
 
-        return execute(reuse(("extensions after",), build), {AS_OF: as_of}).first() is not None
 
-    return snapshot.once(("extensions after", as_of), probe)
+def extensions_after_probe(as_of: datetime) -> tuple:
+    """extensions_after's statement and its values: a row when an extension was decided after T."""
+    def build():
+        e = TicketEvent
+        return sa.select(sa.literal(1)).where(
+            e.action == "decide-extension", e.at > sa.bindparam(AS_OF, type_=UTCDateTime())).limit(1)
+
+    return reuse(("extensions after",), build), {AS_OF: as_of}
 
 
 def extension_decided_after(t):
@@ -696,20 +698,30 @@ def _settings(session, *, stream: bool = False) -> None:
       /api/v1/metrics/closure is planned serial either way).
     A cursor is planned for its first 10% of rows by default, which here picks nested loops
     far slower than the plan for all rows: cursor_tuple_fraction = 1 when streaming."""
-    bind = session.get_bind()
-    if (bind.dialect.server_version_info or (0,)) < (11,):
-        return
+    sql = _settings_sql(session, stream=stream)
+    if sql is not None:
+        session.connection().exec_driver_sql(sql)
+
+
+_SETTINGS = {"jit": "off", "work_mem": "32MB", "extra_float_digits": "1", "max_parallel_workers_per_gather": "0"}
+
+
+def _settings_sql(session, *, stream: bool = False) -> str | None:
+    """The statement that applies _settings' values when this transaction has not had them yet
+    (it is then counted as having them: the caller sends it); None when nothing is to be sent."""
+    if (session.get_bind().dialect.server_version_info or (0,)) < (11,):
+        return None
     connection = session.connection()
     transaction = connection.get_transaction()
     settings = {}
     if connection.info.get("figures_settings") is not transaction:
-        settings = {"jit": "off", "work_mem": "32MB", "extra_float_digits": "1",
-                    "max_parallel_workers_per_gather": "0"}
+        settings = dict(_SETTINGS)
         connection.info["figures_settings"] = transaction
     if stream:
         settings["cursor_tuple_fraction"] = "1"
-    if settings:
-        session.execute(sa.select(*(sa.func.set_config(name, value, True) for name, value in settings.items())))
+    if not settings:
+        return None
+    return "SELECT " + ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
 
 
 def arriving(query, params: dict | None = None):
@@ -727,21 +739,57 @@ def arriving(query, params: dict | None = None):
         return
     _settings(session)
     driver = connection.connection.driver_connection
+    connection.info[_STREAMED] = True  # for fetch_together, on the DBAPI connection's own info
     with _driver_errors(connection, *statement):
         # rows in chunks (libpq's chunked rows mode), not a round trip each
         with driver.cursor() as cursor:
             yield from cursor.stream(*statement, size=ARRIVING_CHUNK)
 
 
+_STREAMED = "figures_streamed"  # arriving() streamed on this connection since fetch_together last ran
+
+
 def fetch_all(query, params: dict | None = None, *, hashed: bool = False) -> list:
     """All the rows of a figures query of numbers, in one fetch. hashed (PostgreSQL): the query
     groups by a key of few values that the planner cannot count (a CASE over received_at, a
     region): it is planned without sorts (a hash aggregate, not a sort of every row by the key),
-    and the setting is put back after it (_hashed)."""
+    and the setting is put back after it."""
+    return fetch_together([(query, params)], hashed=hashed)[0]
+
+
+def fetch_together(statements: list[tuple], *, hashed: bool = False) -> list[list]:
+    """The rows of each (query, params), all at once. On PostgreSQL the queries go in one round
+    trip (psycopg's pipeline), with the transaction's figures settings when it has not had them
+    yet and, when hashed, enable_sort off before them and back after: a page runs two dozen
+    small statements, and the round trips were a good part of its time. The values are the
+    driver's own (no SQLAlchemy result types): for statements of numbers. If one fails, the
+    server skips the rest and the transaction is aborted (its rollback undoes the settings);
+    its own error is what the caller sees."""
     session = db.session
-    if hashed and session.get_bind().dialect.name == "postgresql":
-        return _hashed(session, query, params)
-    return execute(query, params).all()
+    connection = session.connection()
+    prepared = [_driver_statement(connection, query, params) for query, params in statements]
+    if connection.dialect.name != "postgresql" or None in prepared:  # one statement at a time
+        if hashed and connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(_SORT_OFF)
+        out = [execute(query, params).all() for query, params in statements]
+        if hashed and connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(_SORT_BACK)
+        return out
+    before = [(sql,) for sql in (_settings_sql(session), _SORT_OFF if hashed else None) if sql is not None]
+    sent = [*before, *prepared, *([(_SORT_BACK,)] if hashed else [])]
+    driver = connection.connection.driver_connection
+    with _driver_errors(connection, *prepared[0]), ExitStack() as cursors:
+        cursors_sent = [cursors.enter_context(driver.cursor()) for _ in sent]
+        first = 0
+        if connection.info.pop(_STREAMED, False):
+            # libpq keeps a stream's chunked-rows mode into a pipeline that follows it (the
+            # pipeline then fails on the first result); a query of its own ends that mode
+            cursors_sent[0].execute(*sent[0])
+            first = 1
+        with driver.pipeline():
+            for cursor, statement in zip(cursors_sent[first:], sent[first:]):
+                cursor.execute(*statement)
+        return [cursor.fetchall() for cursor in cursors_sent[len(before):len(before) + len(prepared)]]
 
 
 def _driver_statement(connection, query, params: dict | None):
@@ -806,39 +854,16 @@ def _compiled(query, dialect):
     return out
 
 
-# enable_sort off for one statement and back as it was: the value before is kept in a setting
-# of the transaction's own, so that the three go to the server at once
+# enable_sort off for the statements between, and back as it was: the value before is kept in a
+# setting of the transaction's own, so that all go to the server at once (fetch_together). The
+# estimate of a computed key's values is the rows' count, so PostgreSQL would sort a year's open
+# tickets by month to group them into twelve.
 _SORT_OFF = ("SELECT set_config('feedback.enable_sort', current_setting('enable_sort'), true), "
              "set_config('enable_sort', 'off', true)")
 _SORT_BACK = "SELECT set_config('enable_sort', current_setting('feedback.enable_sort'), true)"
 
 
-def _hashed(session, query, params: dict | None) -> list:
-    """fetch_all() with enable_sort off for this one query. The estimate of a computed key's
-    values is the rows' count, so PostgreSQL sorts a year's open tickets by month to group them
-    into twelve. The setting, the query and the setting put back are sent in one round trip
-    (psycopg's pipeline): a page runs this for each grouped live part. If the query fails, the
-    server skips the rest of the pipeline and the transaction is aborted; its rollback undoes
-    the SET LOCAL, and the query's own error is what the caller sees."""
-    connection = session.connection()
-    statement = _driver_statement(connection, query, params)
-    if statement is None:  # one statement at a time
-        connection.exec_driver_sql(_SORT_OFF)
-        rows = execute(query, params).all()
-        connection.exec_driver_sql(_SORT_BACK)
-        return rows
-    _settings(session)
-    driver = connection.connection.driver_connection
-    with _driver_errors(connection, *statement):
-        with driver.cursor() as off, driver.cursor() as cursor, driver.cursor() as back:
-            with driver.pipeline():
-                off.execute(_SORT_OFF)
-                cursor.execute(*statement)
-                back.execute(_SORT_BACK)
-            return cursor.fetchall()
-
-
 __all__ = [
-    "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute", "extensions_after", "fetch_all", "arriving",
+    "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute", "extensions_after", "extensions_after_probe", "fetch_all", "fetch_together", "arriving",
     "Sums", "UNASSIGNED_ONLY", "add_sums", "bound", "period_params", "reuse", "scope_shape", "percentile_scaled", "tally", "figures_by_key", "flags", "sums_by_key", "key_expr", "native_percentiles", "region_map", "hours_rounded_sql", "percentile_scaled_sql",
 ]

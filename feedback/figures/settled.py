@@ -43,7 +43,8 @@ from feedback.figures import rules
 from feedback.figures import snapshot
 from feedback.figures import sql as fsql
 from feedback.figures.cohort import (AS_OF, HEAD_CLOCK, PERIOD_END, PERIOD_START, UNASSIGNED_ONLY, UNIT_CLOCK,
-                                     as_of_param, bound, cohort, execute, extensions_after, fetch_all, flags, key_expr,
+                                     as_of_param, bound, cohort, execute, extensions_after, extensions_after_probe,
+                                     fetch_all, fetch_together, flags, key_expr,
                                      period_params, region_map, reuse, scope_shape)
 from feedback.figures.derive import clock_figures
 from feedback.figures.models import SettledMonthCount, SettledDayCount, settled_clause
@@ -80,11 +81,19 @@ def report(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
         raise ValueError(f"not whole months: {date_from}..{date_to}")
     if clock not in (UNIT_CLOCK, HEAD_CLOCK):
         raise ValueError(f"the settled counts serve the units' and the heads' clocks, not {clock!r}")
-    settled = settled_sums(scope, date_from, date_to, key_kind)
+    # the settled sums and what decides which other parts to read, asked in one round trip
+    asked = [settled_statement(scope, date_from, date_to, key_kind), closed_after_probe(as_of),
+             extensions_after_probe(as_of)]
+    if clock == HEAD_CLOCK:
+        asked.append(_forwarded_probe(bound(as_of, date_from, date_to)))
+    rows, closed, extended, *moved = fetch_together(asked)
+    snapshot.once(("closed after", as_of), lambda: bool(closed))  # the snapshot's answers, if not asked yet
+    snapshot.once(("extensions after", as_of), lambda: bool(extended))
+    settled = {row[-1]: row[:-1] for row in rows}
     corrected = corrections(scope, date_from, date_to, as_of, key_kind)
     live_clock = clock
     if clock == HEAD_CLOCK:
-        if _any_forwarded(bound(as_of, date_from, date_to)):  # their own clocks out, their region's in
+        if moved[0]:  # forwarded below the level that routed them: their own clocks out, their region's in
             _add(corrected, forwarded(scope, date_from, date_to, as_of, key_kind, calendar))
         else:
             # no ticket of the cohort was forwarded below the level that routed it, so each one's
@@ -162,6 +171,11 @@ def settled_sums(scope: Scope, date_from: date, date_to: date, key_kind: str, pa
     """key → `parts` (a prefix of PARTS) summed from settled_month_counts over the months of
     [date_from, date_to] (key_kind "month": the first day of each month; for the whole tree,
     closed and on_time from settled_day_counts)."""
+    return _rows(*settled_statement(scope, date_from, date_to, key_kind, parts))
+
+
+def settled_statement(scope: Scope, date_from: date, date_to: date, key_kind: str, parts: tuple = PARTS) -> tuple:
+    """settled_sums' statement and its values."""
     parts = _prefix(parts)
     first, last = (sa.bindparam(name, type_=sa.Date()) for name in ("first_month", "last_month"))
     by_day = key_kind == "month" and scope.covers_all and len(parts) <= 2
@@ -180,7 +194,7 @@ def settled_sums(scope: Scope, date_from: date, date_to: date, key_kind: str, pa
         return query.where(s.month >= first, s.month <= last).group_by(key)
 
     shape = ("settled", scope_shape(scope), key_kind, parts, by_day)
-    return _rows(reuse(shape, build), {"first_month": date_from, "last_month": date_to.replace(day=1)})
+    return reuse(shape, build), {"first_month": date_from, "last_month": date_to.replace(day=1)}
 
 
 def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
@@ -231,13 +245,15 @@ def closed_after(as_of: datetime) -> bool:
     """Whether any ticket was closed after T: at T = now none was, and the parts that read the
     tickets closed after T (the corrections, the live part's second cohort) are left out. A probe
     of ix_tickets_closed_at, asked once per snapshot and T (snapshot.once)."""
-    def probe():
-        def build():
-            return sa.select(sa.literal(1)).where(Ticket.closed_at > as_of_param(as_of)).limit(1)
+    return snapshot.once(("closed after", as_of), lambda: bool(fetch_all(*closed_after_probe(as_of))))
 
-        return execute(reuse(("closed after",), build), {AS_OF: as_of}).first() is not None
 
-    return snapshot.once(("closed after", as_of), probe)
+def closed_after_probe(as_of: datetime) -> tuple:
+    """closed_after's statement and its values: a row when a ticket was closed after T."""
+    def build():
+        return sa.select(sa.literal(1)).where(Ticket.closed_at > as_of_param(as_of)).limit(1)
+
+    return reuse(("closed after",), build), {AS_OF: as_of}
 
 
 def _add(into: dict, rows: dict) -> None:
@@ -285,7 +301,7 @@ def forwarded(scope: Scope, date_from: date, date_to: date, as_of: datetime, key
     (clock_top_depth > 0) counted at T on the row's clock (HEAD_CLOCK) instead of their own: the
     own clock's parts minus the head clock's. Only the tickets the corrections leave in (closed
     and received by T); each clock's parts come from cohort.flags, as closure() counts them. A
-    ticket whose own clock covers its head's level adds 0. Asked only when _any_forwarded finds
+    ticket whose own clock covers its head's level adds 0. Asked only when _forwarded_probe finds
     such a ticket in the period (report())."""
     def build(clock):
         def make():
@@ -313,16 +329,17 @@ def forwarded(scope: Scope, date_from: date, date_to: date, as_of: datetime, key
             for key in own.keys() | head.keys()}
 
 
-def _any_forwarded(params: dict) -> bool:
-    """Whether any ticket received in the period (and by T) was forwarded below the level that
-    routed it: a probe of the partial index, whatever the scope."""
+def _forwarded_probe(params: dict) -> tuple:
+    """The statement (and `params`) that finds a row when a ticket received in the period (and by
+    T) was forwarded below the level that routed it: a probe of the partial index, whatever the
+    scope."""
     def build():
         t, start, end = (sa.bindparam(name, type_=UTCDateTime()) for name in (AS_OF, PERIOD_START, PERIOD_END))
         return sa.select(sa.literal(1)).where(
             Ticket.clock_top_depth > sa.literal_column("0"), Ticket.received_at >= start, Ticket.received_at < end,
             Ticket.received_at <= t).limit(1)
 
-    return execute(reuse(("any forwarded",), build), params).first() is not None
+    return reuse(("any forwarded",), build), params
 
 
 def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetime, calendar: WorkCalendar,

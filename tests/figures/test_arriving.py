@@ -77,3 +77,14 @@ def test_a_failing_query_raises_the_error_sqlalchemy_would(app):
         list(cohort.arriving(sa.select(sa.literal_column("1") / sa.literal_column("0"))))
     db.session.rollback()
     assert db.session.execute(sa.text("SELECT 1")).scalar_one() == 1
+
+
+def test_statements_sent_together_after_a_stream(boss, due_oct_20):
+    """A report streamed, then a page's statements sent at once on the same connection (libpq
+    keeps a stream's row mode into a pipeline that follows it, unless a query ends it first)."""
+    postgresql_only()
+    streamed = closure(boss, *OCTOBER, datetime.fromisoformat("2026-10-21T00:00:00+08:00"))
+    assert streamed.total.received == 2
+    one, two = cohort.fetch_together([(sa.select(sa.literal(1)), None), (sa.select(sa.literal(2)), None)])
+    assert (one, two) == ([(1,)], [(2,)])
+    assert cohort.fetch_all(sa.select(sa.literal(3)), hashed=True) == [(3,)]
