@@ -182,7 +182,7 @@ def resolve_scope(actor: Actor, unit_code: str | None = None, *, picker_levels: 
     Scope's lists are shared between callers: read them, do not change them."""
     run = db.session.connection().execute
     # a page's figures resolve a scope several times in one snapshot, where the token stands
-    version = snapshot.once(("units_version",),
+    version = snapshot.once(snapshot.UNITS_TOKEN,
                             lambda: run(sa.select(UnitsVersion.version).where(UnitsVersion.id == 1)).scalar())
     key = (str(db.session.get_bind().url), actor.role, actor.unit_id, actor.unit_path, unit_code, picker_levels)
     kept = _scopes.get(key) if version is not None else None

@@ -12,6 +12,7 @@ from feedback.calendar.models import CalendarDay, CalendarVersion
 from feedback.calendar.workdays import WorkCalendar
 from feedback.errors import InputError
 from feedback.extensions import db
+from feedback.figures import snapshot
 from feedback.tabular import decode_text
 
 NOTE_LENGTH = 200  # CalendarDay.note
@@ -35,9 +36,14 @@ def current_calendar(session=None, *, version=ASK) -> WorkCalendar:
     than its token, never older. version: the token when the caller has read it already
     (version_column()); None means no token (nothing is reused). The calendar is shared
     between callers: do not change it."""
-    session = session or db.session
     if version is ASK:
-        version = session.execute(sa.select(CalendarVersion.version).where(CalendarVersion.id == 1)).scalar()
+        def ask():
+            return (session or db.session).execute(
+                sa.select(CalendarVersion.version).where(CalendarVersion.id == 1)).scalar()
+
+        # in a figures snapshot the token is read once (snapshot.begin() reads it with the unit tree's)
+        version = ask() if session is not None else snapshot.once(snapshot.CALENDAR_TOKEN, ask)
+    session = session or db.session
     url = str(session.get_bind().url)
     kept = _kept.get(url)
     if version is not None and kept is not None and kept[0] == version:

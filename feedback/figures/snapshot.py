@@ -16,7 +16,14 @@ a job's progress goes through a connection of its own, so the snapshot lasts the
 """
 from __future__ import annotations
 
+import sqlalchemy as sa
+
+from feedback.calendar.models import CalendarVersion
+from feedback.directory.models import UnitsVersion
 from feedback.extensions import db
+
+# once() keys of the tokens of what a process keeps (calendar/service.py, accounts/scope.py)
+CALENDAR_TOKEN, UNITS_TOKEN = ("calendar_version",), ("units_version",)
 
 
 def begin() -> None:
@@ -38,6 +45,13 @@ def begin() -> None:
         connection = session.connection()
         connection.exec_driver_sql("BEGIN")
     connection.info["figures_snapshot"] = connection.get_transaction()
+    # the snapshot's first read: both tokens in one round trip, for current_calendar and
+    # resolve_scope to take from once()
+    calendar, units = connection.execute(sa.select(
+        sa.select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery(),
+        sa.select(UnitsVersion.version).where(UnitsVersion.id == 1).scalar_subquery())).one()
+    once(CALENDAR_TOKEN, lambda: calendar)
+    once(UNITS_TOKEN, lambda: units)
 
 
 def current(connection):

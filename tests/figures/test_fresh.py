@@ -2,14 +2,18 @@
 process gives (issue 14's two sequences, which a per-process figures cache got wrong)."""
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from feedback.calendar.models import CalendarDay
+from feedback.calendar.service import current_calendar
 from feedback.directory.admin import add_unit
 from feedback.extensions import db
+from feedback.figures import snapshot
 from feedback.tickets.models import Ticket
+from feedback.timeutil import LOCAL
 
 URL = "/api/v1/metrics/closure"
 OCT = "from=2026-10-01&to=2026-10-31"
@@ -199,3 +203,19 @@ def test_a_renamed_or_moved_unit_is_written_as_it_is_now(client, world, late_one
                        {"p": r2.id, "path": f"{r2.path}{unit.id}/", "id": unit.id})
     db.session.commit()
     assert (d1()["unit"]["parent_code"], d1()["region"]["code"], d1()["received"]) == ("R2", "R2", 1)
+
+
+def test_a_figures_snapshot_keeps_the_calendar_it_began_with(app, world):
+    """The calendar's token is read with the snapshot (snapshot.begin()): a calendar written
+    elsewhere meanwhile is the next snapshot's, never half of this one's."""
+    monday = date(2027, 2, 8)
+    snapshot.begin()
+    assert current_calendar().is_workday(monday) is True
+    with db.engine.begin() as other:
+        other.execute(sa.insert(CalendarDay.__table__).values(date=monday, is_workday=False, note="春节",
+                                                              loaded_at=datetime(2026, 12, 1, tzinfo=LOCAL)))
+    assert current_calendar().is_workday(monday) is True
+    snapshot.end()
+    snapshot.begin()
+    assert current_calendar().is_workday(monday) is False
+    snapshot.end()
