@@ -765,6 +765,8 @@ def fetch_together(statements: list[tuple], *, hashed: bool = False) -> list[lis
     driver's own (no SQLAlchemy result types): for statements of numbers. If one fails, the
     server skips the rest and the transaction is aborted (its rollback undoes the settings);
     its own error is what the caller sees."""
+    if not statements:
+        return []
     session = db.session
     connection = session.connection()
     prepared = [_driver_statement(connection, query, params) for query, params in statements]

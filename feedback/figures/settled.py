@@ -202,6 +202,14 @@ def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     """key → `parts` (a prefix of PARTS) of the settled tickets of the period counted in
     settled_sums that are not closed-and-received by T (key_kind "month" with `months`: the
     series' month index)."""
+    statements = corrections_statements(scope, date_from, date_to, as_of, key_kind, months, parts)
+    return summed_by_key(fetch_together(statements))
+
+
+def corrections_statements(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
+                           months: list[date] | None = None, parts: tuple = PARTS) -> list[tuple]:
+    """corrections' statements and their values (none, one or two: _not_counted_at_t); their
+    rows, summed key by key (summed_by_key), are its answer."""
     parts = _prefix(parts)
 
     def build():
@@ -217,19 +225,28 @@ def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
     return _not_counted_at_t(shape, build, date_from, date_to, as_of)
 
 
-def _not_counted_at_t(shape: tuple, build, date_from: date, date_to: date, as_of: datetime) -> dict:
-    """_rows of `build()` (sums over tickets with a key last; reused under `shape`) over the closed
-    tickets of the period that T does not count as closed: closed after T, or closed by T but
-    received after it. Two index ranges, not one OR that reads the whole period: closed after T
-    is an empty range of ix_tickets_closed_at at T = now (the period's bounds are kept out of
-    the index choice, or SQLite reads the whole period through ix_tickets_received_at)."""
+def summed_by_key(results: list[list]) -> dict:
+    """Rows of sums with their key last, of one or more statements, added key by key."""
+    out: dict = {}
+    for rows in results:
+        _add(out, {row[-1]: tuple(row[:-1]) for row in rows})
+    return out
+
+
+def _not_counted_at_t(shape: tuple, build, date_from: date, date_to: date, as_of: datetime) -> list[tuple]:
+    """The statements (with their values) of `build()` (sums over tickets with a key last; reused
+    under `shape`) over the closed tickets of the period that T does not count as closed: closed
+    after T, or closed by T but received after it. Two index ranges, not one OR that reads the
+    whole period: closed after T is an empty range of ix_tickets_closed_at at T = now (the
+    period's bounds are kept out of the index choice, or SQLite reads the whole period through
+    ix_tickets_received_at)."""
     params = bound(as_of, date_from, date_to)
     t, (start, end) = as_of_param(as_of), period_params(date_from, date_to)
     received = sa.func.coalesce(Ticket.received_at, Ticket.received_at)
-    rows = {}
+    out = []
     if closed_after(as_of):
-        rows = _rows(reuse((*shape, "closed after T"),
-                           lambda: build().where(Ticket.closed_at > t, received >= start, received < end)), params)
+        out.append((reuse((*shape, "closed after T"),
+                          lambda: build().where(Ticket.closed_at > t, received >= start, received < end)), params))
     if as_of < params[PERIOD_END]:
         after_start = as_of >= params[PERIOD_START]  # one lower bound: the later of T and the start
 
@@ -237,8 +254,8 @@ def _not_counted_at_t(shape: tuple, build, date_from: date, date_to: date, as_of
             lower = Ticket.received_at > t if after_start else Ticket.received_at >= start
             return build().where(lower, Ticket.received_at < end, Ticket.closed_at <= t)
 
-        _add(rows, _rows(reuse((*shape, "received after T", after_start), received_after), params))
-    return rows
+        out.append((reuse((*shape, "received after T", after_start), received_after), params))
+    return out
 
 
 def closed_after(as_of: datetime) -> bool:
@@ -266,6 +283,16 @@ def _add(into: dict, rows: dict) -> None:
 def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
                 calendar: WorkCalendar, months: list[date] | None = None, *, clock: str = UNIT_CLOCK,
                 with_unassigned: bool | str = False, platform: bool = False) -> dict:
+    """live_statement's rows: key → (received, overdue_open[, platform overdue])."""
+    statement = live_statement(scope, date_from, date_to, as_of, key_kind, calendar, months, clock=clock,
+                               with_unassigned=with_unassigned, platform=platform)
+    # grouped by a month's or a region's key: a few groups the planner cannot count
+    return _rows(*statement, hashed=key_kind is not None)
+
+
+def live_statement(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
+                   calendar: WorkCalendar, months: list[date] | None = None, *, clock: str = UNIT_CLOCK,
+                   with_unassigned: bool | str = False, platform: bool = False) -> tuple:
     """key → (received, overdue_open) of the cohort's tickets not closed by T, and with
     `platform` the overdue on the platform clock third: never closed (closed_at IS NULL: the
     partial index) or closed after T (closed_at > T: the closed_at index), as two cohorts so
@@ -291,8 +318,7 @@ def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
 
     shape = ("live", scope_shape(scope), key_kind, tuple(months or ()), clock, with_unassigned, platform,
              later_extensions, later_closes)
-    # grouped by a month's or a region's key: a few groups the planner cannot count
-    return _rows(reuse(shape, build), bound(as_of, date_from, date_to), hashed=key_kind is not None)
+    return reuse(shape, build), bound(as_of, date_from, date_to)
 
 
 def forwarded(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
@@ -377,13 +403,13 @@ def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetim
                          _total(w(Ticket.closed_at) - w(Ticket.received_at)), sa.literal_column("0")) \
             .where(Ticket.state != "invalid")
 
-    minus = _column_sums(_not_counted_at_t(("office-platform counted", *shape[1:]), counted, date_from, date_to,
-                                           as_of), 4)
+    not_counted = _not_counted_at_t(("office-platform counted", *shape[1:]), counted, date_from, date_to, as_of)
+    minus = _column_sums(summed_by_key(fetch_together(not_counted)), 4)
     closed, on_time, micros, days = (a - b for a, b in zip(settled, minus))
     open_at_t, p_overdue = live
     # every settled ticket has both times and its working days: each sum is over `closed` tickets
     return clock_figures(closed + open_at_t, closed, on_time, p_overdue, micros, closed, days, closed)
 
 
-__all__ = ["corrections", "figures_by_key", "forwarded", "live_counts", "office_platform", "report", "settled_sums",
-           "whole_months"]
+__all__ = ["corrections", "corrections_statements", "figures_by_key", "forwarded", "live_counts", "live_statement",
+           "office_platform", "report", "settled_statement", "settled_sums", "summed_by_key", "whole_months"]
