@@ -266,13 +266,15 @@ def handoff_extension_decided_after(t):
         .subquery("later_handoff_extension")
 
 
-def extensions_after(as_of: datetime) -> bool:
+def extensions_after(as_of: datetime, *, asked: list | None = None) -> bool:
     """Whether any extension was decided after T (a decide-extension event later than T). When
     none was (T is now, or after the last decision), the deadline in force at T on every clock is
     the stored one, and cohort(later_extensions=False) leaves out the two lookups of the old
     deadlines, which PostgreSQL would otherwise plan into every statement of a page. Asked once
-    per snapshot and T (snapshot.once: the answer cannot change within one), else on every call."""
-    return snapshot.once(("extensions after", as_of), lambda: bool(fetch_all(*extensions_after_probe(as_of))))
+    per snapshot and T (snapshot.once: the answer cannot change within one), else on every call.
+    asked: the probe's rows, when the caller sent it with other statements (extensions_after_probe)."""
+    return snapshot.once(("extensions after", as_of),
+                         lambda: bool(fetch_all(*extensions_after_probe(as_of)) if asked is None else asked))
 
 
 def extensions_after_probe(as_of: datetime) -> tuple:
@@ -770,11 +772,13 @@ def fetch_together(statements: list[tuple], *, hashed: bool = False) -> list[lis
     session = db.session
     connection = session.connection()
     prepared = [_driver_statement(connection, query, params) for query, params in statements]
-    if connection.dialect.name != "postgresql" or None in prepared:  # one statement at a time
-        if hashed and connection.dialect.name == "postgresql":
+    if connection.dialect.name != "postgresql":
+        return [execute(query, params).all() for query, params in statements]
+    if None in prepared:  # one statement at a time
+        if hashed:
             connection.exec_driver_sql(_SORT_OFF)
         out = [execute(query, params).all() for query, params in statements]
-        if hashed and connection.dialect.name == "postgresql":
+        if hashed:
             connection.exec_driver_sql(_SORT_BACK)
         return out
     before = [(sql,) for sql in (_settings_sql(session), _SORT_OFF if hashed else None) if sql is not None]

@@ -39,7 +39,8 @@ from feedback.figures.closure import add_months
 from feedback.figures.derive import clock_figures
 from feedback.figures.results import MonthPoint
 from feedback.figures.cohort import fetch_together
-from feedback.figures.settled import corrections_statements, live_statement, settled_statement, summed_by_key
+from feedback.figures.settled import (corrections_statements, keyed, live_statement, settled_statement,
+                                      summed_by_key)
 from feedback.timeutil import assume_local, local_date
 
 
@@ -71,9 +72,9 @@ def _series(actor: Actor, as_of: datetime, unit_code: str | None, calendar: Work
     settled_rows, *fix_rows, live_rows = fetch_together([
         settled_statement(scope, starts[0], ends[-1], "month", wanted), *fixes,
         live_statement(scope, starts[0], ends[-1], as_of, "month", calendar, months=starts)], hashed=True)
-    settled = {index[row[-1]]: tuple(row[:-1]) for row in settled_rows}
+    settled = {index[month]: parts for month, parts in keyed(settled_rows).items()}
     corrected = summed_by_key(fix_rows)
-    live = {row[-1]: tuple(row[:-1]) for row in live_rows}
+    live = keyed(live_rows)
     points = []
     for i, (month, end) in enumerate(zip(starts, ends)):
         closed, on_time = (a - b for a, b in zip(settled.get(i, (0, 0)), corrected.get(i, (0, 0))))

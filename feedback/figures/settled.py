@@ -87,9 +87,9 @@ def report(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
     if clock == HEAD_CLOCK:
         asked.append(_forwarded_probe(bound(as_of, date_from, date_to)))
     rows, closed, extended, *moved = fetch_together(asked)
-    snapshot.once(("closed after", as_of), lambda: bool(closed))  # the snapshot's answers, if not asked yet
-    snapshot.once(("extensions after", as_of), lambda: bool(extended))
-    settled = {row[-1]: row[:-1] for row in rows}
+    closed_after(as_of, asked=closed)  # the snapshot's answers, for the parts below
+    extensions_after(as_of, asked=extended)
+    settled = keyed(rows)
     corrected = corrections(scope, date_from, date_to, as_of, key_kind)
     live_clock = clock
     if clock == HEAD_CLOCK:
@@ -158,7 +158,12 @@ def _keyed(query, scope: Scope, unit_id, key_kind: str, month=None):
 def _rows(query, params: dict | None = None, *, hashed: bool = False) -> dict:
     """key (the last column) → the integer sums before it (ints: counts, and sums by _total), the
     rows in one fetch (iterating the result fetches them one at a time). hashed: as cohort.fetch_all."""
-    return {row[-1]: row[:-1] for row in fetch_all(query, params, hashed=hashed)}
+    return keyed(fetch_all(query, params, hashed=hashed))
+
+
+def keyed(rows) -> dict:
+    """Rows with their key last (this module's statements) as key → the values before it."""
+    return {row[-1]: tuple(row[:-1]) for row in rows}
 
 
 def _total(value):
@@ -229,7 +234,7 @@ def summed_by_key(results: list[list]) -> dict:
     """Rows of sums with their key last, of one or more statements, added key by key."""
     out: dict = {}
     for rows in results:
-        _add(out, {row[-1]: tuple(row[:-1]) for row in rows})
+        _add(out, keyed(rows))
     return out
 
 
@@ -258,11 +263,13 @@ def _not_counted_at_t(shape: tuple, build, date_from: date, date_to: date, as_of
     return out
 
 
-def closed_after(as_of: datetime) -> bool:
+def closed_after(as_of: datetime, *, asked: list | None = None) -> bool:
     """Whether any ticket was closed after T: at T = now none was, and the parts that read the
     tickets closed after T (the corrections, the live part's second cohort) are left out. A probe
-    of ix_tickets_closed_at, asked once per snapshot and T (snapshot.once)."""
-    return snapshot.once(("closed after", as_of), lambda: bool(fetch_all(*closed_after_probe(as_of))))
+    of ix_tickets_closed_at, asked once per snapshot and T (snapshot.once); asked: its rows, when
+    the caller sent the probe with other statements (closed_after_probe)."""
+    return snapshot.once(("closed after", as_of),
+                         lambda: bool(fetch_all(*closed_after_probe(as_of)) if asked is None else asked))
 
 
 def closed_after_probe(as_of: datetime) -> tuple:
@@ -412,4 +419,5 @@ def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetim
 
 
 __all__ = ["corrections", "corrections_statements", "figures_by_key", "forwarded", "live_counts", "live_statement",
-           "office_platform", "report", "settled_statement", "settled_sums", "summed_by_key", "whole_months"]
+           "keyed", "office_platform", "report", "settled_statement", "settled_sums", "summed_by_key",
+           "whole_months"]
