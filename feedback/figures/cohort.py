@@ -759,30 +759,47 @@ def fetch_all(query, params: dict | None = None, *, hashed: bool = False) -> lis
     return fetch_together([(query, params)], hashed=hashed)[0]
 
 
-def fetch_together(statements: list[tuple], *, hashed: bool = False) -> list[list]:
+def fetch_together(statements: list[tuple], *, hashed: bool | list[bool] = False) -> list[list]:
     """The rows of each (query, params), all at once. On PostgreSQL the queries go in one round
     trip (psycopg's pipeline), with the transaction's figures settings when it has not had them
-    yet and, when hashed, enable_sort off before them and back after: a page runs two dozen
-    small statements, and the round trips were a good part of its time. The values are the
-    driver's own (no SQLAlchemy result types): for statements of numbers. If one fails, the
-    server skips the rest and the transaction is aborted (its rollback undoes the settings);
-    its own error is what the caller sees."""
+    yet and, around the hashed ones, enable_sort off before them and back after: a page runs two
+    dozen small statements, and the round trips were a good part of its time. hashed: as
+    fetch_all's, for every statement or (a list) for each. The values are the driver's own (no
+    SQLAlchemy result types): for statements of numbers. If one fails, the server skips the rest
+    and the transaction is aborted (its rollback undoes the settings); its own error is what the
+    caller sees."""
     if not statements:
         return []
+    flags = list(hashed) if isinstance(hashed, (list, tuple)) else [hashed] * len(statements)
+    if len(flags) != len(statements):
+        raise ValueError(f"hashed: one flag per statement ({len(statements)}), not {len(flags)}")
     session = db.session
     connection = session.connection()
     prepared = [_driver_statement(connection, query, params) for query, params in statements]
     if connection.dialect.name != "postgresql":
         return [execute(query, params).all() for query, params in statements]
+    # each statement's place in what is sent: the settings first, the sort switched off before a
+    # run of hashed statements and back after it
+    sent, places = [], []
+    settings = _settings_sql(session)
+    if settings is not None:
+        sent.append((settings,))
+    for i, statement in enumerate(prepared):
+        if flags[i] and (i == 0 or not flags[i - 1]):
+            sent.append((_SORT_OFF,))
+        places.append(len(sent))
+        sent.append(statement)
+        if flags[i] and (i + 1 == len(flags) or not flags[i + 1]):
+            sent.append((_SORT_BACK,))
     if None in prepared:  # one statement at a time
-        if hashed:
-            connection.exec_driver_sql(_SORT_OFF)
-        out = [execute(query, params).all() for query, params in statements]
-        if hashed:
-            connection.exec_driver_sql(_SORT_BACK)
+        out, which = [], {place: k for k, place in enumerate(places)}
+        for i, statement in enumerate(sent):
+            if i in which:
+                query, params = statements[which[i]]
+                out.append(execute(query, params).all())
+            else:
+                connection.exec_driver_sql(statement[0])
         return out
-    before = [(sql,) for sql in (_settings_sql(session), _SORT_OFF if hashed else None) if sql is not None]
-    sent = [*before, *prepared, *([(_SORT_BACK,)] if hashed else [])]
     driver = connection.connection.driver_connection
     with _driver_errors(connection, *prepared[0]), ExitStack() as cursors:
         cursors_sent = [cursors.enter_context(driver.cursor()) for _ in sent]
@@ -795,7 +812,7 @@ def fetch_together(statements: list[tuple], *, hashed: bool = False) -> list[lis
         with driver.pipeline():
             for cursor, statement in zip(cursors_sent[first:], sent[first:]):
                 cursor.execute(*statement)
-        return [cursor.fetchall() for cursor in cursors_sent[len(before):len(before) + len(prepared)]]
+        return [cursors_sent[i].fetchall() for i in places]
 
 
 def _driver_statement(connection, query, params: dict | None):

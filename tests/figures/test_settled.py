@@ -177,3 +177,23 @@ def test_a_hashed_query_is_planned_without_sorts(app):
     assert fetch_all(setting, hashed=True) == [("off", 7)]
     assert db.session.execute(sa.text("SHOW enable_sort")).scalar_one() == "on"
     assert [tuple(row) for row in fetch_all(setting)] == [("on", 7)]
+
+
+def test_statements_sent_together_are_each_planned_as_flagged(app):
+    """A batch of hashed and other statements: each reads its own setting (a run of hashed ones
+    between a switch off and back), whether the batch goes at once or one statement at a time
+    (an expanding IN list makes the SQL depend on its values)."""
+    from feedback.figures.cohort import fetch_together
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: a planner setting")
+    setting = sa.select(sa.func.current_setting("enable_sort"))
+    one_at_a_time = sa.select(sa.func.current_setting("enable_sort")).where(
+        sa.literal(1).in_(sa.bindparam("ones", expanding=True)))
+    for last in (setting, one_at_a_time):
+        statements = [(setting, None), (setting, None), (setting, None), (setting, None), (last, {"ones": [1]})]
+        rows = fetch_together(statements, hashed=[False, True, True, False, True])
+        assert [r[0][0] for r in rows] == ["on", "off", "off", "on", "off"]
+        assert db.session.execute(sa.text("SHOW enable_sort")).scalar_one() == "on"
+    with pytest.raises(ValueError, match="one flag per statement"):
+        fetch_together([(setting, None)], hashed=[True, False])
