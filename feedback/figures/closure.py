@@ -84,7 +84,7 @@ requests (cohort.reuse keeps the SQL statements, which T and the period are boun
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -94,12 +94,11 @@ from feedback.calendar.service import current_calendar
 from feedback.calendar.workdays import WorkCalendar
 from feedback.directory.models import Unit
 from feedback.errors import InputError
-from feedback.extensions import db
 from feedback.figures import cohort, settled
 from feedback.figures.derive import clock_figures, exact_mean, mean_hours, to_figures
 from feedback.figures.results import ClosureReport, Figures, MonthPoint, OverdueItem, Row, figures_json, root_is_top
 from feedback.tickets.models import Ticket
-from feedback.timeutil import assume_local, local_date, start_of_local_day
+from feedback.timeutil import assume_local, local_date
 
 GROUPS = ("unit", "region")
 
@@ -155,8 +154,10 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     # platform clock) and every row comes from the statement
     encoded: dict | None = {} if json_rows and platform and via == "cohort" else None
     write = None if encoded is None else (lambda key, figures: encoded.__setitem__(key, figures_json(figures)))
+    unassigned = None
     if via == "settled":
-        by_key, own = settled.report(scope, date_from, date_to, as_of, group, calendar, clock, office=settled_office)
+        by_key, own, unassigned = settled.report(scope, date_from, date_to, as_of, group, calendar, clock,
+                                                 office=settled_office)
     else:
         sums = cohort.sums_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
                                   platform=platform or top_office, with_total=True, clock=clock, each=write)
@@ -175,7 +176,8 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     if top_office:
         own, unassigned = _top_office(scope, sums, date_from, date_to, as_of, calendar, percentiles)
     else:
-        unassigned = _unassigned(scope, date_from, date_to, as_of)
+        if unassigned is None:
+            unassigned = _unassigned(scope, date_from, date_to, as_of)
         if office and own is None:
             own = office_figures(scope, date_from, date_to, as_of, calendar, percentiles=percentiles)
     return ClosureReport(date_from, date_to, as_of, group, scope.root, members, region_of, by_key, zero, total,
@@ -230,21 +232,9 @@ def office_figures(scope: Scope, date_from: date, date_to: date, as_of: datetime
 
 
 def _unassigned(scope: Scope, date_from: date, date_to: date, as_of: datetime) -> int:
-    """未分派: the valid tickets of the period waiting in the root's triage — without a unit for the
-    top office (0 for a caller whose scope does not hold triage), for a region the ones returned
-    into its own triage (unit = the region, state new)."""
-    if is_top(scope):
-        if not scope.includes_triage:
-            return 0
-        where = [Ticket.unit_id.is_(None)]
-    else:
-        where = [Ticket.unit_id == scope.root.id, Ticket.state == "new"]
-    return db.session.execute(sa.select(sa.func.count()).select_from(Ticket).where(
-        *where, Ticket.state != "invalid",
-        Ticket.received_at >= start_of_local_day(date_from),
-        Ticket.received_at < start_of_local_day(date_to + timedelta(days=1)),
-        Ticket.received_at <= as_of,
-    )).scalar_one()
+    """未分派 (cohort.unassigned_statement)."""
+    statement = cohort.unassigned_statement(scope, is_top(scope), as_of, date_from, date_to)
+    return 0 if statement is None else cohort.fetch_all(*statement)[0][0]
 
 
 def add_months(d: date, n: int) -> date:

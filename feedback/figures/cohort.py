@@ -287,6 +287,28 @@ def extensions_after_probe(as_of: datetime) -> tuple:
     return reuse(("extensions after",), build), {AS_OF: as_of}
 
 
+def unassigned_statement(scope: Scope, top: bool, as_of: datetime, date_from: date, date_to: date) -> tuple | None:
+    """未分派's statement and its values: the valid tickets of the period (received by T) waiting in
+    the root's triage — without a unit for a top office (None, for 0, when the caller's scope does
+    not hold triage), for a region the ones returned into its own triage (unit = the region,
+    state new)."""
+    if top and not scope.includes_triage:
+        return None
+
+    def build():
+        t, start, end = (sa.bindparam(name, type_=UTCDateTime()) for name in (AS_OF, PERIOD_START, PERIOD_END))
+        where = [Ticket.unit_id.is_(None)] if top else \
+            [Ticket.unit_id == sa.bindparam("root_id", type_=sa.Integer()), Ticket.state == "new"]
+        return sa.select(sa.func.count()).select_from(Ticket).where(
+            *where, Ticket.state != "invalid", Ticket.received_at >= start, Ticket.received_at < end,
+            Ticket.received_at <= t)
+
+    params = bound(as_of, date_from, date_to)
+    if not top:
+        params["root_id"] = scope.root.id
+    return reuse(("unassigned", top), build), params
+
+
 def extension_decided_after(t):
     """ticket id → the deadline that the earliest extension decided after T replaced: the deadline
     in force at T. A join, not a subquery per ticket: it reads only the events after T (none when
@@ -887,6 +909,6 @@ _SORT_BACK = "SELECT set_config('enable_sort', current_setting('feedback.enable_
 
 
 __all__ = [
-    "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute", "extensions_after", "extensions_after_probe", "fetch_all", "fetch_together", "arriving",
+    "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute", "extensions_after", "extensions_after_probe", "fetch_all", "unassigned_statement", "fetch_together", "arriving",
     "Sums", "UNASSIGNED_ONLY", "add_sums", "bound", "period_params", "reuse", "scope_shape", "percentile_scaled", "tally", "figures_by_key", "flags", "sums_by_key", "key_expr", "native_percentiles", "region_map", "hours_rounded_sql", "percentile_scaled_sql",
 ]

@@ -43,9 +43,9 @@ from feedback.figures import rules
 from feedback.figures import snapshot
 from feedback.figures import sql as fsql
 from feedback.figures.cohort import (AS_OF, HEAD_CLOCK, PERIOD_END, PERIOD_START, UNASSIGNED_ONLY, UNIT_CLOCK,
-                                     as_of_param, bound, cohort, execute, extensions_after, extensions_after_probe,
+                                     as_of_param, bound, cohort, extensions_after, extensions_after_probe,
                                      fetch_all, fetch_together, flags, key_expr,
-                                     period_params, region_map, reuse, scope_shape)
+                                     period_params, region_map, reuse, scope_shape, unassigned_statement)
 from feedback.figures.derive import clock_figures
 from feedback.figures.models import SettledMonthCount, SettledDayCount, settled_clause
 from feedback.figures.results import Figures
@@ -73,22 +73,40 @@ def figures_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime
 
 
 def report(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str, calendar: WorkCalendar,
-           clock: str = UNIT_CLOCK, *, office: bool = False) -> tuple[dict, Figures | None]:
+           clock: str = UNIT_CLOCK, *, office: bool = False) -> tuple[dict, Figures | None, int | None]:
     """figures_by_key's figures, and with `office` the top office's own figure (office_platform)
-    beside them: its open tickets are the rows' (each ticket with a unit has one key) plus those
-    in triage, so the month's open tickets are read once."""
+    and 未分派 (cohort.unassigned_statement) beside them: its open tickets are the rows' (each
+    ticket with a unit has one key) plus those in triage, so the month's open tickets are read
+    once."""
     if not whole_months(date_from, date_to):
         raise ValueError(f"not whole months: {date_from}..{date_to}")
     if clock not in (UNIT_CLOCK, HEAD_CLOCK):
         raise ValueError(f"the settled counts serve the units' and the heads' clocks, not {clock!r}")
-    # the settled sums and what decides which other parts to read, asked in one round trip
+    # One round trip: the settled sums, the probes that decide which other parts to read, and
+    # the parts as the probes' usual answer has them (at T = now no ticket was closed or extended
+    # after T, and a ticket forwarded below the level that routed it is rare). A probe that
+    # answers otherwise has its parts asked again below; the guess then cost the database a
+    # statement, and the answer is the same.
     asked = [settled_statement(scope, date_from, date_to, key_kind), closed_after_probe(as_of),
              extensions_after_probe(as_of)]
     if clock == HEAD_CLOCK:
         asked.append(_forwarded_probe(bound(as_of, date_from, date_to)))
-    rows, closed, extended, *moved = fetch_together(asked)
+    guess = dict(clock=UNIT_CLOCK, later=(False, False))
+    # planned as live_counts plans it
+    hashed = [False] * len(asked) + [True]
+    asked.append(live_statement(scope, date_from, date_to, as_of, key_kind, calendar, platform=office, **guess))
+    extra = []
+    if office:
+        extra = [live_statement(scope, date_from, date_to, as_of, None, calendar, with_unassigned=UNASSIGNED_ONLY,
+                                platform=True, **guess),
+                 office_platform_statement(scope, date_from, date_to, as_of, calendar),
+                 unassigned_statement(scope, True, as_of, date_from, date_to)]
+        extra = [statement for statement in extra if statement is not None]
+    answers = fetch_together(asked + extra, hashed=hashed + [False] * len(extra))
+    (rows, closed, extended, *moved), (live, *office_rows) = answers[:len(asked) - 1], answers[len(asked) - 1:]
     closed_after(as_of, asked=closed)  # the snapshot's answers, for the parts below
     extensions_after(as_of, asked=extended)
+    guessed = not (closed or extended or (moved and moved[0]))
     settled = keyed(rows)
     corrected = corrections(scope, date_from, date_to, as_of, key_kind)
     live_clock = clock
@@ -100,7 +118,10 @@ def report(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
             # region clock is its own (cohort.level_clock joins nothing): the live part need not
             # look up hand-offs
             live_clock = UNIT_CLOCK
-    live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar, clock=live_clock, platform=office)
+    if guessed:
+        live = keyed(live)
+    else:
+        live = live_counts(scope, date_from, date_to, as_of, key_kind, calendar, clock=live_clock, platform=office)
     zero, none = (0,) * len(PARTS), (0, 0)
     out = {}
     for key in settled.keys() | corrected.keys() | live.keys():
@@ -115,11 +136,17 @@ def report(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
     live_total = _column_sums(live, 3 if office else 2)
     out[None] = _figures(parts, *live_total[:2])
     if not office:
-        return out, None
-    triage = live_counts(scope, date_from, date_to, as_of, None, calendar, with_unassigned=UNASSIGNED_ONLY,
-                         platform=True)
+        return out, None, None
+    triage_rows, rollup_rows, *unassigned = office_rows
+    if guessed:
+        triage = keyed(triage_rows)
+    else:
+        triage = live_counts(scope, date_from, date_to, as_of, None, calendar, with_unassigned=UNASSIGNED_ONLY,
+                             platform=True)
     open_at_t, _overdue, p_overdue = (a + b for a, b in zip(_column_sums(triage, 3), live_total))
-    return out, office_platform(scope, date_from, date_to, as_of, calendar, live=(open_at_t, p_overdue))
+    own = office_platform(scope, date_from, date_to, as_of, calendar, live=(open_at_t, p_overdue),
+                          asked=rollup_rows)
+    return out, own, unassigned[0][0][0] if unassigned else 0
 
 
 def _prefix(parts: tuple) -> tuple:
@@ -299,15 +326,18 @@ def live_counts(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
 
 def live_statement(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
                    calendar: WorkCalendar, months: list[date] | None = None, *, clock: str = UNIT_CLOCK,
-                   with_unassigned: bool | str = False, platform: bool = False) -> tuple:
+                   with_unassigned: bool | str = False, platform: bool = False,
+                   later: tuple[bool, bool] | None = None) -> tuple:
     """key → (received, overdue_open) of the cohort's tickets not closed by T, and with
     `platform` the overdue on the platform clock third: never closed (closed_at IS NULL: the
     partial index) or closed after T (closed_at > T: the closed_at index), as two cohorts so
     that each reads its own index; cohort.flags decides overdue over both as closure() does.
     key_kind as cohort.key_expr ("month" with `months`: the series' month index; None: the total
     alone). clock and with_unassigned: as cohort.cohort. Without `platform` the partial index
-    covers every column read (PostgreSQL: an index-only scan)."""
-    later_extensions, later_closes = extensions_after(as_of), closed_after(as_of)
+    covers every column read (PostgreSQL: an index-only scan). later: (extensions_after,
+    closed_after) as the caller assumes them, for a statement sent before the probes answer
+    (report()); by default the probes' answers."""
+    later_extensions, later_closes = later or (extensions_after(as_of), closed_after(as_of))
 
     def build():
         t = as_of_param(as_of)
@@ -375,18 +405,9 @@ def _forwarded_probe(params: dict) -> tuple:
     return reuse(("any forwarded",), build), params
 
 
-def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetime, calendar: WorkCalendar,
-                    live: tuple[int, int]) -> Figures:
-    """The top office's own figure (closure.py's `office`) for a scope that holds every ticket
-    there is (Scope.covers_all, triage included), whole months: the platform clock over every
-    valid ticket of the period, with a unit or without. Median and P90 None.
-
-    As figures_by_key, in three parts: settled_day_counts (figures/models.py) summed over the
-    months; what its triggers added for the tickets T does not count as closed subtracted
-    (_not_counted_at_t, from the tickets' columns); and `live`, the tickets not closed by T and
-    those of them past the platform deadline at T (report() counts them with the rows'). The
-    working days are W(closed day) - W(received day) per ticket, so the settled sum is
-    sum((closed_on - closed) * W(day)) with the same W (sql.workday_index)."""
+def office_platform_statement(scope: Scope, date_from: date, date_to: date, as_of: datetime,
+                              calendar: WorkCalendar) -> tuple:
+    """office_platform's settled part: its statement and values."""
     if not (whole_months(date_from, date_to) and scope.covers_all):
         raise ValueError("the settled day counts serve whole months of the whole tree")
     last_day = max(local_date(as_of), date_from)
@@ -400,7 +421,26 @@ def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetim
 
     params = {**bound(as_of, date_from, date_to), "first_month": date_from, "last_month": date_to.replace(day=1)}
     shape = ("office-platform", scope_shape(scope), fsql.exceptions(calendar, date_from, last_day))
-    settled = [int(n or 0) for n in execute(reuse(shape, rollup), params).one()]
+    return reuse(shape, rollup), params
+
+
+def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetime, calendar: WorkCalendar,
+                    live: tuple[int, int], *, asked: list | None = None) -> Figures:
+    """The top office's own figure (closure.py's `office`) for a scope that holds every ticket
+    there is (Scope.covers_all, triage included), whole months: the platform clock over every
+    valid ticket of the period, with a unit or without. Median and P90 None.
+
+    As figures_by_key, in three parts: settled_day_counts (figures/models.py) summed over the
+    months; what its triggers added for the tickets T does not count as closed subtracted
+    (_not_counted_at_t, from the tickets' columns); and `live`, the tickets not closed by T and
+    those of them past the platform deadline at T (report() counts them with the rows'). The
+    working days are W(closed day) - W(received day) per ticket, so the settled sum is
+    sum((closed_on - closed) * W(day)) with the same W (sql.workday_index). asked: the rows of
+    office_platform_statement, when the caller sent it with other statements."""
+    rollup = office_platform_statement(scope, date_from, date_to, as_of, calendar)
+    settled = [int(n or 0) for n in (fetch_all(*rollup) if asked is None else asked)[0]]
+    last_day = max(local_date(as_of), date_from)
+    shape = ("office-platform", scope_shape(scope), fsql.exceptions(calendar, date_from, last_day))
 
     def counted():
         w = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
@@ -419,5 +459,5 @@ def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetim
 
 
 __all__ = ["corrections", "corrections_statements", "figures_by_key", "forwarded", "live_counts", "live_statement",
-           "keyed", "office_platform", "report", "settled_statement", "settled_sums", "summed_by_key",
-           "whole_months"]
+           "keyed", "office_platform", "office_platform_statement", "report", "settled_statement", "settled_sums",
+           "summed_by_key", "whole_months"]
