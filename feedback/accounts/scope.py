@@ -143,6 +143,7 @@ class Scope:
     includes_triage: bool
     covers_all: bool = False  # every unit there is (the top office of a single tree): no unit filter
     group_heads: list[UnitRef] | None = None  # heads, when resolve_scope found them already
+    region_lists: tuple[str, str] | None = None  # region_arrays, when resolve_scope wrote them already
 
     @property
     def heads(self) -> list[UnitRef]:
@@ -151,6 +152,17 @@ class Scope:
         if self.group_heads is None:
             self.group_heads = _heads(self.units, self.region_of)
         return self.group_heads
+
+    @property
+    def region_arrays(self) -> tuple[str, str]:
+        """region_of as two PostgreSQL array literals of the same length, the units' ids and
+        their group heads' ids ("{4,5}", "{2,2}"): the figures' statements join their rows to it
+        (figures/cohort.region_map), kept with a resolved tree as the heads are."""
+        if self.region_lists is None:
+            pairs = [(unit.id, head.id) for unit in self.units if (head := self.region_of.get(unit.id)) is not None]
+            self.region_lists = ("{" + ",".join(str(unit) for unit, _head in pairs) + "}",
+                                 "{" + ",".join(str(head) for _unit, head in pairs) + "}")
+        return self.region_lists
 
     @property
     def anchor_depth(self) -> int:
@@ -192,7 +204,7 @@ def resolve_scope(actor: Actor, unit_code: str | None = None, *, picker_levels: 
     scope = _resolve_scope(actor, unit_code, picker_levels, run)
     if version is not None:
         _scopes[key] = (version, (scope.root, scope.units, scope.region_of, scope.includes_triage, scope.covers_all,
-                                  scope.heads))
+                                  scope.heads, scope.region_arrays))
         while len(_scopes) > SCOPE_CACHE_SIZE:
             _scopes.popitem(last=False)
     return scope

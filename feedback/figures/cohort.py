@@ -75,10 +75,23 @@ def period_params(date_from: date, date_to: date):
             sa.bindparam(PERIOD_END, start_of_local_day(date_to + timedelta(days=1)), type_=UTCDateTime()))
 
 
-def bound(as_of: datetime, date_from: date, date_to: date) -> dict:
-    """The values of a cohort statement's parameters for this T and period."""
-    return {AS_OF: as_of, PERIOD_START: start_of_local_day(date_from),
-            PERIOD_END: start_of_local_day(date_to + timedelta(days=1))}
+def bound(as_of: datetime, date_from: date, date_to: date, scope: Scope | None = None) -> dict:
+    """The values of a cohort statement's parameters for this T and period, and with `scope` its
+    region map's (region_map; a statement without one ignores them)."""
+    values = {AS_OF: as_of, PERIOD_START: start_of_local_day(date_from),
+              PERIOD_END: start_of_local_day(date_to + timedelta(days=1))}
+    return values if scope is None else {**values, **region_values(scope)}
+
+
+REGION_UNITS, REGION_HEADS = "region_units", "region_heads"
+
+
+def region_values(scope: Scope) -> dict:
+    """The values of region_map's parameters (PostgreSQL: the scope's map itself)."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        return {}
+    units, heads = scope.region_arrays
+    return {REGION_UNITS: units, REGION_HEADS: heads}
 
 
 STATEMENTS_KEPT = 256
@@ -344,7 +357,15 @@ def key_expr(scope: Scope, key_kind: str | None, months: list[date] | None):
 
 
 def region_map(scope: Scope):
-    """unit id → group head id, the SQL twin of accounts.scope's group heads (joined to tickets by unit id)."""
+    """unit id → group head id (joined to tickets by unit id). PostgreSQL: the scope's own map
+    (Scope.region_arrays), unnested from two parameters (region_values) that every run passes,
+    as bound(scope=...) does: a province's 5,000 units hashed from an array, not scanned, their
+    paths cut and their heads looked up on every statement. SQLite: the SQL twin of
+    accounts.scope's group heads."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        lists = (sa.cast(sa.bindparam(name, type_=sa.Text()), ARRAY(sa.Integer))
+                 for name in (REGION_UNITS, REGION_HEADS))
+        return sa.func.unnest(*lists).table_valued("unit_id", "region_id").render_derived(name="region_map")
     units, heads = ALIASES["map_units"], ALIASES["heads"]
     u, head = units.c, heads.c
     above = len(scope.root.path) if scope.root is not None else len("/")  # the path before the head's id
@@ -530,7 +551,7 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
 
     shape = ("sums", native, scope_shape(scope), key_kind, tuple(months or ()), percentiles, platform,
              with_total, clock, with_unassigned, later_extensions, fsql.exceptions(calendar, date_from, last_day))
-    query, params = reuse(shape, build), bound(as_of, date_from, date_to)
+    query, params = reuse(shape, build), bound(as_of, date_from, date_to, scope)
     if native:
         # (key, total_row, sums...): positions, not names, for a province's thousands of rows;
         # each row's Figures derived as it arrives, while the database forms the next groups
@@ -909,6 +930,6 @@ _SORT_BACK = "SELECT set_config('enable_sort', current_setting('feedback.enable_
 
 
 __all__ = [
-    "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute", "extensions_after", "extensions_after_probe", "fetch_all", "unassigned_statement", "fetch_together", "arriving",
+    "ALIASES", "AS_OF", "CLOCKS", "CLOCK_KINDS", "HEAD_CLOCK", "ROOT_CLOCK", "UNIT_CLOCK", "PER_CLOCK", "aggregate", "aggregate_native", "as_of_param", "cohort", "execute", "extensions_after", "extensions_after_probe", "fetch_all", "unassigned_statement", "region_values", "fetch_together", "arriving",
     "Sums", "UNASSIGNED_ONLY", "add_sums", "bound", "period_params", "reuse", "scope_shape", "percentile_scaled", "tally", "figures_by_key", "flags", "sums_by_key", "key_expr", "native_percentiles", "region_map", "hours_rounded_sql", "percentile_scaled_sql",
 ]

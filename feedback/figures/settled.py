@@ -45,7 +45,8 @@ from feedback.figures import sql as fsql
 from feedback.figures.cohort import (AS_OF, HEAD_CLOCK, PERIOD_END, PERIOD_START, UNASSIGNED_ONLY, UNIT_CLOCK,
                                      as_of_param, bound, cohort, extensions_after, extensions_after_probe,
                                      fetch_all, fetch_together, flags, key_expr,
-                                     period_params, region_map, reuse, scope_shape, unassigned_statement)
+                                     period_params, region_map, region_values, reuse, scope_shape,
+                                     unassigned_statement)
 from feedback.figures.derive import clock_figures
 from feedback.figures.models import SettledMonthCount, SettledDayCount, settled_clause
 from feedback.figures.results import Figures
@@ -226,7 +227,8 @@ def settled_statement(scope: Scope, date_from: date, date_to: date, key_kind: st
         return query.where(s.month >= first, s.month <= last).group_by(key)
 
     shape = ("settled", scope_shape(scope), key_kind, parts, by_day)
-    return reuse(shape, build), {"first_month": date_from, "last_month": date_to.replace(day=1)}
+    return reuse(shape, build), {"first_month": date_from, "last_month": date_to.replace(day=1),
+                                 **(region_values(scope) if key_kind == "region" else {})}
 
 
 def corrections(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
@@ -254,7 +256,7 @@ def corrections_statements(scope: Scope, date_from: date, date_to: date, as_of: 
         return query.where(settled_clause()).group_by(key)
 
     shape = ("corrections", scope_shape(scope), key_kind, tuple(months or ()), parts)
-    return _not_counted_at_t(shape, build, date_from, date_to, as_of)
+    return _not_counted_at_t(shape, build, scope, date_from, date_to, as_of)
 
 
 def summed_by_key(results: list[list]) -> dict:
@@ -265,14 +267,15 @@ def summed_by_key(results: list[list]) -> dict:
     return out
 
 
-def _not_counted_at_t(shape: tuple, build, date_from: date, date_to: date, as_of: datetime) -> list[tuple]:
+def _not_counted_at_t(shape: tuple, build, scope: Scope, date_from: date, date_to: date,
+                      as_of: datetime) -> list[tuple]:
     """The statements (with their values) of `build()` (sums over tickets with a key last; reused
     under `shape`) over the closed tickets of the period that T does not count as closed: closed
     after T, or closed by T but received after it. Two index ranges, not one OR that reads the
     whole period: closed after T is an empty range of ix_tickets_closed_at at T = now (the
     period's bounds are kept out of the index choice, or SQLite reads the whole period through
     ix_tickets_received_at)."""
-    params = bound(as_of, date_from, date_to)
+    params = bound(as_of, date_from, date_to, scope)
     t, (start, end) = as_of_param(as_of), period_params(date_from, date_to)
     received = sa.func.coalesce(Ticket.received_at, Ticket.received_at)
     out = []
@@ -355,7 +358,7 @@ def live_statement(scope: Scope, date_from: date, date_to: date, as_of: datetime
 
     shape = ("live", scope_shape(scope), key_kind, tuple(months or ()), clock, with_unassigned, platform,
              later_extensions, later_closes)
-    return reuse(shape, build), bound(as_of, date_from, date_to)
+    return reuse(shape, build), bound(as_of, date_from, date_to, scope)
 
 
 def forwarded(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str,
@@ -380,7 +383,7 @@ def forwarded(scope: Scope, date_from: date, date_to: date, as_of: datetime, key
                              sa.func.count(f.workdays), _total(f.workdays), f.key).group_by(f.key)
         return make
 
-    params = bound(as_of, date_from, date_to)
+    params = bound(as_of, date_from, date_to, scope)
     last_day = max(local_date(as_of), date_from)
     sides = []
     for clock in (UNIT_CLOCK, HEAD_CLOCK):
@@ -450,7 +453,8 @@ def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetim
                          _total(w(Ticket.closed_at) - w(Ticket.received_at)), sa.literal_column("0")) \
             .where(Ticket.state != "invalid")
 
-    not_counted = _not_counted_at_t(("office-platform counted", *shape[1:]), counted, date_from, date_to, as_of)
+    not_counted = _not_counted_at_t(("office-platform counted", *shape[1:]), counted, scope, date_from, date_to,
+                                    as_of)
     minus = _column_sums(summed_by_key(fetch_together(not_counted)), 4)
     closed, on_time, micros, days = (a - b for a, b in zip(settled, minus))
     open_at_t, p_overdue = live
