@@ -18,13 +18,13 @@ import sqlalchemy as sa
 
 from feedback.accounts.scope import Actor
 from feedback.calendar.workdays import WorkCalendar
-from feedback.extensions import db
 from feedback.figures import rules
+from feedback.figures.cohort import fetch_all, reuse
 from feedback.accounts.scope import resolve_scope
 from feedback.tickets.listing import overdue_clause
 from feedback.tickets.models import Ticket, is_open
 from feedback.tickets.triage import QUEUES, open_in_scope, queue_columns
-from feedback.timeutil import end_of_local_day, local_date
+from feedback.timeutil import UTCDateTime, end_of_local_day, local_date
 
 
 @dataclass(frozen=True)
@@ -43,22 +43,26 @@ def at_a_glance(actor: Actor, at: datetime, calendar: WorkCalendar) -> Glance:
     open ticket: the scan of the open tickets is the whole cost."""
     everything = resolve_scope(actor).covers_all
     today = local_date(at)
-    end_today = end_of_local_day(today)
-    end_next = end_of_local_day(calendar.nth_workday_after(today, 1)[0])
-    with_unit = Ticket.state.in_(("assigned", "in_progress"))
+    values = {"at": at, "end_today": end_of_local_day(today),
+              "end_next": end_of_local_day(calendar.nth_workday_after(today, 1)[0])}
 
-    def count(condition):  # count(*) FILTER: no CASE and no sum per open ticket
-        return sa.func.count().filter(condition)
+    def build():
+        now, end_today, end_next = (sa.bindparam(name, type_=UTCDateTime()) for name in values)
+        with_unit = Ticket.state.in_(("assigned", "in_progress"))
 
-    row = db.session.execute(
-        sa.select(
-            count(overdue_clause(at)),
-            count(sa.and_(with_unit, rules.not_yet_due_sql(Ticket.unit_due_at, at), Ticket.unit_due_at <= end_today)),
+        def count(condition):  # count(*) FILTER: no CASE and no sum per open ticket
+            return sa.func.count().filter(condition)
+
+        return sa.select(
+            count(overdue_clause(now)),
+            count(sa.and_(with_unit, rules.not_yet_due_sql(Ticket.unit_due_at, now), Ticket.unit_due_at <= end_today)),
             count(sa.and_(with_unit, Ticket.unit_due_at > end_today, Ticket.unit_due_at <= end_next)),
             count(Ticket.state == "new"),
             count(Ticket.state == "replied"),
             *queue_columns(actor),
         ).where(is_open() if everything else open_in_scope(actor))
-    ).one()
-    figures = [int(n or 0) for n in row]
+
+    # the same SQL for every view of this caller: the times are its values
+    query = reuse(("glance", actor.role, actor.unit_id, actor.unit_path, everything), build)
+    figures = [int(n or 0) for n in fetch_all(query, values)[0]]
     return Glance(*figures[:5], queues=dict(zip(QUEUES, figures[5:])))

@@ -91,6 +91,26 @@ def test_at_a_glance_counts_link_to_their_lists(oct_world, as_user, story, clock
     assert tiles["awaiting_review"].get("href") == "/review"
 
 
+def test_glance_moves_with_the_clock(oct_world, as_user, story, clock):
+    """The same caller's glance a working day later, in the same process: a deadline passed in
+    between is overdue now, and what was due next is due today."""
+    from datetime import datetime
+
+    story.receive("G1", "2026-10-28T09:00:00+08:00", unit="D2")  # due Mon Nov 2
+    story.receive("G2", "2026-10-29T09:00:00+08:00", unit="D2")  # due Tue Nov 3
+
+    def counts() -> dict:
+        doc = page(as_user("boss"), "/dashboard")
+        return {el.get("data-glance"): int(el.xpath('.//*[@class="n"]')[0].text) for el in doc.xpath("//*[@data-glance]")}
+
+    clock.set(OCTOBER_AS_OF)  # Mon Nov 2, noon
+    before = counts()
+    clock.set(datetime.fromisoformat("2026-11-03T12:00:00+08:00"))
+    after = counts()
+    assert (before["overdue"], before["due_today"], before["due_next_workday"]) == (4, 1, 1)
+    assert (after["overdue"], after["due_today"]) == (5, 1)  # G1 overdue since Nov 2 23:59:59; G2 due today
+
+
 def test_glance_is_scoped(oct_world, as_user):
     doc = page(as_user("east_boss"), "/dashboard")
     counts = {el.get("data-glance"): int(el.xpath('.//*[@class="n"]')[0].text) for el in doc.xpath("//*[@data-glance]")}
