@@ -93,8 +93,7 @@ def report(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
     if clock == HEAD_CLOCK:
         asked.append(_forwarded_probe(bound(as_of, date_from, date_to)))
     guess = dict(clock=UNIT_CLOCK, later=(False, False))
-    # planned as live_counts plans it
-    hashed = [False] * len(asked) + [True]
+    hashed = [False] * len(asked) + [key_kind is not None]  # as live_counts plans it
     asked.append(live_statement(scope, date_from, date_to, as_of, key_kind, calendar, platform=office, **guess))
     extra = []
     if office:
