@@ -20,3 +20,17 @@ def test_language_picked_before_signing_in_sticks_to_the_user(client, world):
     assert "Sign in" in client.get("/login").get_data(as_text=True)
     sign_in(client, "edu_clerk")
     assert world.users["edu_clerk"].locale == "en"
+
+
+def test_a_template_follows_a_forced_locale_and_back(app):
+    """The templates' _() keeps its translations per locale in force: a message written in
+    Chinese inside an English request (flask_babel.force_locale, as the outbox does) is
+    Chinese, and the page's text after it English again."""
+    from flask import render_template_string
+    from flask_babel import force_locale
+
+    with app.test_request_context("/", headers={"Accept-Language": "en"}):
+        assert render_template_string("{{ _('按期办结统计') }}") == "On-time closure statistics"
+        with force_locale("zh_CN"):
+            assert render_template_string("{{ _('按期办结统计') }}") == "按期办结统计"
+        assert render_template_string("{{ _('按期办结统计') }}") == "On-time closure statistics"
