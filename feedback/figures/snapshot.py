@@ -45,13 +45,18 @@ def begin() -> None:
         connection = session.connection()
         connection.exec_driver_sql("BEGIN")
     connection.info["figures_snapshot"] = connection.get_transaction()
-    # the snapshot's first read: both tokens in one round trip, for current_calendar and
-    # resolve_scope to take from once()
-    calendar, units = connection.execute(sa.select(
-        sa.select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery(),
-        sa.select(UnitsVersion.version).where(UnitsVersion.id == 1).scalar_subquery())).one()
+    from feedback.figures.cohort import fetch_all  # (cohort reads once() from here)
+
+    # the snapshot's first read: both tokens, for current_calendar and resolve_scope to take
+    # from once(), sent with the transaction's BEGIN and the figures' settings
+    (calendar, units), = fetch_all(_TOKENS)
     once(CALENDAR_TOKEN, lambda: calendar)
     once(UNITS_TOKEN, lambda: units)
+
+
+# one statement object for every snapshot: cohort.fetch_all compiles it once
+_TOKENS = sa.select(sa.select(CalendarVersion.version).where(CalendarVersion.id == 1).scalar_subquery(),
+                    sa.select(UnitsVersion.version).where(UnitsVersion.id == 1).scalar_subquery())
 
 
 def current(connection):
