@@ -88,22 +88,21 @@ def report(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_ki
     # after T, and a ticket forwarded below the level that routed it is rare). A probe that
     # answers otherwise has its parts asked again below; the guess then cost the database a
     # statement, and the answer is the same.
-    asked = [settled_statement(scope, date_from, date_to, key_kind), closed_after_probe(as_of),
-             extensions_after_probe(as_of)]
+    probes = [settled_statement(scope, date_from, date_to, key_kind), closed_after_probe(as_of),
+              extensions_after_probe(as_of)]
     if clock == HEAD_CLOCK:
-        asked.append(_forwarded_probe(bound(as_of, date_from, date_to)))
+        probes.append(_forwarded_probe(bound(as_of, date_from, date_to)))
     guess = dict(clock=UNIT_CLOCK, later=(False, False))
-    hashed = [False] * len(asked) + [key_kind is not None]  # as live_counts plans it
-    asked.append(live_statement(scope, date_from, date_to, as_of, key_kind, calendar, platform=office, **guess))
-    extra = []
+    guesses = [live_statement(scope, date_from, date_to, as_of, key_kind, calendar, platform=office, **guess)]
     if office:
-        extra = [live_statement(scope, date_from, date_to, as_of, None, calendar, with_unassigned=UNASSIGNED_ONLY,
-                                platform=True, **guess),
-                 office_platform_statement(scope, date_from, date_to, as_of, calendar),
-                 unassigned_statement(scope, True, as_of, date_from, date_to)]
-        extra = [statement for statement in extra if statement is not None]
-    answers = fetch_together(asked + extra, hashed=hashed + [False] * len(extra))
-    (rows, closed, extended, *moved), (live, *office_rows) = answers[:len(asked) - 1], answers[len(asked) - 1:]
+        guesses += [live_statement(scope, date_from, date_to, as_of, None, calendar,
+                                   with_unassigned=UNASSIGNED_ONLY, platform=True, **guess),
+                    office_platform_statement(scope, date_from, date_to, as_of, calendar)]
+        guesses += filter(None, [unassigned_statement(scope, True, as_of, date_from, date_to)])
+    # the first guess planned as live_counts plans it
+    hashed = [False] * len(probes) + [key_kind is not None] + [False] * (len(guesses) - 1)
+    answers = fetch_together(probes + guesses, hashed=hashed)
+    (rows, closed, extended, *moved), (live, *office_rows) = answers[:len(probes)], answers[len(probes):]
     closed_after(as_of, asked=closed)  # the snapshot's answers, for the parts below
     extensions_after(as_of, asked=extended)
     guessed = not (closed or extended or (moved and moved[0]))
