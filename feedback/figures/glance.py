@@ -47,7 +47,9 @@ def at_a_glance(actor: Actor, at: datetime, calendar: WorkCalendar) -> Glance:
               "end_next": end_of_local_day(calendar.nth_workday_after(today, 1)[0])}
 
     def build():
-        now, end_today, end_next = (sa.bindparam(name, type_=UTCDateTime()) for name in values)
+        # by name, not by the order of `values`' keys
+        now, end_today, end_next = (sa.bindparam(name, type_=UTCDateTime())
+                                    for name in ("at", "end_today", "end_next"))
         with_unit = Ticket.state.in_(("assigned", "in_progress"))
 
         def count(condition):  # count(*) FILTER: no CASE and no sum per open ticket
