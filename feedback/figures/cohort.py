@@ -785,7 +785,7 @@ def arriving(query, params: dict | None = None):
     _settings(session)
     driver = connection.connection.driver_connection
     connection.info[_STREAMED] = True  # for fetch_together, on the DBAPI connection's own info
-    with _driver_errors(connection, *statement):
+    with _driver_errors(connection, statement):
         # rows in chunks (libpq's chunked rows mode), not a round trip each
         with driver.cursor() as cursor:
             yield from cursor.stream(*statement, size=ARRIVING_CHUNK)
@@ -809,8 +809,8 @@ def fetch_together(statements: list[tuple], *, hashed: bool | list[bool] = False
     dozen small statements, and the round trips were a good part of its time. hashed: as
     fetch_all's, for every statement or (a list) for each. The values are the driver's own (no
     SQLAlchemy result types): for statements of numbers. If one fails, the server skips the rest
-    and the transaction is aborted (its rollback undoes the settings); its own error is what the
-    caller sees."""
+    and the transaction is aborted (its rollback undoes the settings); its own error, with its
+    SQL and values, is what the caller sees."""
     if not statements:
         return []
     flags = list(hashed) if isinstance(hashed, (list, tuple)) else [hashed] * len(statements)
@@ -844,8 +844,14 @@ def fetch_together(statements: list[tuple], *, hashed: bool | list[bool] = False
                 connection.exec_driver_sql(statement[0])
         return out
     driver = connection.connection.driver_connection
-    with _driver_errors(connection, *prepared[0]), ExitStack() as cursors:
-        cursors_sent = [cursors.enter_context(driver.cursor()) for _ in sent]
+    cursors_sent: list = []
+
+    def refused():  # the statement the server failed: the first one sent that has no result
+        return next((statement for statement, cursor in zip(sent, cursors_sent) if cursor.pgresult is None),
+                    sent[0])
+
+    with ExitStack() as cursors, _driver_errors(connection, refused):  # named while the cursors are open
+        cursors_sent += [cursors.enter_context(driver.cursor()) for _ in sent]
         first = 0
         if connection.info.pop(_STREAMED, False):
             # libpq keeps a stream's chunked-rows mode into a pipeline that follows it (the
@@ -873,9 +879,10 @@ def _driver_statement(connection, query, params: dict | None):
 
 
 @contextmanager
-def _driver_errors(connection, sql: str, values: dict):
-    """The driver's errors as SQLAlchemy's own execution raises them: its error classes, and a
-    lost connection invalidated, not handed to the next request."""
+def _driver_errors(connection, statement):
+    """The driver's errors as SQLAlchemy's own execution raises them: its error classes, the
+    statement's SQL and values (`statement`, or a function that names it once the error is in),
+    and a lost connection invalidated, not handed to the next request."""
     dialect = connection.dialect
     try:
         yield
@@ -883,6 +890,8 @@ def _driver_errors(connection, sql: str, values: dict):
         lost = dialect.is_disconnect(error, connection.connection.driver_connection, None)
         if lost:
             connection.invalidate(error)
+        sql, *values = statement() if callable(statement) else statement  # (settings,) have no values
+        values = values[0] if values else None
         raise sa.exc.DBAPIError.instance(sql, values, error, dialect.loaded_dbapi.Error,
                                          connection_invalidated=lost, dialect=dialect) from error
 

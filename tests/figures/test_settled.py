@@ -166,6 +166,22 @@ def test_a_failing_hashed_query_raises_its_own_error(app):
     assert db.session.execute(sa.text("SHOW enable_sort")).scalar_one() == "on"
 
 
+def test_the_error_of_a_batch_names_the_statement_that_failed(app):
+    """A batch sent at once fails on one statement: the error the caller (and the log) gets
+    carries that statement's SQL and values, not the batch's first one's."""
+    from feedback.figures.cohort import fetch_together
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: a batch in one round trip")
+    fine = sa.select(sa.literal_column("1").label("fine"))
+    failing = sa.select((sa.literal_column("1") / sa.bindparam("divisor")).label("failing"))
+    for flags in ([False, False, False], [True, True, False]):  # with the sort switched off around two
+        with pytest.raises(sa.exc.DataError, match="division by zero") as caught:
+            fetch_together([(fine, None), (failing, {"divisor": 0}), (fine, None)], hashed=flags)
+        assert "failing" in caught.value.statement and caught.value.params == {"divisor": 0}
+        db.session.rollback()
+
+
 def test_a_hashed_query_is_planned_without_sorts(app):
     """The setting is in force while the query runs (the three statements go to the server at
     once), and back as it was right after."""
