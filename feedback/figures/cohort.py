@@ -415,8 +415,13 @@ def flags(tickets, as_of: datetime, calendar: WorkCalendar, date_from: date, *, 
     ]
     # no reply since the unit's clock started (an assignment clears replied_at). A level's clock
     # that is not the ticket's own may have started before that assignment: a reply of an
-    # earlier unit of the same region may have been awaiting review at T, so those ask the events
-    no_reply = c.replied_at.is_(None)
+    # earlier unit of the same region may have been awaiting review at T, so those ask the events.
+    # So may the ticket's own clock when its reply was rejected after T: the assignment that then
+    # cleared it may have kept the clock running (a region taking the ticket back), and at T the
+    # reply stood. A reply can be cleared only after its rejection (no reassignment from
+    # replied), so without a rejection later than T the empty column is the answer at T too.
+    no_reply = sa.and_(c.replied_at.is_(None), ~sa.exists().where(
+        reject.ticket_id == c.ticket_id, reject.action == "reject", reject.at > t))
     whens.append((no_reply if clock == UNIT_CLOCK else sa.and_(c.own_clock == 1, no_reply), 1))
     # a rejected reply, or one after T: ask the events (rare, so the subquery rarely runs)
     whens.append((on_time_reply_awaiting_at_t, 0))

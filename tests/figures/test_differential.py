@@ -493,6 +493,23 @@ def test_a_forwarded_ticket_still_open_agrees_with_the_reference(lab, client):
     agree_at_every_candidate(lab, client, date_from, date_to)
 
 
+def test_a_reply_standing_at_t_and_cleared_later_agrees_with_the_reference(lab, client):
+    """A corner found by the drawn histories: 教育局 (in 东城县) replies in time; after the
+    deadline the city rejects the reply and 东城县 takes the ticket back to itself, which keeps
+    the county's clock running and clears the reply from the ticket's row. At every instant
+    between the deadline and the rejection the reply stood, in time: pending, not overdue."""
+    lab.tell(World(EPOCHS[1], (
+        Plan(pid="P0", day=0, at=("minute", 9 * 60), arrival="routed", unit="D1", ingest_delay=0, steps=(
+            Step(choice=20, gap=("minutes", 60)),  # 教育局 replies
+            Step(choice=70, gap=("deadline", 3600)),  # the city rejects it an hour after the deadline
+            Step(choice=75, gap=("minutes", 1), unit="R1", region=True))),  # 东城县 takes it back
+    )))
+    [p0] = lab.histories
+    assert [e.action for e in p0.events][-3:] == ["reply", "reject", "reassign"], "the story was told"
+    date_from = EPOCHS[1].replace(day=1)
+    agree_at_every_candidate(lab, client, date_from, month_end(date_from))
+
+
 def test_a_median_exactly_on_a_half_cent_rounds_up(lab, client):
     """Two D1 tickets of a ledger, handled in 66:38:54 and 109:40:54: the median is exactly
     88.165 hours, which rounds half up to 88.17."""
