@@ -411,7 +411,7 @@ def office_platform_statement(scope: Scope, date_from: date, date_to: date, as_o
     """office_platform's settled part: its statement and values."""
     if not (whole_months(date_from, date_to) and scope.covers_all):
         raise ValueError("the settled day counts serve whole months of the whole tree")
-    last_day = max(local_date(as_of), date_from)
+    last_day, shape = _office_platform_shape(scope, date_from, as_of, calendar)
 
     def rollup():
         d = SettledDayCount
@@ -421,8 +421,14 @@ def office_platform_statement(scope: Scope, date_from: date, date_to: date, as_o
                        d.month <= sa.bindparam("last_month", type_=sa.Date())))
 
     params = {**bound(as_of, date_from, date_to), "first_month": date_from, "last_month": date_to.replace(day=1)}
-    shape = ("office-platform", scope_shape(scope), fsql.exceptions(calendar, date_from, last_day))
     return reuse(shape, rollup), params
+
+
+def _office_platform_shape(scope: Scope, date_from: date, as_of: datetime, calendar: WorkCalendar) -> tuple:
+    """The last day the working days are counted to, and the shape office_platform's statements
+    are kept under (the calendar's exceptions in that span are part of their SQL)."""
+    last_day = max(local_date(as_of), date_from)
+    return last_day, ("office-platform", scope_shape(scope), fsql.exceptions(calendar, date_from, last_day))
 
 
 def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetime, calendar: WorkCalendar,
@@ -438,10 +444,10 @@ def office_platform(scope: Scope, date_from: date, date_to: date, as_of: datetim
     working days are W(closed day) - W(received day) per ticket, so the settled sum is
     sum((closed_on - closed) * W(day)) with the same W (sql.workday_index). asked: the rows of
     office_platform_statement, when the caller sent it with other statements."""
-    rollup = office_platform_statement(scope, date_from, date_to, as_of, calendar)
-    settled = [int(n or 0) for n in (fetch_all(*rollup) if asked is None else asked)[0]]
-    last_day = max(local_date(as_of), date_from)
-    shape = ("office-platform", scope_shape(scope), fsql.exceptions(calendar, date_from, last_day))
+    if asked is None:
+        asked = fetch_all(*office_platform_statement(scope, date_from, date_to, as_of, calendar))
+    settled = [int(n or 0) for n in asked[0]]
+    last_day, shape = _office_platform_shape(scope, date_from, as_of, calendar)
 
     def counted():
         w = lambda ts: fsql.workday_index(fsql.local_day_number(ts), calendar, date_from, last_day)  # noqa: E731
