@@ -8,10 +8,10 @@
    tally() with them: sums per key, the percentiles, the total;
 figures_by_key() runs them and hands the sums to figures/derive.py.
 
-One query gives the rows and the total. On PostgreSQL it is a single pass: percentile_cont and
-GROUP BY ROLLUP(key). SQLite has neither: without percentiles the total is the groups' sum;
-with them the per-ticket flags are fetched and tally() sums and ranks them (the same linear
-interpolation in integer arithmetic). As-of corrections read only
+One query gives the rows and the total. On PostgreSQL it is a single pass: each group's times in
+order (percentile_scaled_sql) and GROUP BY ROLLUP(key). SQLite has neither: without percentiles
+the total is the groups' sum; with them the per-ticket flags are fetched and tally() sums and
+ranks them (the same linear interpolation in integer arithmetic). As-of corrections read only
 the events after T, as joins, so a cohort's cost does not grow with its history.
 """
 from __future__ import annotations

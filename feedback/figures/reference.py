@@ -280,14 +280,8 @@ def percentile_cont(values: list[Fraction], p: Fraction) -> float | None:
     return None if exact is None else half_up(exact)
 
 
-def on_a_half(value: Fraction | None) -> bool:
-    """value lies exactly halfway between two hundredths (where rounding decides the last digit)."""
-    return value is not None and (value * 200).denominator == 1 and (value * 200).numerator % 2 == 1
-
-
 def aggregate(clocks: list[Clocks]) -> dict:
-    """FIGURES (CONTRACT.md) of a set of tickets, one Clocks each, and under "exact" the
-    percentiles before rounding."""
+    """FIGURES (CONTRACT.md) of a set of tickets, one Clocks each."""
     received = len(clocks)
     closed = sum(c.closed for c in clocks)
     on_time = sum(c.on_time for c in clocks)
@@ -303,9 +297,6 @@ def aggregate(clocks: list[Clocks]) -> dict:
         "median_handling_hours": percentile_cont(hours, Fraction(1, 2)),
         "p90_handling_hours": percentile_cont(hours, Fraction(9, 10)),
         "avg_handling_workdays": mean(days),
-        # the exact percentiles before rounding (tests/figures/test_differential.py: ties)
-        "exact": {"median_handling_hours": percentile_exact(hours, Fraction(1, 2)),
-                  "p90_handling_hours": percentile_exact(hours, Fraction(9, 10))},
     }
 
 

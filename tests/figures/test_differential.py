@@ -17,10 +17,10 @@ tickets' events, at random instants (around every deadline and event, ± 1 s, pa
   settled_day_counts against its recount.
 
 The metrics test asks several instants in a row over the same data, so a figure computed for one
-instant can never stand in for another's. One difference is known and tolerated only where it
-lives (float_tie): on PostgreSQL a P90 exactly on a half cent, which percentile_cont interpolates
-in floating point (a median there, and every percentile on SQLite, is exact integer arithmetic;
-test_a_median_exactly_on_a_half_cent_rounds_up pins the median).
+instant can never stand in for another's. Every field must agree exactly, the percentiles too:
+both databases rank them in integers (cohort.percentile_scaled and its SQL twin), so a median or
+P90 exactly on a half hundredth rounds up as the reference's does
+(test_a_median_exactly_on_a_half_cent_rounds_up pins one).
 
 CI runs a bounded number of examples per test (EXAMPLES). A larger run:
 
@@ -124,17 +124,8 @@ def month_end(first: date) -> date:
 
 
 def same(got: dict, want: dict, where: str, fields=ref.FIELDS) -> None:
-    diff = {k: (got.get(k), want[k]) for k in fields if got.get(k) != want[k] and not float_tie(got, want, k)}
+    diff = {k: (got.get(k), want[k]) for k in fields if got.get(k) != want[k]}
     assert not diff, f"{where}: (product, reference) {diff}"
-
-
-def float_tie(got: dict, want: dict, key: str) -> bool:
-    """The one known difference: on PostgreSQL, a P90 exactly halfway between two hundredths,
-    which percentile_cont interpolates in binary floating point and may round down."""
-    if key != "p90_handling_hours" or db.engine.dialect.name != "postgresql":
-        return False
-    exact = want.get("exact", {}).get(key)
-    return ref.on_a_half(exact) and got.get(key) is not None and round(want[key] - got[key], 2) == 0.01
 
 
 def same_report(body: dict, want: ref.Report, where: str, *, platform: bool = True) -> None:
