@@ -6,7 +6,8 @@ tickets' events, at random instants (around every deadline and event, ± 1 s, pa
 
 - GET /api/v1/metrics/closure: group=unit and group=region, the scope root and unit=CODE, both
   clocks (each row's "platform");
-- GET /api/v1/assessment/YYYYQn?as_of=T (the quarter cut at as_of's date when not over);
+- GET /api/v1/assessment/YYYYQn?as_of=T (the quarter cut at as_of's date when not over) and
+  GET /api/v1/assessment?from=D&to=D&as_of=T, asked by the city and by the county R1;
 - the dashboard's table (closure() as the dashboard view calls it: neither percentiles nor the
   platform clock; whole months from the settled counts, a region's forwarded tickets one by one
   and the top office's own figure from settled_day_counts) and its 12-month series;
@@ -188,23 +189,31 @@ def test_metrics_api_agrees_with_the_reference_slow(slow_only, lab, client, data
 
 
 def assessment_api(lab, client, data):
+    """A quarter (cut at as_of's date when not over) or any window (never cut), asked by the
+    city's supervisor or the county's (R1: its rows, and its office on the hand-off's clock)."""
     lab.tell(data.draw(plans(), label="plan"))
     as_of = data.draw(st.sampled_from(lab.candidates), label="as_of")
+    user, root = data.draw(st.sampled_from([("boss", "C0"), ("east_boss", "R1")]), label="caller")
     day = local_date(as_of)
-    this_quarter = (day.year, (day.month - 1) // 3 + 1)
-    year, q = data.draw(st.sampled_from([this_quarter, (day.year, this_quarter[1] - 1) if this_quarter[1] > 1
-                                         else (day.year - 1, 4)]), label="quarter")
-    start = date(year, 3 * q - 2, 1)
-    end = month_end(date(year, 3 * q, 1))
-    r = client.get(f"/api/v1/assessment/{year}Q{q}?" + urlencode({"as_of": iso(as_of)}),
-                   headers=lab.world.headers("boss"))
+    if data.draw(st.booleans(), label="window"):
+        start, date_to = draw_period(data, lab.plan)
+        path, quarter = "/api/v1/assessment", None
+        query = {"from": start.isoformat(), "to": date_to.isoformat(), "as_of": iso(as_of)}
+    else:
+        this_quarter = (day.year, (day.month - 1) // 3 + 1)
+        year, q = data.draw(st.sampled_from([this_quarter, (day.year, this_quarter[1] - 1) if this_quarter[1] > 1
+                                             else (day.year - 1, 4)]), label="quarter")
+        start = date(year, 3 * q - 2, 1)
+        date_to = min(month_end(date(year, 3 * q, 1)), day)
+        path, quarter = f"/api/v1/assessment/{year}Q{q}", f"{year}Q{q}"
+        query = {"as_of": iso(as_of)}
+    r = client.get(f"{path}?" + urlencode(query), headers=lab.world.headers(user))
     assert r.status_code == 200, r.get_json()
     body = r.get_json()
-    date_to = min(end, day)
-    assert (body["from"], body["to"]) == (start.isoformat(), date_to.isoformat())
-    where = f"assessment {year}Q{q} as of {iso(as_of)}"
-    same_report(body, lab.reference("C0", start, date_to, as_of), where, platform=False)
-    same_office(lab, body, start, date_to, as_of, where)
+    assert (body["quarter"], body["from"], body["to"]) == (quarter, start.isoformat(), date_to.isoformat())
+    where = f"assessment {path} {query} by {user}"
+    same_report(body, lab.reference(root, start, date_to, as_of), where, platform=False)
+    same_office(lab, body, start, date_to, as_of, where, root)
 
 
 
