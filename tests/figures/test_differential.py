@@ -14,6 +14,8 @@ tickets' events, at random instants (around every deadline and event, ± 1 s, pa
 - `feedback export closure --format csv|xlsx` and `feedback export assessment --format json`;
 - GET /api/v1/tickets?overdue=true and the sweep's escalations: exactly the reference's
   overdue-open set at now;
+- GET /public/C0.json: each of the last 12 complete months' received, closed and rate, the top
+  office's own figure on the platform clock as of now;
 - settled_month_counts (the rollup the triggers keep) against the reference's counts, and
   settled_day_counts against its recount.
 
@@ -56,6 +58,7 @@ from feedback.figures.closure import closure
 from feedback.figures.models import SettledMonthCount
 from feedback.figures.series import monthly_series
 from feedback.notices.models import Notification
+from feedback.settings import service as app_settings
 from feedback.jobs.sweep import run_sweep
 from feedback.tickets.handoffs import HandOff
 from feedback.tickets.models import Ticket
@@ -431,6 +434,52 @@ def test_overdue_now_agrees_with_the_reference(lab, client, data):
 def test_overdue_now_agrees_with_the_reference_slow(slow_only, lab, client, data):
     overdue_now(lab, client, data)
 
+
+
+# --- the public page: the office's last 12 complete months ---------------------------------------
+
+def month_starts_after(t: datetime, n: int) -> list[datetime]:
+    """The local midnights that begin the n months after t's, ± 1 s: when a month becomes complete."""
+    first, out = local_date(t).replace(day=1), []
+    for _ in range(n):
+        first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        start = datetime.combine(first, datetime.min.time(), tzinfo=LOCAL)
+        out += [start - timedelta(seconds=1), start, start + timedelta(seconds=1)]
+    return out
+
+
+def publication(lab, client, data):
+    """GET /public/C0.json's months (CONTRACT.md: Publication) are the top office's own figure on the
+    platform clock, as of now, for each of the last 12 complete months."""
+    lab.tell(data.draw(plans(), label="plan"))
+    app_settings.set_value("publication.enabled", "true", Actor.system("test"), lab.end)
+    db.session.commit()
+    now = data.draw(st.sampled_from([t for t in lab.candidates if t >= lab.end] + month_starts_after(lab.end, 2)),
+                    label="now")
+    lab.clock.set(now)
+    r = client.get("/public/C0.json")
+    assert r.status_code == 200, r.get_data(as_text=True)
+    months = r.get_json()["months"]
+    assert len(months) == 12
+    for month in months:
+        first = date.fromisoformat(month["month"] + "-01")
+        want = ref.office(lab.histories, lab.units, "C0", first, month_end(first), now)
+        got = {k: month[k] for k in ("received", "closed", "on_time_rate")}
+        same(got, want, f"/public/C0.json at {iso(now)} month {month['month']}",
+             fields=("received", "closed", "on_time_rate"))
+
+
+@fast
+@given(data=st.data())
+def test_publication_months_agree_with_the_reference(lab, client, data):
+    publication(lab, client, data)
+
+
+@pytest.mark.slow
+@slow
+@given(data=st.data())
+def test_publication_months_agree_with_the_reference_slow(slow_only, lab, client, data):
+    publication(lab, client, data)
 
 
 # --- what the reference found ------------------------------------------------------------------
