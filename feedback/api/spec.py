@@ -386,9 +386,7 @@ SPEC = {
                     "at": TIME, "actor": {"type": "string"}, "action": {"type": "string"},
                     "from_state": {"type": ["string", "null"]}, "to_state": {"type": ["string", "null"]},
                     "data": {"type": "object"}}}}}}]},
-            "Figures": {"type": "object", "properties": {**FIGURE_FIELDS, "platform": {
-                "type": "object", "properties": FIGURE_FIELDS,
-                "description": "the office's own clock: the same figures with platform_due_at and closed_at"}}},
+            "Figures": {"type": "object", "properties": FIGURE_FIELDS},
             "FigureRow": {"allOf": [_ref("Figures"), {"type": "object", "properties": {"unit": {
                 "type": "object", "properties": {"code": {"type": "string"}, "name": {"type": "string"},
                                                  "parent_code": {"type": ["string", "null"]}}},

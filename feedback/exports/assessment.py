@@ -187,9 +187,11 @@ def assess(actor, window: Quarter | Period, as_of: datetime, *, scope_unit=None,
     at = notice.rules_time(period)
     rule = rules(at, rule_overrides)
     wording = notice.NoticeRules.at(at)
-    report = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="unit")
+    # each row on its own clock; the platform clock is the office's own figure alone
+    report = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="unit",
+                     platform=False)
     regions = closure(actor, period.date_from, period.date_to, as_of, unit_code=unit_code, group="region",
-                      office=False)
+                      office=False, platform=False)
     returned = returns_by_unit([r.unit.id for r in report.rows], period, as_of)
     rows = [assess_row(r, returned.get(r.unit.id, 0), rule) for r in report.rows]
     finding_rules = add_findings(rows, period, as_of)

@@ -150,9 +150,9 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
     # tickets read once with the rows' (no percentiles on this way)
     settled_office = office and via == "settled" and is_top(scope) and scope.covers_all
     own = None
-    # a row's JSON by its key; only when nothing below changes its figures (they keep their
-    # platform clock) and every row comes from the statement
-    encoded: dict | None = {} if json_rows and platform and via == "cohort" else None
+    # a row's JSON by its key, when every row comes from the statement as it is shown (each
+    # group's platform clock only when asked for: the top office's own figure reads the total's)
+    encoded: dict | None = {} if json_rows and via == "cohort" else None
     write = None if encoded is None else (lambda key, figures: encoded.__setitem__(key, figures_json(figures)))
     unassigned = None
     if via == "settled":
@@ -160,7 +160,8 @@ def _closure(actor: Actor, date_from: date, date_to: date, as_of: datetime, unit
                                                  office=settled_office)
     else:
         sums = cohort.sums_by_key(scope, date_from, date_to, as_of, group, calendar, percentiles=percentiles,
-                                  platform=platform or top_office, with_total=True, clock=clock, each=write)
+                                  platform=platform or (cohort.PLATFORM_TOTAL if top_office else False),
+                                  with_total=True, clock=clock, each=write)
         by_key = dict(sums.figures)  # closure's own: the total is taken out of it below
     total = by_key.pop(None, None) or Figures.zero()
     if not platform:

@@ -58,6 +58,9 @@ ALIASES = {
 # - "root": the hand-off into the report's root (`office` below the top office).
 UNIT_CLOCK, HEAD_CLOCK, ROOT_CLOCK = "unit", "head", "root"
 UNASSIGNED_ONLY = "only"  # cohort(with_unassigned=...): the tickets without a unit alone
+# sums_by_key(platform=...): the platform clock for the total alone (the top office's own figure);
+# each group's platform times are then not ranked, nor its platform figures derived
+PLATFORM_TOTAL = "total"
 CLOCK_KINDS = (UNIT_CLOCK, HEAD_CLOCK, ROOT_CLOCK)
 
 
@@ -504,18 +507,26 @@ class Sums:
     """An aggregate's rows: group key → the sums to_figures reads from position 0 (received,
     closed, then PER_CLOCK columns per clock); rounded: the percentiles come as rounded hours
     (PostgreSQL) rather than scaled microseconds. `figures`: each row's Figures, derived when
-    first read, or by sums_by_key as the rows arrived."""
+    first read, or by sums_by_key as the rows arrived; with platform=PLATFORM_TOTAL only the
+    total's (key None) has the platform clock."""
 
-    __slots__ = ("rows", "rounded", "_figures")
+    __slots__ = ("rows", "rounded", "platform", "_figures")
 
-    def __init__(self, rows: dict, rounded: bool, figures: dict | None = None):
-        self.rows, self.rounded, self._figures = rows, rounded, figures
+    def __init__(self, rows: dict, rounded: bool, figures: dict | None = None, platform: bool | str = True):
+        self.rows, self.rounded, self.platform, self._figures = rows, rounded, platform, figures
 
     @property
     def figures(self) -> dict:
         if self._figures is None:
-            self._figures = {key: to_figures(row, 0, rounded=self.rounded) for key, row in self.rows.items()}
+            self._figures = {key: to_figures(row, 0, rounded=self.rounded,
+                                             platform=shows_platform(self.platform, key))
+                             for key, row in self.rows.items()}
         return self._figures
+
+
+def shows_platform(platform: bool | str, key) -> bool:
+    """Whether a row of sums_by_key(platform=...) has its platform clock's Figures."""
+    return platform is True or (platform == PLATFORM_TOTAL and key is None)
 
 
 # positions of the median and P90 in a Sums row: not sums, so never added (add_sums)
@@ -533,9 +544,10 @@ def add_sums(rows) -> tuple:
 
 def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, key_kind: str | None,
                 calendar: WorkCalendar, months: list[date] | None = None, *, percentiles: bool = True,
-                platform: bool = True, with_total: bool = False, clock: str = UNIT_CLOCK,
+                platform: bool | str = True, with_total: bool = False, clock: str = UNIT_CLOCK,
                 with_unassigned: bool | str = False, each=None) -> Sums:
     """figures_by_key's sums, before they become Figures (closure.py adds the office's from them).
+    platform: True, False (no platform clock) or PLATFORM_TOTAL (the total's alone).
     each: called with each row's key and Figures as they are derived; on PostgreSQL while the
     database is still computing the next rows (closure's json_rows writes each row's JSON there)."""
     grouped, native = key_kind is not None, native_percentiles()
@@ -564,20 +576,20 @@ def sums_by_key(scope: Scope, date_from: date, date_to: date, as_of: datetime, k
         for row in arriving(query, params):
             key, sums = None if row[1] else row[0], row[2:]
             rows[key] = sums
-            derived = figures[key] = to_figures(sums, 0, rounded=True)
+            derived = figures[key] = to_figures(sums, 0, rounded=True, platform=shows_platform(platform, key))
             if each is not None:
                 each(key, derived)
-        return Sums(rows, True, figures)
+        return Sums(rows, True, figures, platform)
     if percentiles:
         # SQLite has no percentile_cont and no ROLLUP: the flags come once per ticket and are
         # summed and ranked here (ranking in SQL took two window sorts per clock, and the total a
         # second pass over a materialised cohort)
-        sums = Sums(tally(execute(query, params).all(), grouped, with_total), False)
+        sums = Sums(tally(execute(query, params).all(), grouped, with_total), False, platform=platform)
     else:
         rows = {row[0]: row[1:] for row in execute(query, params).all()}
         if grouped and with_total:  # without percentiles every column of the total is the groups' sum
             rows[None] = add_sums(rows.values())
-        sums = Sums(rows, False)
+        sums = Sums(rows, False, platform=platform)
     if each is not None:
         for key, derived in sums.figures.items():
             each(key, derived)
@@ -662,10 +674,16 @@ def percentile_scaled_sql(micros, fraction: tuple[int, int]):
     integer: lo·(d − r) + hi·r around the 0-based position p·(n − 1) = below + r/d of the
     group's values in order. percentile_cont interpolates in doubles, whose error grows with the
     group's size and spread; this is the reference's figure on any group."""
-    numerator, denominator = fraction
     ordered = sa.type_coerce(sa.func.array_agg(aggregate_order_by(micros, micros)).filter(micros.is_not(None)),
                              ARRAY(sa.BigInteger)).self_group()
-    position = (sa.func.count(micros) - 1) * numerator
+    return scaled_pick(ordered, sa.func.count(micros), fraction)
+
+
+def scaled_pick(ordered, count, fraction: tuple[int, int]):
+    """percentile_scaled_sql's value from `count` values in order (a 1-based array): lo·(d − r) +
+    hi·r around the 0-based position p·(n − 1) = below + r/d; NULL over no value."""
+    numerator, denominator = fraction
+    position = (count - 1) * numerator
     below, r = position // denominator, position % denominator
     # at r = 0 the next value may be past the end (NULL), and counts for nothing
     return ordered[below + 1] * (denominator - r) + sa.func.coalesce(ordered[below + 2], 0) * r
@@ -683,13 +701,17 @@ def hours_rounded_sql(scaled, denominator: int):
     return sa.cast(sa.case((scaled >= 0, cents(scaled)), else_=-cents(-scaled)), sa.Float) / 100
 
 
-def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bool, platform: bool = True):
+def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bool, platform: bool | str = True):
     """Layer 3 on PostgreSQL: one row of sums per group key, and with rollup the total row
     (total_row = 1). The percentiles skip the NULL hours of tickets not closed by T. Median and
-    P90 come rounded (hours_rounded_sql); the means' integer sums are divided in Python (exact_mean)."""
+    P90 come rounded (hours_rounded_sql); the means' integer sums are divided in Python (exact_mean).
+    platform=PLATFORM_TOTAL with rollup: the platform clock's median and P90 of the total row
+    alone (NULL in the groups' rows), from its times put in order once a level up, instead of
+    each group's times put in order for rows that do not show them."""
     f = per_ticket.c
     cols = [sa.func.count().label("received"), sa.func.sum(f.closed).label("closed")]
     scaled_by = {}  # the percentiles' labels → their denominators, rounded by the outer query
+    total_only = {}  # platform=PLATFORM_TOTAL: such a percentile's label → its fraction
     for prefix in CLOCKS:
         if prefix == "p_" and not platform:  # unread: the planner then computes none of its flags
             cols += [sa.null().label(prefix + name) for name in (
@@ -701,6 +723,9 @@ def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bo
             if not percentiles:
                 return sa.null().label(prefix + name)
             scaled_by[prefix + name] = fraction[1]
+            if prefix == "p_" and platform == PLATFORM_TOTAL and rollup:
+                total_only[prefix + name] = fraction
+                return sa.null().label(prefix + name)  # a placeholder: picked a level up
             return percentile_scaled_sql(micros, fraction).label(prefix + name)
 
         cols += [
@@ -711,6 +736,9 @@ def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bo
             scaled("p90_hours", P90),
             *sum_and_count(f[prefix + "workdays"], prefix, "days", "days_n"),
         ]
+    if total_only:
+        # the total's platform times as they come (no sort per group), put in order below
+        cols.append(sa.func.array_agg(f.p_micros).filter(f.p_micros.is_not(None)).label("p_times"))
     if not grouped:
         query = sa.select(sa.literal(None).label("key"), sa.literal(0).label("total_row"), *cols)
     elif rollup:
@@ -719,11 +747,27 @@ def aggregate_native(per_ticket, grouped: bool, percentiles: bool, *, rollup: bo
         query = sa.select(f.key, sa.literal(0).label("total_row"), *cols).group_by(f.key)
     if not scaled_by:
         return query
+    sums = query.subquery("sums")
+    columns = list(sums.c)
+    if total_only:
+        sums = _total_times_in_order(sums)
+        columns = [sums.c[c.name] for c in columns if c.name != "p_times"]
+    picked = {name: scaled_pick(sums.c.p_sorted, sums.c.p_timed, fraction) for name, fraction in total_only.items()}
     # rounded a level up, where each percentile is a value: hours_rounded_sql reads its argument
     # twice, and here that is not the ranking twice over
-    sums = query.subquery("sums")
-    return sa.select(*(hours_rounded_sql(c, scaled_by[c.name]).label(c.name) if c.name in scaled_by else c
-                       for c in sums.c))
+    return sa.select(*(hours_rounded_sql(picked.get(c.name, c), scaled_by[c.name]).label(c.name)
+                       if c.name in scaled_by else c for c in columns))
+
+
+def _total_times_in_order(sums):
+    """sums with p_sorted: the total row's platform times in order (NULL in the groups' rows),
+    one sort of the total's times. A fenced subquery (OFFSET 0), so that the picks that read it
+    do not each sort them again."""
+    times = sa.func.unnest(sums.c.p_times).table_valued("v").render_derived()
+    in_order = sa.select(sa.func.array_agg(aggregate_order_by(times.c.v, times.c.v))).scalar_subquery()
+    p_sorted = sa.type_coerce(sa.case((sums.c.total_row == 1, in_order)), ARRAY(sa.BigInteger))
+    return (sa.select(*(c for c in sums.c if c.name != "p_times"), p_sorted.label("p_sorted"))
+            .offset(0).subquery("ranked"))
 
 
 def execute(query, params: dict | None = None, *, stream: int | None = None):

@@ -14,15 +14,18 @@ PER_CLOCK = 8
 MEDIAN, P90 = (1, 2), (9, 10)  # the percentiles' fractions, as numerator and denominator
 
 
-def to_figures(row, start: int, *, rounded: bool = False) -> Figures:
+def to_figures(row, start: int, *, rounded: bool = False, platform: bool = True) -> Figures:
     """Figures of one aggregate row whose sums start at position `start`: received, closed, then
     for each clock (CLOCKS) the PER_CLOCK columns, as cohort.aggregate and cohort.aggregate_native select
     them. rounded: median and P90 come as hours rounded in SQL (cohort.hours_rounded_sql); else
-    as cohort.percentile gives them, microseconds times the fraction's denominator."""
+    as cohort.percentile gives them, microseconds times the fraction's denominator.
+    platform=False: the platform clock's columns are not read (Figures.platform None)."""
     received, closed = int(row[start] or 0), int(row[start + 1] or 0)
     unit_clock = start + 2
     figures = _clock(received, closed, rounded, row[unit_clock:unit_clock + PER_CLOCK])
-    figures.platform = _clock(received, closed, rounded, row[unit_clock + PER_CLOCK:unit_clock + 2 * PER_CLOCK])
+    if platform:
+        figures.platform = _clock(received, closed, rounded,
+                                  row[unit_clock + PER_CLOCK:unit_clock + 2 * PER_CLOCK])
     return figures
 
 

@@ -4,8 +4,8 @@ Random histories (tests/figures/histories.py) are told through the real write pa
 then answers through its outside interface and must agree with the reference computed from the
 tickets' events, at random instants (around every deadline and event, ± 1 s, past ones too):
 
-- GET /api/v1/metrics/closure: group=unit and group=region, the scope root and unit=CODE, both
-  clocks (each row's "platform");
+- GET /api/v1/metrics/closure: group=unit and group=region, the scope root and unit=CODE, and
+  closure() with each row's platform clock beside the unit's;
 - GET /api/v1/assessment/YYYYQn?as_of=T (the quarter cut at as_of's date when not over) and
   GET /api/v1/assessment?from=D&to=D&as_of=T, asked by the city and by the county R1;
 - the dashboard's table (closure() as the dashboard view calls it: neither percentiles nor the
@@ -172,9 +172,12 @@ def metrics_api(lab, client, data):
         assert r.status_code == 200, r.get_json()
         body = r.get_json()
         want = lab.reference(root, date_from, date_to, as_of, group)
-        same_report(body, want, f"metrics {query}")
+        same_report(body, want, f"metrics {query}", platform=False)
         assert body["unassigned"] == want.unassigned, query
         same_office(lab, body, date_from, date_to, as_of, f"metrics {query}", root)
+        # each row's platform clock, which closure() gives when asked (the API shows the office's)
+        report = closure(lab.boss(), date_from, date_to, as_of, unit_code=unit, group=group)
+        same_report(report.to_json(), want, f"closure() {query}")
 
 
 
@@ -493,7 +496,8 @@ def agree_at_every_candidate(lab, client, date_from, date_to) -> None:
             query = {"from": date_from.isoformat(), "to": date_to.isoformat(), "as_of": iso(as_of), "group": group}
             body = client.get("/api/v1/metrics/closure?" + urlencode(query), headers=lab.world.headers("boss")).get_json()
             want = lab.reference("C0", date_from, date_to, as_of, group)
-            same_report(body, want, f"metrics {query}")
+            same_report(body, want, f"metrics {query}", platform=False)
+            same_office(lab, body, date_from, date_to, as_of, f"metrics {query}")
             report = dashboard_table(lab.boss(), date_from, date_to, as_of, group)
             rows = {row.unit.code: row.figures.to_json() for row in report.rows}
             for code, figures in want.rows.items():

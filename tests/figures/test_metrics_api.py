@@ -39,7 +39,9 @@ def test_the_contract_shape(api):
     assert (d1["avg_handling_hours"], d1["median_handling_hours"], d1["p90_handling_hours"],
             d1["avg_handling_workdays"]) == (141.0, 145.0, 192.5, 3.5)
     assert body["total"]["received"] == 13 and body["total"]["on_time_rate"] == 6 / 11
-    assert body["total"]["platform"]["on_time_rate"] == 0.6
+    # FIGURES on each row's clock; the platform clock is the office's own figure, not each row's
+    assert "platform" not in body["total"] and not any("platform" in row for row in body["rows"])
+    assert set(Figures.KEYS) == set(body["office"])
     c0 = next(row for row in body["rows"] if row["unit"]["code"] == "C0")
     assert c0["unit"]["parent_code"] is None and c0["on_time_rate"] is None and c0["avg_handling_hours"] is None
 
@@ -47,7 +49,7 @@ def test_the_contract_shape(api):
 def test_the_api_says_what_the_domain_says(api, world):
     body = api(f"{OCT}&as_of=2026-11-02T12:00:00%2B08:00&group=region").get_json()
     report = closure(Actor.of(world.users["boss"]), date(2026, 10, 1), date(2026, 10, 31),
-                     datetime.fromisoformat(OCTOBER_AS_OF), group="region")
+                     datetime.fromisoformat(OCTOBER_AS_OF), group="region", platform=False)
     assert body == report.to_json()
     assert [row["unit"]["code"] for row in body["rows"]] == ["C0", "R1", "R2"]
 
@@ -55,14 +57,19 @@ def test_the_api_says_what_the_domain_says(api, world):
 @pytest.mark.parametrize("group", ["unit", "region"])
 def test_the_rows_are_written_byte_for_byte_as_their_dicts(api, world, app, group):
     """The API writes each row from parts encoded once (ClosureReport._rows_encoded): the same
-    bytes as the rows' dicts through the app's JSON provider, key order, floats, nulls, zero
-    rows and the platform clock included."""
+    bytes as the rows' dicts through the app's JSON provider, key order, floats, nulls and zero
+    rows included; and so with each row's platform clock, which closure() gives when asked."""
     raw = api(f"{OCT}&as_of=2026-11-02T12:00:00%2B08:00&group={group}").data
-    report = closure(Actor.of(world.users["boss"]), date(2026, 10, 1), date(2026, 10, 31),
-                     datetime.fromisoformat(OCTOBER_AS_OF), group=group)
+    as_of = datetime.fromisoformat(OCTOBER_AS_OF)
+    boss = Actor.of(world.users["boss"])
+    report = closure(boss, date(2026, 10, 1), date(2026, 10, 31), as_of, group=group, platform=False)
     rows = report.to_json()["rows"]
-    assert any(row["on_time_rate"] is None for row in rows) and any(row["platform"] for row in rows)
+    assert any(row["on_time_rate"] is None for row in rows)
     assert raw == app.json.response(report.to_json()).get_data()
+    both = closure(boss, date(2026, 10, 1), date(2026, 10, 31), as_of, group=group, json_rows=True)
+    assert any(row["platform"] for row in both.to_json()["rows"])
+    assert app.json.response(both.to_json(encoded_rows=True)).get_data() == \
+        app.json.response(both.to_json()).get_data()
 
 
 def test_as_of_defaults_to_now_and_a_naive_time_is_shanghai(api):

@@ -64,6 +64,52 @@ def test_postgresql_percentiles_are_the_reference_interpolation(app):
                 assert (got[k] is None and want is None) or Fraction(got[k], fraction[1]) == want, (k, fraction)
 
 
+def test_the_totals_platform_percentiles_alone_are_the_reference_interpolation(app):
+    """platform=PLATFORM_TOTAL (the API's way: rows without the platform clock, the top office's
+    own figure from the total): the total's platform median and P90 from its times in order, the
+    reference's, whatever order the tickets come in; the groups' left NULL; every other column
+    as when each group ranks its own."""
+    import random
+
+    import sqlalchemy as sa
+
+    from feedback.extensions import db
+    from feedback.figures.cohort import AGGREGATED, PLATFORM_TOTAL, aggregate_native, execute as _execute
+    from feedback.figures.derive import MEDIAN, P90, exact_mean
+    from feedback.figures.reference import percentile_exact
+
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only: SQLite ranks in Python (tally)")
+    rng = random.Random(11)
+    data = []
+    for _ in range(60):  # newest first, as a history's tickets need not come in any order
+        closed = rng.random() < 0.8
+        p_micros = rng.choice([rng.randrange(0, 400 * HOUR), 7 * HOUR]) if closed else None
+        data.append((rng.randrange(1, 6), int(closed), int(closed), 0, p_micros and p_micros // 2,
+                     int(closed), int(closed), 0, p_micros, int(closed)))
+    types = {"key": sa.Integer, "micros": sa.BigInteger, "p_micros": sa.BigInteger}
+    per_ticket = sa.values(*(sa.column(name, types.get(name, sa.Integer)) for name in AGGREGATED),
+                           name="flags").data(data).alias("flags")
+
+    def rows(platform):
+        query = aggregate_native(per_ticket, True, True, rollup=True, platform=platform)
+        return {None if row.total_row else row.key: row._mapping for row in _execute(query)}
+
+    each, alone = rows(True), rows(PLATFORM_TOTAL)
+    times = sorted(Fraction(row[8]) for row in data if row[8] is not None)
+    for name, fraction in (("p_median_hours", MEDIAN), ("p90_hours", P90)):
+        name = name if name.startswith("p_") else "p_" + name
+        want = exact_mean(percentile_exact(times, Fraction(*fraction)) * fraction[1], fraction[1], HOUR)
+        assert alone[None][name] == each[None][name] == want, name
+    assert set(alone) == set(each) and len(each) == 6
+    for key in each:
+        for column, value in each[key].items():
+            if key is not None and column in ("p_median_hours", "p_p90_hours"):
+                assert alone[key][column] is None and value is not None
+            else:
+                assert alone[key][column] == value, (key, column)
+
+
 def test_a_p90_on_a_half_cent_rounds_up_on_postgresql(app):
     """Seven replies at the assignment and one a minute later: the P90 is 0.3 of that minute,
     18 s, 0.005 h exactly, so 0.01 h. percentile_cont's double lands a hair below (0.9 × 7 is
