@@ -54,7 +54,7 @@ from feedback.accounts.scope import Actor
 from feedback.directory.models import Unit
 from feedback.extensions import db
 from feedback.figures import reference as ref
-from feedback.figures.closure import closure
+from feedback.figures.closure import add_months, closure
 from feedback.figures.models import SettledMonthCount
 from feedback.figures.series import monthly_series
 from feedback.notices.models import Notification
@@ -62,7 +62,7 @@ from feedback.settings import service as app_settings
 from feedback.jobs.sweep import run_sweep
 from feedback.tickets.handoffs import HandOff
 from feedback.tickets.models import Ticket
-from feedback.timeutil import LOCAL, local_date
+from feedback.timeutil import LOCAL, local_date, start_of_local_day
 from tests.figures.test_series import day_recounted, day_table
 from tests.figures.histories import (EPOCHS, Plan, Step, Teller, World, add_clerks, as_of_candidates, plans,
                                      read_histories, reset, unit_infos)
@@ -443,10 +443,9 @@ def test_overdue_now_agrees_with_the_reference_slow(slow_only, lab, client, data
 
 def month_starts_after(t: datetime, n: int) -> list[datetime]:
     """The local midnights that begin the n months after t's, ± 1 s: when a month becomes complete."""
-    first, out = local_date(t).replace(day=1), []
-    for _ in range(n):
-        first = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
-        start = datetime.combine(first, datetime.min.time(), tzinfo=LOCAL)
+    out = []
+    for i in range(1, n + 1):
+        start = start_of_local_day(add_months(local_date(t), i))
         out += [start - timedelta(seconds=1), start, start + timedelta(seconds=1)]
     return out
 
